@@ -1,0 +1,16 @@
+//! The `gil-lab` binary: parse the command line and hand over to the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use gil_lab::config::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            gil_lab::telemetry::init(&cli.config);
+            gil_lab::app::run_blocking(cli.config)
+        }
+    }
+}

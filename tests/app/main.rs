@@ -1,0 +1,5 @@
+//! The integration tests: one binary, shared helpers, the router driven with `oneshot`.
+
+mod content;
+mod helpers;
+mod pages;
