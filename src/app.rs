@@ -6,8 +6,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Request, header};
 use sqlx::SqlitePool;
+use tokio_util::sync::CancellationToken;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -15,11 +16,12 @@ use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::content::Content;
+use crate::runs::{self, Runner};
+use crate::sandbox::Backend;
 use crate::{db, web};
 
 /// Cheap to clone: everything inside is shared.
@@ -28,18 +30,23 @@ pub struct AppState {
     pub db: SqlitePool,
     pub content: Arc<Content>,
     pub config: Arc<Config>,
+    pub runner: Runner,
+    /// Fires on SIGTERM/Ctrl-C: workers stop their runs, event streams close.
+    pub shutdown: CancellationToken,
 }
 
 impl AppState {
-    /// Loads the content (refusing bad content) and opens the migrated database.
-    pub async fn build(config: Config) -> anyhow::Result<AppState> {
+    /// Loads the content (refusing bad content), opens the migrated database and recovers runs
+    /// a previous process left unfinished. Workers are not started here (see `serve`).
+    pub async fn build(config: Config, backend: Arc<dyn Backend>) -> anyhow::Result<AppState> {
         let content = Content::load(&config.content_dir).context("invalid course content")?;
+        let content = Arc::new(content);
         let db = db::connect(&config.database_url).await?;
-        Ok(AppState {
-            db,
-            content: Arc::new(content),
-            config: Arc::new(config),
-        })
+        runs::recover_interrupted(&db).await?;
+        let shutdown = CancellationToken::new();
+        let limits = config.run_limits();
+        let runner = Runner::new(db.clone(), content.clone(), backend, limits, shutdown.clone());
+        Ok(AppState { db, content, config: Arc::new(config), runner, shutdown })
     }
 }
 
@@ -47,24 +54,16 @@ static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole site: feature routers, then the layers every response passes through.
 pub fn router(state: AppState) -> Router {
-    let timeout = state.config.request_timeout();
     let layers = ServiceBuilder::new()
-        .layer(SetRequestIdLayer::new(
-            X_REQUEST_ID.clone(),
-            SequentialRequestId::default(),
-        ))
+        .layer(SetRequestIdLayer::new(X_REQUEST_ID.clone(), SequentialRequestId::default()))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone()))
         .layer(CatchPanicLayer::custom(web::pages::panic_response))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            timeout,
-        ))
         .layer(CompressionLayer::new())
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::REFERRER_POLICY, "same-origin"))
         .layer(header_layer(header::CONTENT_SECURITY_POLICY, CSP));
-    web::router(&state.config).with_state(state).layer(layers)
+    web::router(&state).with_state(state).layer(layers)
 }
 
 /// No inline script, no framing, nothing from other origins.
@@ -80,11 +79,8 @@ fn request_span<B>(request: &Request<B>) -> tracing::Span {
         .extensions()
         .get::<axum::extract::MatchedPath>()
         .map_or_else(|| request.uri().path(), |matched| matched.as_str());
-    let id = request
-        .headers()
-        .get(&X_REQUEST_ID)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or("-");
+    let id =
+        request.headers().get(&X_REQUEST_ID).and_then(|value| value.to_str().ok()).unwrap_or("-");
     tracing::info_span!("request", method = %request.method(), path, request_id = id)
 }
 
@@ -103,9 +99,7 @@ impl MakeRequestId for SequentialRequestId {
 }
 
 static PROCESS_START: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 });
 
 /// Runs the server on a fresh multi-threaded runtime until SIGTERM or Ctrl-C.
@@ -129,16 +123,26 @@ pub fn run_blocking(config: Config) -> ExitCode {
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = config.addr;
-    let state = AppState::build(config).await?;
+    let workers = config.max_parallel_runs;
+    let backend = crate::sandbox::real_backend(&config)?;
+    tracing::info!(backend = backend.describe(), "sandbox ready");
+    let state = AppState::build(config, backend).await?;
     tracing::info!(lessons = state.content.lessons().len(), "course loaded");
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
-    tracing::info!("serving on http://{addr}");
-    axum::serve(listener, router(state.clone()))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server error")?;
+    let handles = state.runner.spawn_workers(workers);
+    tracing::info!(workers, "serving on http://{addr}");
+    let shutdown = state.shutdown.clone();
+    let server = axum::serve(listener, router(state.clone())).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        shutdown.cancel();
+    });
+    server.await.context("server error")?;
+    state.shutdown.cancel();
+    for handle in handles {
+        handle.await.ok();
+    }
     state.db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::runs::SubmitLimits;
+use crate::sandbox::RunLimits;
+
 /// GIL 실험실: a Korean course on CPython's GIL with real, sandboxed experiments.
 #[derive(Debug, Parser)]
 #[command(name = "gil-lab", version, about)]
@@ -20,18 +23,18 @@ pub struct Cli {
 pub enum Command {
     /// Serve the web site and run experiments (the default).
     Serve,
+    /// Check the Python runtime and each sandbox layer, and print what is missing with the fix.
+    Doctor,
+    /// Internal: build one sandbox for one run (started by the server itself).
+    #[command(hide = true)]
+    SandboxExec,
 }
 
 /// Everything the server needs, with defaults that work from a fresh clone.
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Address to listen on.
-    #[arg(
-        long,
-        env = "GIL_LAB_ADDR",
-        default_value = "127.0.0.1:8080",
-        global = true
-    )]
+    #[arg(long, env = "GIL_LAB_ADDR", default_value = "127.0.0.1:8080", global = true)]
     pub addr: SocketAddr,
 
     /// SQLite database URL; the file and its folder are created if missing.
@@ -56,21 +59,55 @@ pub struct Config {
     pub python: PathBuf,
 
     /// How many runs may execute at once (1 keeps timings honest).
-    #[arg(
-        long,
-        env = "GIL_LAB_MAX_PARALLEL_RUNS",
-        default_value_t = 1,
-        global = true
-    )]
+    #[arg(long, env = "GIL_LAB_MAX_PARALLEL_RUNS", default_value_t = 1, global = true)]
     pub max_parallel_runs: usize,
 
+    /// Longest wall-clock time of one run, in seconds (an experiment may ask for less).
+    #[arg(long, env = "GIL_LAB_RUN_TIME_LIMIT", default_value_t = 120, global = true)]
+    pub run_time_limit_secs: u64,
+
+    /// CPU seconds each process of a run may use.
+    #[arg(long, env = "GIL_LAB_RUN_CPU_LIMIT", default_value_t = 120, global = true)]
+    pub run_cpu_limit_secs: u64,
+
+    /// Memory of all the processes of a run together, in MiB.
+    #[arg(long, env = "GIL_LAB_RUN_MEMORY_MB", default_value_t = 512, global = true)]
+    pub run_memory_mb: u64,
+
+    /// Processes and threads a run may have at once.
+    #[arg(long, env = "GIL_LAB_RUN_MAX_PROCESSES", default_value_t = 64, global = true)]
+    pub run_max_processes: u64,
+
+    /// Output kept of each of stdout and stderr, in KiB.
+    #[arg(long, env = "GIL_LAB_RUN_OUTPUT_KB", default_value_t = 256, global = true)]
+    pub run_output_kb: usize,
+
+    /// Largest file a run may write, in MiB.
+    #[arg(long, env = "GIL_LAB_RUN_FILE_SIZE_MB", default_value_t = 16, global = true)]
+    pub run_file_size_mb: u64,
+
+    /// Size of the run's /tmp and of its /dev/shm, each, in MiB.
+    #[arg(long, env = "GIL_LAB_RUN_TMPFS_MB", default_value_t = 64, global = true)]
+    pub run_tmpfs_mb: u64,
+
+    /// Largest program a learner may submit, in KiB.
+    #[arg(long, env = "GIL_LAB_MAX_CODE_KB", default_value_t = 64, global = true)]
+    pub max_code_kb: usize,
+
+    /// Runs one learner may have waiting or running at once.
+    #[arg(long, env = "GIL_LAB_MAX_QUEUED_PER_LEARNER", default_value_t = 3, global = true)]
+    pub max_queued_per_learner: i64,
+
+    /// Runs one learner may submit per minute.
+    #[arg(long, env = "GIL_LAB_MAX_RUNS_PER_MINUTE", default_value_t = 10, global = true)]
+    pub max_runs_per_minute: i64,
+
+    /// Host uid and gid the sandboxed programs run as (never root).
+    #[arg(long, env = "GIL_LAB_SANDBOX_UID", default_value_t = 61337, global = true)]
+    pub sandbox_uid: u32,
+
     /// Seconds a page or API request may take before it is answered with 408.
-    #[arg(
-        long,
-        env = "GIL_LAB_REQUEST_TIMEOUT",
-        default_value_t = 10,
-        global = true
-    )]
+    #[arg(long, env = "GIL_LAB_REQUEST_TIMEOUT", default_value_t = 10, global = true)]
     pub request_timeout_secs: u64,
 
     /// Log filter in `tracing` syntax, e.g. `info` or `gil_lab=debug,tower_http=info`.
@@ -78,12 +115,7 @@ pub struct Config {
     pub log: String,
 
     /// Log format: `text` for people, `json` for machines.
-    #[arg(
-        long,
-        env = "GIL_LAB_LOG_FORMAT",
-        default_value = "text",
-        global = true
-    )]
+    #[arg(long, env = "GIL_LAB_LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: LogFormat,
 }
 
@@ -102,6 +134,28 @@ fn default_static_dir() -> &'static str {
 }
 
 impl Config {
+    pub fn run_limits(&self) -> RunLimits {
+        const MIB: u64 = 1024 * 1024;
+        RunLimits {
+            wall: Duration::from_secs(self.run_time_limit_secs),
+            cpu_seconds: self.run_cpu_limit_secs,
+            memory_bytes: self.run_memory_mb * MIB,
+            max_processes: self.run_max_processes,
+            output_bytes: self.run_output_kb * 1024,
+            file_size_bytes: self.run_file_size_mb * MIB,
+            tmpfs_bytes: self.run_tmpfs_mb * MIB,
+            result_bytes: 8 * 1024 * 1024,
+        }
+    }
+
+    pub fn submit_limits(&self) -> SubmitLimits {
+        SubmitLimits {
+            max_code_bytes: self.max_code_kb * 1024,
+            max_queued: self.max_queued_per_learner,
+            max_per_minute: self.max_runs_per_minute,
+        }
+    }
+
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
     }

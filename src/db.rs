@@ -27,10 +27,7 @@ pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
         .connect_with(options)
         .await
         .with_context(|| format!("cannot open the database {url}"))?;
-    sqlx::migrate!()
-        .run(&pool)
-        .await
-        .context("database migrations failed")?;
+    sqlx::migrate!().run(&pool).await.context("database migrations failed")?;
     Ok(pool)
 }
 
@@ -42,14 +39,11 @@ mod tests {
     async fn migrations_run_on_an_empty_file_in_a_missing_folder() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("nested/folder/gil-lab.db");
-        let pool = connect(&format!("sqlite://{}", path.display()))
-            .await
-            .expect("connect and migrate");
+        let pool =
+            connect(&format!("sqlite://{}", path.display())).await.expect("connect and migrate");
         assert!(path.exists());
-        let mode: String = sqlx::query_scalar("pragma journal_mode")
-            .fetch_one(&pool)
-            .await
-            .expect("journal mode");
+        let mode: String =
+            sqlx::query_scalar("pragma journal_mode").fetch_one(&pool).await.expect("journal mode");
         assert_eq!(mode, "wal");
         let applied: i64 =
             sqlx::query_scalar("select count(*) from _sqlx_migrations where success")
@@ -57,10 +51,8 @@ mod tests {
                 .await
                 .expect("migrations table");
         assert_eq!(applied as usize, sqlx::migrate!().iter().count());
-        let fk: i64 = sqlx::query_scalar("pragma foreign_keys")
-            .fetch_one(&pool)
-            .await
-            .expect("foreign keys");
+        let fk: i64 =
+            sqlx::query_scalar("pragma foreign_keys").fetch_one(&pool).await.expect("foreign keys");
         assert_eq!(fk, 1);
     }
 

@@ -1,9 +1,13 @@
 //! gil-lab: a Korean course on CPython's GIL with real, sandboxed experiments.
 
+pub mod accounts;
 pub mod app;
 pub mod config;
 pub mod content;
 pub mod db;
+pub mod doctor;
 pub mod error;
+pub mod runs;
+pub mod sandbox;
 pub mod telemetry;
 pub mod web;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::ContentError;
+use super::params::ParamSpec;
 
 /// An experiment id: lowercase ASCII letters, digits and `-`, as in the folder names.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -17,9 +18,7 @@ impl ExperimentId {
     pub fn parse(raw: &str) -> Option<ExperimentId> {
         let valid = !raw.is_empty()
             && raw.len() <= 64
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         valid.then(|| ExperimentId(raw.to_owned()))
     }
 
@@ -40,6 +39,22 @@ struct ExperimentFile {
     title: String,
     lesson: String,
     description: String,
+    #[serde(default)]
+    variants: Vec<String>,
+    #[serde(default = "default_repeats")]
+    repeats: u32,
+    #[serde(default = "default_time_limit")]
+    time_limit_s: u64,
+    #[serde(default)]
+    params: Vec<ParamSpec>,
+}
+
+fn default_repeats() -> u32 {
+    3
+}
+
+fn default_time_limit() -> u64 {
+    60
 }
 
 #[derive(Debug)]
@@ -49,6 +64,15 @@ pub struct Experiment {
     /// The slug of the lesson that places this experiment.
     pub lesson: String,
     pub description: String,
+    /// Names of what the program compares (`sequential`, `threads`, `locked`…).
+    pub variants: Vec<String>,
+    /// How many times each variant is measured.
+    pub repeats: u32,
+    /// Wall-clock limit for a whole run of this experiment.
+    pub time_limit_s: u64,
+    pub params: Vec<ParamSpec>,
+    /// The program shown to the learner (`main.py`); without one the experiment is not runnable yet.
+    pub code: Option<String>,
     pub path: PathBuf,
 }
 
@@ -65,36 +89,58 @@ pub(super) fn load_all(dir: &Path) -> Result<BTreeMap<ExperimentId, Experiment>,
 }
 
 fn load_one(folder: &Path) -> Result<Experiment, ContentError> {
-    let name = folder
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
+    let name = folder.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     let id = ExperimentId::parse(name).ok_or_else(|| {
-        ContentError::new(
-            folder,
-            None,
-            "an experiment folder name may hold only a-z, 0-9 and -",
-        )
+        ContentError::new(folder, None, "an experiment folder name may hold only a-z, 0-9 and -")
     })?;
     let path = folder.join("experiment.toml");
     let text = std::fs::read_to_string(&path)
         .map_err(|e| ContentError::new(&path, None, format!("cannot read: {e}")))?;
     let file: ExperimentFile = toml::from_str(&text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|span| super::lesson::line_of(&text, span.start));
+        let line = e.span().map(|span| super::lesson::line_of(&text, span.start));
         ContentError::new(&path, line, e.message().to_owned())
     })?;
-    if file.title.trim().is_empty() {
-        return Err(ContentError::new(&path, None, "`title` is empty"));
-    }
+    check(&file).map_err(|message| ContentError::new(&path, None, message))?;
+    let code = read_program(&folder.join("main.py"))?;
     Ok(Experiment {
         id,
         title: file.title,
         lesson: file.lesson,
         description: file.description,
+        variants: file.variants,
+        repeats: file.repeats,
+        time_limit_s: file.time_limit_s,
+        params: file.params,
+        code,
         path,
     })
+}
+
+fn check(file: &ExperimentFile) -> Result<(), String> {
+    if file.title.trim().is_empty() {
+        return Err("`title` is empty".to_owned());
+    }
+    if !(1..=100).contains(&file.repeats) {
+        return Err("`repeats` must be between 1 and 100".to_owned());
+    }
+    if !(1..=600).contains(&file.time_limit_s) {
+        return Err("`time_limit_s` must be between 1 and 600".to_owned());
+    }
+    for (i, param) in file.params.iter().enumerate() {
+        param.check()?;
+        if file.params[..i].iter().any(|p| p.name == param.name) {
+            return Err(format!("parameter `{}` is declared twice", param.name));
+        }
+    }
+    Ok(())
+}
+
+fn read_program(path: &Path) -> Result<Option<String>, ContentError> {
+    match std::fs::read_to_string(path) {
+        Ok(code) => Ok(Some(code)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(ContentError::new(path, None, format!("cannot read: {e}"))),
+    }
 }
 
 #[cfg(test)]

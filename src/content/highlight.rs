@@ -13,9 +13,7 @@ const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 
 impl Highlighter {
     pub fn new() -> Highlighter {
-        Highlighter {
-            syntaxes: SyntaxSet::load_defaults_newlines(),
-        }
+        Highlighter { syntaxes: SyntaxSet::load_defaults_newlines() }
     }
 
     /// A `<pre>` block; languages other than Python are shown escaped but uncoloured.
@@ -25,11 +23,7 @@ impl Highlighter {
             _ => None,
         }
         .unwrap_or_else(|| escape(code));
-        let class = if language.is_empty() {
-            "text"
-        } else {
-            language
-        };
+        let class = if language.is_empty() { "text" } else { language };
         let class = escape(class);
         format!(r#"<pre class="code"><code class="language-{class}">{body}</code></pre>"#)
     }
@@ -39,9 +33,7 @@ impl Highlighter {
         let mut generator =
             ClassedHTMLGenerator::new_with_class_style(syntax, &self.syntaxes, CLASS_STYLE);
         for line in LinesWithEndings::from(code) {
-            generator
-                .parse_html_for_line_which_includes_newline(line)
-                .ok()?;
+            generator.parse_html_for_line_which_includes_newline(line).ok()?;
         }
         Some(generator.finalize())
     }
@@ -72,10 +64,7 @@ mod tests {
     #[test]
     fn python_keywords_and_strings_get_classes() {
         let html = Highlighter::new().code_block("python", "def f():\n    return \"한글\"\n");
-        assert!(
-            html.contains(r#"class="hl-storage"#) || html.contains("hl-keyword"),
-            "{html}"
-        );
+        assert!(html.contains(r#"class="hl-storage"#) || html.contains("hl-keyword"), "{html}");
         assert!(html.contains("hl-string"), "{html}");
         assert!(html.contains("한글"));
     }

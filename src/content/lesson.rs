@@ -64,11 +64,7 @@ pub(super) fn load_all(
         let lesson = load_one(&path, highlighter, known_experiment)?;
         if let Some(other) = orders.insert(lesson.order, path.clone()) {
             let message = format!("order {} is also used by {}", lesson.order, other.display());
-            return Err(ContentError::new(
-                &path,
-                Some(front_matter_line(&path, "order")),
-                message,
-            ));
+            return Err(ContentError::new(&path, Some(front_matter_line(&path, "order")), message));
         }
         lessons.push(lesson);
     }
@@ -93,11 +89,7 @@ fn load_one(
         ContentError::new(path, line, format!("front matter: {}", e.message()))
     })?;
     if front.title.trim().is_empty() {
-        return Err(ContentError::new(
-            path,
-            Some(2),
-            "front matter: `title` is empty",
-        ));
+        return Err(ContentError::new(path, Some(2), "front matter: `title` is empty"));
     }
     let rendered =
         markdown::render(body, highlighter, known_experiment).map_err(|(offset, message)| {
@@ -116,63 +108,44 @@ fn load_one(
 
 /// `03-threading-bottleneck.md` → `threading-bottleneck`.
 fn slug_of(path: &Path) -> Result<String, ContentError> {
-    let stem = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or_default();
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
     let slug = stem
         .split_once('-')
         .filter(|(number, _)| !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()))
         .map(|(_, slug)| slug)
         .filter(|slug| ExperimentId::parse(slug).is_some());
     slug.map(str::to_owned).ok_or_else(|| {
-        ContentError::new(
-            path,
-            None,
-            "a lesson file must be named NN-slug.md (slug: a-z, 0-9, -)",
-        )
+        ContentError::new(path, None, "a lesson file must be named NN-slug.md (slug: a-z, 0-9, -)")
     })
 }
 
 /// Splits `+++\n<toml>\n+++\n<body>`; returns the TOML, the body and the body's first line number.
 fn split_front_matter(text: &str) -> Option<(&str, &str, usize)> {
-    let rest = text
-        .strip_prefix("+++\n")
-        .or_else(|| text.strip_prefix("+++\r\n"))?;
+    let rest = text.strip_prefix("+++\n").or_else(|| text.strip_prefix("+++\r\n"))?;
     let end = rest.find("\n+++")?;
     let front = &rest[..end];
     let after = &rest[end + 4..];
-    let body = after
-        .strip_prefix("\r\n")
-        .or_else(|| after.strip_prefix('\n'))
-        .unwrap_or(after);
+    let body = after.strip_prefix("\r\n").or_else(|| after.strip_prefix('\n')).unwrap_or(after);
     let body_line = 1 + front.lines().count() + 2;
     Some((front, body, body_line))
 }
 
 fn front_matter_line(path: &Path, key: &str) -> usize {
     let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines()
-        .position(|line| line.trim_start().starts_with(key))
-        .map_or(1, |i| i + 1)
+    text.lines().position(|line| line.trim_start().starts_with(key)).map_or(1, |i| i + 1)
 }
 
 /// The 1-based line of a byte offset.
 pub(super) fn line_of(text: &str, offset: usize) -> usize {
     let offset = offset.min(text.len());
-    1 + text.as_bytes()[..offset]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
+    1 + text.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count()
 }
 
 /// The entries of a folder in name order, so loading is deterministic.
 pub(super) fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, ContentError> {
     let read = std::fs::read_dir(dir)
         .map_err(|e| ContentError::new(dir, None, format!("cannot read the folder: {e}")))?;
-    let mut paths: Vec<PathBuf> = read
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .collect();
+    let mut paths: Vec<PathBuf> = read.filter_map(|entry| entry.ok().map(|e| e.path())).collect();
     paths.sort();
     Ok(paths)
 }

@@ -73,11 +73,7 @@ impl<'a> Writer<'a> {
         let id = unique_id(&self.toc, &slugify(&text));
         let n = level as u8;
         if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) {
-            self.toc.push(TocEntry {
-                level: n,
-                id: id.clone(),
-                text,
-            });
+            self.toc.push(TocEntry { level: n, id: id.clone(), text });
         }
         self.html(format!(r#"<h{n} id="{id}">"#));
         self.events.extend(inner);
@@ -119,10 +115,7 @@ impl<'a> Writer<'a> {
 
     fn finish(mut self) -> Rendered {
         self.flush();
-        Rendered {
-            segments: self.segments,
-            toc: self.toc,
-        }
+        Rendered { segments: self.segments, toc: self.toc }
     }
 }
 
@@ -142,10 +135,7 @@ fn take_until<'a>(
     parser: &mut impl Iterator<Item = (Event<'a>, std::ops::Range<usize>)>,
     is_end: impl Fn(&Event<'a>) -> bool,
 ) -> Vec<Event<'a>> {
-    parser
-        .map(|(event, _)| event)
-        .take_while(|e| !is_end(e))
-        .collect()
+    parser.map(|(event, _)| event).take_while(|e| !is_end(e)).collect()
 }
 
 fn collect_text<'a>(
@@ -172,11 +162,7 @@ fn slugify(text: &str) -> String {
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect();
-    if words.is_empty() {
-        "section".to_owned()
-    } else {
-        words.join("-")
-    }
+    if words.is_empty() { "section".to_owned() } else { words.join("-") }
 }
 
 fn unique_id(toc: &[TocEntry], base: &str) -> String {
@@ -184,10 +170,7 @@ fn unique_id(toc: &[TocEntry], base: &str) -> String {
     if !taken(base) {
         return base.to_owned();
     }
-    (2..)
-        .map(|n| format!("{base}-{n}"))
-        .find(|id| !taken(id))
-        .unwrap_or_default()
+    (2..).map(|n| format!("{base}-{n}")).find(|id| !taken(id)).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -229,9 +212,7 @@ mod tests {
     fn an_unknown_experiment_is_an_error_at_its_offset() {
         let known = |_: &ExperimentId| false;
         let body = "첫\n\n```experiment nope\n```\n";
-        let (offset, message) = render(body, &Highlighter::new(), &known)
-            .err()
-            .expect("error");
+        let (offset, message) = render(body, &Highlighter::new(), &known).err().expect("error");
         assert_eq!(offset, body.find("```").expect("fence"));
         assert!(message.contains("nope"));
     }
@@ -239,20 +220,14 @@ mod tests {
     #[test]
     fn a_caution_alert_becomes_a_correction_callout() {
         let html = html_of(&render_ok("> [!CAUTION]\n> 노트는 틀렸습니다.\n"));
-        assert!(
-            html.contains(r#"<aside class="callout callout-correction">"#),
-            "{html}"
-        );
+        assert!(html.contains(r#"<aside class="callout callout-correction">"#), "{html}");
         assert!(html.contains("바로잡기"));
     }
 
     #[test]
     fn tables_are_wrapped_so_they_scroll_on_phones() {
         let html = html_of(&render_ok("| a | b |\n|---|---|\n| 1 | 2 |\n"));
-        assert!(
-            html.starts_with(r#"<div class="table-wrap"><table>"#),
-            "{html}"
-        );
+        assert!(html.starts_with(r#"<div class="table-wrap"><table>"#), "{html}");
     }
 
     #[test]

@@ -4,6 +4,7 @@ mod experiment;
 mod highlight;
 mod lesson;
 mod markdown;
+mod params;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 pub use experiment::{Experiment, ExperimentId};
 pub use highlight::Highlighter;
 pub use lesson::{Lesson, Segment, TocEntry};
+pub use params::{ParamKind, ParamSpec, ParamValues, check_values};
 
 /// A content problem that stops the server at start, naming the file (and line when known).
 #[derive(Debug, thiserror::Error)]
@@ -23,11 +25,7 @@ pub struct ContentError {
 
 impl ContentError {
     fn new(path: &Path, line: Option<usize>, message: impl Into<String>) -> Self {
-        ContentError {
-            path: path.to_owned(),
-            line,
-            message: message.into(),
-        }
+        ContentError { path: path.to_owned(), line, message: message.into() }
     }
 }
 
@@ -58,16 +56,8 @@ impl Content {
         })?;
         lessons.sort_by_key(|lesson| lesson.order);
         check_placement(&lessons, &experiments)?;
-        let by_slug = lessons
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.slug.clone(), i))
-            .collect();
-        Ok(Content {
-            lessons,
-            by_slug,
-            experiments,
-        })
+        let by_slug = lessons.iter().enumerate().map(|(i, l)| (l.slug.clone(), i)).collect();
+        Ok(Content { lessons, by_slug, experiments })
     }
 
     pub fn lessons(&self) -> &[Lesson] {
@@ -109,10 +99,7 @@ fn check_placement(
                 format!("lesson `{}` does not exist", experiment.lesson),
             ));
         };
-        let placed = lesson
-            .experiment_ids()
-            .filter(|id| **id == experiment.id)
-            .count();
+        let placed = lesson.experiment_ids().filter(|id| **id == experiment.id).count();
         if placed != 1 {
             return Err(ContentError::new(
                 &lesson.path,

@@ -12,9 +12,7 @@ use crate::content::{Experiment, Lesson, Segment};
 use crate::error::{AppError, Result};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(show_index))
-        .route("/lessons/{slug}", get(show_lesson))
+    Router::new().route("/", get(show_index)).route("/lessons/{slug}", get(show_lesson))
 }
 
 #[derive(Template)]
@@ -24,9 +22,7 @@ struct IndexPage<'a> {
 }
 
 async fn show_index(State(state): State<AppState>) -> Result<Html<String>> {
-    render(&IndexPage {
-        lessons: state.content.lessons(),
-    })
+    render(&IndexPage { lessons: state.content.lessons() })
 }
 
 /// A lesson segment as the template shows it.
@@ -60,10 +56,5 @@ async fn show_lesson(
         })
         .collect();
     let (previous, next) = content.neighbours(&slug);
-    render(&LessonPage {
-        lesson,
-        blocks,
-        previous,
-        next,
-    })
+    render(&LessonPage { lesson, blocks, previous, next })
 }

@@ -1,29 +1,43 @@
 //! HTTP handlers and page structs, one module per feature, merged here.
 
+pub mod charts;
 mod lessons;
 pub mod pages;
+mod run_api;
+mod run_pages;
+mod run_view;
 
 use axum::Json;
 use axum::Router;
 use axum::handler::HandlerWithoutStateExt;
-use axum::http::{HeaderValue, Uri, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::middleware;
 use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::routing::get;
 use serde_json::json;
 use tower_http::services::ServeDir;
+use tower_http::timeout::TimeoutLayer;
 
 use std::path::Path;
 
+use crate::accounts::learner;
 use crate::app::AppState;
-use crate::config::Config;
 use crate::error::{ApiError, AppError};
 
-pub fn router(config: &Config) -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
+    let config = &state.config;
+    // Event streams live as long as their run: only ordinary requests get the timeout.
+    let timeout =
+        TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout());
     Router::new()
         .merge(lessons::router())
+        .merge(run_api::router())
+        .merge(run_pages::router())
         .route("/healthz", get(health))
+        .layer(timeout)
+        .merge(run_api::streaming_router())
+        .layer(middleware::from_fn(learner::ensure_cookie))
         .nest("/static", static_files(&config.static_dir))
         .fallback(not_found)
 }
@@ -44,9 +58,7 @@ async fn not_found(uri: Uri) -> Response {
 /// `static/` with cache headers; fonts never change for a given file name, the rest may.
 fn static_files(dir: &Path) -> Router<AppState> {
     let files = ServeDir::new(dir).fallback(not_found.into_service());
-    Router::new()
-        .fallback_service(files)
-        .layer(middleware::map_response(cache_static))
+    Router::new().fallback_service(files).layer(middleware::map_response(cache_static))
 }
 
 async fn cache_static(uri: Uri, mut response: Response) -> Response {
@@ -56,9 +68,7 @@ async fn cache_static(uri: Uri, mut response: Response) -> Response {
         } else {
             "public, max-age=3600"
         };
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     }
     response
 }

@@ -21,11 +21,7 @@ impl ErrorPage {
             s if s.is_server_error() => "서버 오류",
             _ => "요청을 처리할 수 없습니다",
         };
-        ErrorPage {
-            status: status.as_u16(),
-            heading,
-            message,
-        }
+        ErrorPage { status: status.as_u16(), heading, message }
     }
 
     /// Renders with the given status; if even this fails, a plain Korean line is sent.
@@ -55,7 +51,13 @@ pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Respons
 
 /// Renders a page; a template failure is an internal error (logged, generic page shown).
 pub fn render(page: &impl Template) -> crate::error::Result<Html<String>> {
-    page.render()
-        .map(Html)
-        .map_err(|e| anyhow::anyhow!("template failed: {e}").into())
+    page.render().map(Html).map_err(|e| anyhow::anyhow!("template failed: {e}").into())
+}
+
+/// An RFC 3339 timestamp shown in Korean time, e.g. `2026-11-25 17:40`.
+pub fn korean_time(rfc3339: &str) -> String {
+    let seoul = chrono::FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset");
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.with_timezone(&seoul).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| rfc3339.to_owned())
 }

@@ -16,9 +16,7 @@ fn first_lesson(dir: &Path) -> std::path::PathBuf {
 }
 
 fn load_error(dir: &Path) -> String {
-    Content::load(dir)
-        .expect_err("content must be rejected")
-        .to_string()
+    Content::load(dir).expect_err("content must be rejected").to_string()
 }
 
 #[test]
@@ -35,10 +33,7 @@ fn bad_front_matter_is_rejected_naming_the_file_and_line() {
     let message = load_error(dir.path());
     let name = path.file_name().and_then(|n| n.to_str()).expect("name");
     assert!(message.contains(name), "{message}");
-    assert!(
-        message.contains(":4:") || message.contains(":5:"),
-        "{message}"
-    );
+    assert!(message.contains(":4:") || message.contains(":5:"), "{message}");
 }
 
 #[test]

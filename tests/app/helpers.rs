@@ -1,19 +1,29 @@
 //! `TestApp`: the real router over a fresh database in a temporary folder.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use gil_lab::app::{AppState, router};
 use gil_lab::config::Config;
+use gil_lab::sandbox::FakeBackend;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
+    /// The default client's cookie; `client()` makes others.
+    cookie: Mutex<Option<String>>,
     _dir: tempfile::TempDir,
+}
+
+/// Another browser: its own cookie jar, the same app.
+pub struct Client<'a> {
+    app: &'a TestApp,
+    cookie: Mutex<Option<String>>,
 }
 
 pub struct TestResponse {
@@ -27,54 +37,91 @@ pub fn content_dir() -> PathBuf {
 }
 
 impl TestApp {
+    /// The app with the fake sandbox and no workers: tests drive `run_next` themselves.
     pub async fn spawn() -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
-        let state = AppState::build(Config::for_tests(url, content_dir()))
-            .await
-            .expect("state");
-        TestApp {
-            router: router(state.clone()),
-            state,
-            _dir: dir,
-        }
+        TestApp::spawn_at(dir, url).await
+    }
+
+    pub async fn spawn_at(dir: tempfile::TempDir, url: String) -> TestApp {
+        let config = Config::for_tests(url, content_dir());
+        let state = AppState::build(config, Arc::new(FakeBackend)).await.expect("state");
+        TestApp { router: router(state.clone()), state, cookie: Mutex::new(None), _dir: dir }
+    }
+
+    pub fn client(&self) -> Client<'_> {
+        Client { app: self, cookie: Mutex::new(None) }
     }
 
     pub async fn get(&self, path: &str) -> TestResponse {
-        self.request(Request::get(path).body(Body::empty()).expect("request"))
-            .await
+        self.request(Request::get(path).body(Body::empty()).expect("request")).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &str) -> TestResponse {
+        send(self, &self.cookie, post(path, body)).await
     }
 
     pub async fn request(&self, request: Request<Body>) -> TestResponse {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("response");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        let body = String::from_utf8_lossy(&bytes).into_owned();
-        TestResponse {
-            status,
-            headers,
-            body,
+        send(self, &self.cookie, request).await
+    }
+
+    /// Runs queued runs with the fake sandbox until the queue is empty.
+    pub async fn drain_queue(&self) -> usize {
+        let mut n = 0;
+        while self.state.runner.run_next().await.expect("run_next").is_some() {
+            n += 1;
         }
+        n
     }
 }
 
+impl Client<'_> {
+    pub async fn get(&self, path: &str) -> TestResponse {
+        send(self.app, &self.cookie, Request::get(path).body(Body::empty()).expect("request")).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &str) -> TestResponse {
+        send(self.app, &self.cookie, post(path, body)).await
+    }
+}
+
+fn post(path: &str, body: &str) -> Request<Body> {
+    Request::post(path)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_owned()))
+        .expect("request")
+}
+
+/// Sends with the jar's cookie and keeps the one the server sets.
+async fn send(
+    app: &TestApp,
+    jar: &Mutex<Option<String>>,
+    mut request: Request<Body>,
+) -> TestResponse {
+    let cookie = jar.lock().expect("jar").clone();
+    if let Some(cookie) = cookie {
+        request.headers_mut().insert("cookie", cookie.parse().expect("cookie header"));
+    }
+    let response = app.router.clone().oneshot(request).await.expect("response");
+    let status = response.status();
+    let headers = response.headers().clone();
+    if let Some(set) = headers.get("set-cookie").and_then(|v| v.to_str().ok()) {
+        let pair = set.split(';').next().unwrap_or_default().to_owned();
+        *jar.lock().expect("jar") = Some(pair);
+    }
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    let body = String::from_utf8_lossy(&bytes).into_owned();
+    TestResponse { status, headers, body }
+}
+
 impl TestResponse {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
     pub fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
     }
 }
 

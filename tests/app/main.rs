@@ -3,3 +3,5 @@
 mod content;
 mod helpers;
 mod pages;
+mod run_pages;
+mod runs;

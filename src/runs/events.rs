@@ -1,0 +1,139 @@
+//! Live events of runs in progress: status, output and results, fanned out to every watcher.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::broadcast;
+
+use super::{RunId, RunStatus};
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum RunEvent {
+    Status { status: RunStatus, position: Option<i64> },
+    Output { stream: Stream, text: String },
+    Result { result: Value },
+    Done { status: RunStatus, reason: Option<String> },
+}
+
+impl RunEvent {
+    pub fn name(&self) -> &'static str {
+        match self {
+            RunEvent::Status { .. } => "status",
+            RunEvent::Output { .. } => "output",
+            RunEvent::Result { .. } => "result",
+            RunEvent::Done { .. } => "done",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// Output already sent for a run, so a watcher who arrives late sees it from the start.
+#[derive(Debug, Default, Clone)]
+pub struct Backlog {
+    pub stdout: String,
+    pub stderr: String,
+    pub result: Option<Value>,
+}
+
+struct Channel {
+    sender: broadcast::Sender<RunEvent>,
+    backlog: Backlog,
+}
+
+/// One broadcast channel per unfinished run that someone watches or that is executing.
+#[derive(Clone, Default)]
+pub struct Hub {
+    channels: Arc<Mutex<HashMap<RunId, Channel>>>,
+}
+
+const CAPACITY: usize = 256;
+
+impl Hub {
+    fn lock(&self) -> MutexGuard<'_, HashMap<RunId, Channel>> {
+        // A panic while holding this lock cannot leave the map inconsistent: take it back.
+        self.channels.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Subscribes to a run's events, returning what was already sent.
+    pub fn subscribe(&self, id: &RunId) -> (Backlog, broadcast::Receiver<RunEvent>) {
+        let mut channels = self.lock();
+        let channel = channels.entry(id.clone()).or_insert_with(|| Channel {
+            sender: broadcast::channel(CAPACITY).0,
+            backlog: Backlog::default(),
+        });
+        (channel.backlog.clone(), channel.sender.subscribe())
+    }
+
+    /// What was sent so far for a run in progress, without watching it.
+    pub fn snapshot(&self, id: &RunId) -> Option<Backlog> {
+        self.lock().get(id).map(|channel| channel.backlog.clone())
+    }
+
+    pub fn publish(&self, id: &RunId, event: RunEvent) {
+        let mut channels = self.lock();
+        let channel = channels.entry(id.clone()).or_insert_with(|| Channel {
+            sender: broadcast::channel(CAPACITY).0,
+            backlog: Backlog::default(),
+        });
+        match &event {
+            RunEvent::Output { stream: Stream::Stdout, text } => {
+                channel.backlog.stdout.push_str(text)
+            }
+            RunEvent::Output { stream: Stream::Stderr, text } => {
+                channel.backlog.stderr.push_str(text)
+            }
+            RunEvent::Result { result } => channel.backlog.result = Some(result.clone()),
+            _ => {}
+        }
+        let done = matches!(event, RunEvent::Done { .. });
+        // No receivers is fine: nobody is watching.
+        let _ = channel.sender.send(event);
+        if done {
+            channels.remove(id);
+        }
+    }
+
+    /// Runs that someone is watching right now (to tell them their queue position).
+    pub fn watched(&self) -> Vec<RunId> {
+        self.lock()
+            .iter()
+            .filter(|(_, c)| c.sender.receiver_count() > 0)
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    /// Drops channels nobody watches for runs that are no longer going to publish.
+    pub fn forget(&self, id: &RunId) {
+        let mut channels = self.lock();
+        if channels.get(id).is_some_and(|c| c.sender.receiver_count() == 0) {
+            channels.remove(id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_late_watcher_gets_the_output_so_far_and_then_live_events() {
+        let hub = Hub::default();
+        let id = RunId::new();
+        hub.publish(&id, RunEvent::Output { stream: Stream::Stdout, text: "첫 줄\n".into() });
+        let (backlog, mut events) = hub.subscribe(&id);
+        assert_eq!(backlog.stdout, "첫 줄\n");
+        hub.publish(&id, RunEvent::Done { status: RunStatus::Succeeded, reason: None });
+        let event = events.recv().await.expect("done event");
+        assert_eq!(event.name(), "done");
+        assert!(hub.watched().is_empty(), "a finished run's channel is gone");
+    }
+}

@@ -1,0 +1,237 @@
+//! SQL for runs: the `run` table is both the record of every run and the queue.
+
+use serde_json::Value;
+use sqlx::{FromRow, SqlitePool};
+
+use super::{RunId, RunStatus, now_rfc3339};
+
+/// A run as stored.
+#[derive(Debug, Clone, FromRow)]
+pub struct RunRow {
+    pub run_id: String,
+    pub learner_id: i64,
+    pub experiment: String,
+    pub params: String,
+    pub code: String,
+    pub code_edited: bool,
+    pub prediction: Option<String>,
+    pub explanation: Option<String>,
+    pub status: String,
+    pub reason: Option<String>,
+    pub exit_code: Option<i64>,
+    pub stdout: String,
+    pub stderr: String,
+    pub result: Option<String>,
+    pub runtime: Option<String>,
+    pub submitted_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub attempts: i64,
+}
+
+impl RunRow {
+    pub fn id(&self) -> RunId {
+        RunId::parse(&self.run_id).unwrap_or_default()
+    }
+
+    pub fn status(&self) -> RunStatus {
+        RunStatus::parse(&self.status).unwrap_or(RunStatus::Failed)
+    }
+
+    pub fn params_json(&self) -> Value {
+        serde_json::from_str(&self.params).unwrap_or(Value::Null)
+    }
+
+    pub fn result_json(&self) -> Option<Value> {
+        self.result.as_deref().and_then(|r| serde_json::from_str(r).ok())
+    }
+
+    pub fn prediction_json(&self) -> Option<Value> {
+        self.prediction.as_deref().and_then(|p| serde_json::from_str(p).ok())
+    }
+}
+
+const COLUMNS: &str = "run_id, learner_id, experiment, params, code, code_edited, prediction, \
+    explanation, status, reason, exit_code, stdout, stderr, result, runtime, submitted_at, \
+    started_at, finished_at, attempts";
+
+/// A new run, ready to insert: inserting it *is* enqueuing it.
+pub struct NewRun<'a> {
+    pub id: &'a RunId,
+    pub learner_id: i64,
+    pub experiment: &'a str,
+    pub params: &'a str,
+    pub code: &'a str,
+    pub code_edited: bool,
+    pub prediction: Option<&'a str>,
+}
+
+#[tracing::instrument(skip_all, fields(run_id = %run.id))]
+pub async fn insert(tx: &mut sqlx::SqliteConnection, run: &NewRun<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into run (run_id, learner_id, experiment, params, code, code_edited, prediction, \
+         status, submitted_at) values (?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+    )
+    .bind(run.id.as_str())
+    .bind(run.learner_id)
+    .bind(run.experiment)
+    .bind(run.params)
+    .bind(run.code)
+    .bind(run.code_edited)
+    .bind(run.prediction)
+    .bind(now_rfc3339())
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// How many of the learner's runs wait in the queue, and how many they submitted since `since`.
+pub async fn learner_load(
+    tx: &mut sqlx::SqliteConnection,
+    learner_id: i64,
+    since: &str,
+) -> sqlx::Result<(i64, i64)> {
+    sqlx::query_as(
+        "select coalesce(sum(status in ('queued', 'running')), 0), \
+                coalesce(sum(submitted_at >= ?), 0) \
+         from run where learner_id = ?",
+    )
+    .bind(since)
+    .bind(learner_id)
+    .fetch_one(tx)
+    .await
+}
+
+/// Takes the oldest queued run and marks it running, in one statement.
+pub async fn claim_next(pool: &SqlitePool) -> sqlx::Result<Option<RunRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "update run set status = 'running', started_at = ?, attempts = attempts + 1 \
+         where run_id = (select run_id from run where status = 'queued' order by rowid limit 1) \
+         returning {COLUMNS}"
+    )))
+    .bind(now_rfc3339())
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn get(pool: &SqlitePool, id: &RunId) -> sqlx::Result<Option<RunRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("select {COLUMNS} from run where run_id = ?")))
+        .bind(id.as_str())
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn list_for_learner(
+    pool: &SqlitePool,
+    learner_id: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<RunRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from run where learner_id = ? order by submitted_at desc, rowid desc limit ?"
+    )))
+    .bind(learner_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// 1 for the run that executes next; `None` once it is no longer queued.
+pub async fn queue_position(pool: &SqlitePool, id: &RunId) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "select (select count(*) from run q where q.status = 'queued' and q.rowid <= r.rowid) \
+         from run r where r.run_id = ? and r.status = 'queued'",
+    )
+    .bind(id.as_str())
+    .fetch_optional(pool)
+    .await
+}
+
+/// What a finished run leaves behind.
+pub struct Finish<'a> {
+    pub status: RunStatus,
+    pub reason: Option<&'a str>,
+    pub exit_code: Option<i64>,
+    pub stdout: &'a str,
+    pub stderr: &'a str,
+    pub result: Option<&'a str>,
+    pub runtime: Option<&'a str>,
+}
+
+#[tracing::instrument(skip_all, fields(run_id = %id, status = finish.status.as_str()))]
+pub async fn finish(pool: &SqlitePool, id: &RunId, finish: &Finish<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "update run set status = ?, reason = ?, exit_code = ?, stdout = ?, stderr = ?, \
+         result = ?, runtime = ?, finished_at = ? where run_id = ?",
+    )
+    .bind(finish.status.as_str())
+    .bind(finish.reason)
+    .bind(finish.exit_code)
+    .bind(finish.stdout)
+    .bind(finish.stderr)
+    .bind(finish.result)
+    .bind(finish.runtime)
+    .bind(now_rfc3339())
+    .bind(id.as_str())
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Cancels a queued run at once; marks a running one so its worker stops it.
+/// Returns the status after the request, or `None` if the run is already finished.
+pub async fn request_cancel(pool: &SqlitePool, id: &RunId) -> sqlx::Result<Option<RunStatus>> {
+    let status: Option<String> = sqlx::query_scalar(
+        "update run set \
+           status = case when status = 'queued' then 'cancelled' else status end, \
+           cancel_requested = 1, \
+           reason = case when status = 'queued' then ? else reason end, \
+           finished_at = case when status = 'queued' then ? else finished_at end \
+         where run_id = ? and status in ('queued', 'running') returning status",
+    )
+    .bind(CANCELLED_REASON)
+    .bind(now_rfc3339())
+    .bind(id.as_str())
+    .fetch_optional(pool)
+    .await?;
+    Ok(status.as_deref().and_then(RunStatus::parse))
+}
+
+pub const CANCELLED_REASON: &str = "실행을 취소했습니다.";
+
+/// After a crash or restart: runs left `running` go back to the queue once, then fail.
+pub async fn recover_interrupted(pool: &SqlitePool, max_attempts: i64) -> sqlx::Result<(u64, u64)> {
+    let failed = sqlx::query(
+        "update run set status = 'failed', finished_at = ?, \
+           reason = '서버가 실행 도중 여러 번 멈춰 이 실행을 끝내지 못했습니다.' \
+         where status = 'running' and attempts >= ?",
+    )
+    .bind(now_rfc3339())
+    .bind(max_attempts)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    let requeued =
+        sqlx::query("update run set status = 'queued', started_at = null where status = 'running'")
+            .execute(pool)
+            .await?
+            .rows_affected();
+    Ok((requeued, failed))
+}
+
+/// Puts a run interrupted by shutdown back in the queue, keeping its place.
+pub async fn requeue(pool: &SqlitePool, id: &RunId) -> sqlx::Result<()> {
+    sqlx::query("update run set status = 'queued', started_at = null where run_id = ? and status = 'running'")
+        .bind(id.as_str())
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn cancel_requested(pool: &SqlitePool, id: &RunId) -> sqlx::Result<bool> {
+    let flag: Option<bool> =
+        sqlx::query_scalar("select cancel_requested from run where run_id = ?")
+            .bind(id.as_str())
+            .fetch_optional(pool)
+            .await?;
+    Ok(flag.unwrap_or(false))
+}

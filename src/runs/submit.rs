@@ -1,0 +1,113 @@
+//! Submitting a run: parse the request against the catalogue, check the learner's limits, enqueue.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use sqlx::SqlitePool;
+
+use super::RunId;
+use super::store::{self, NewRun};
+use crate::content::{Content, ExperimentId, ParamValues, check_values};
+use crate::error::AppError;
+
+/// The JSON body of `POST /api/runs`, as it arrives.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    pub experiment: String,
+    #[serde(default)]
+    pub params: Map<String, Value>,
+    pub code: Option<String>,
+    pub prediction: Option<Value>,
+}
+
+/// Per-learner limits on submitting.
+#[derive(Debug, Clone, Copy)]
+pub struct SubmitLimits {
+    pub max_code_bytes: usize,
+    pub max_queued: i64,
+    pub max_per_minute: i64,
+}
+
+/// A submission that passed every check.
+#[derive(Debug)]
+pub struct Submission {
+    pub experiment: ExperimentId,
+    pub params: ParamValues,
+    pub code: String,
+    pub code_edited: bool,
+    pub prediction: Option<String>,
+}
+
+const MAX_PREDICTION_BYTES: usize = 2048;
+
+impl Submission {
+    pub fn parse(
+        request: SubmitRequest,
+        content: &Content,
+        limits: &SubmitLimits,
+    ) -> Result<Submission, AppError> {
+        let unknown = || AppError::Unprocessable("알 수 없는 실험입니다.".to_owned());
+        let id = ExperimentId::parse(&request.experiment).ok_or_else(unknown)?;
+        let experiment = content.experiment(&id).ok_or_else(unknown)?;
+        let original = experiment.code.as_deref().ok_or_else(|| {
+            AppError::Unprocessable("이 실험은 아직 실행할 수 없습니다.".to_owned())
+        })?;
+        let params =
+            check_values(&experiment.params, &request.params).map_err(AppError::Unprocessable)?;
+        let code = request.code.unwrap_or_else(|| original.to_owned());
+        if code.len() > limits.max_code_bytes {
+            return Err(AppError::PayloadTooLarge(format!(
+                "코드가 너무 깁니다: {} KiB까지 실행할 수 있습니다.",
+                limits.max_code_bytes / 1024
+            )));
+        }
+        let code_edited = normalize(&code) != normalize(original);
+        let prediction = request.prediction.map(|p| p.to_string());
+        if prediction.as_ref().is_some_and(|p| p.len() > MAX_PREDICTION_BYTES) {
+            return Err(AppError::Unprocessable("예측이 너무 깁니다.".to_owned()));
+        }
+        Ok(Submission { experiment: id, params, code, code_edited, prediction })
+    }
+}
+
+/// Line endings from a browser's textarea must not count as an edit.
+fn normalize(code: &str) -> String {
+    code.replace("\r\n", "\n").trim_end().to_owned()
+}
+
+/// Checks the learner's queue cap and rate, then inserts the run (which enqueues it), atomically.
+pub async fn submit(
+    pool: &SqlitePool,
+    learner_id: i64,
+    submission: &Submission,
+    limits: &SubmitLimits,
+) -> Result<RunId, AppError> {
+    let mut tx = pool.begin_with("begin immediate").await?;
+    let minute_ago = (chrono::Utc::now() - chrono::Duration::minutes(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let (waiting, recent) = store::learner_load(&mut tx, learner_id, &minute_ago).await?;
+    if waiting >= limits.max_queued {
+        return Err(AppError::TooManyRequests(format!(
+            "이미 실행을 기다리는 실험이 {waiting}개 있습니다. 끝난 뒤에 다시 실행해 주세요."
+        )));
+    }
+    if recent >= limits.max_per_minute {
+        return Err(AppError::TooManyRequests(
+            "실행 요청이 너무 잦습니다. 1분쯤 뒤에 다시 실행해 주세요.".to_owned(),
+        ));
+    }
+    let id = RunId::new();
+    let params = serde_json::to_string(&submission.params).map_err(anyhow::Error::from)?;
+    let run = NewRun {
+        id: &id,
+        learner_id,
+        experiment: submission.experiment.as_str(),
+        params: &params,
+        code: &submission.code,
+        code_edited: submission.code_edited,
+        prediction: submission.prediction.as_deref(),
+    };
+    store::insert(&mut tx, &run).await?;
+    tx.commit().await?;
+    Ok(id)
+}

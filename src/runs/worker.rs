@@ -1,0 +1,295 @@
+//! The run workers: claim a run, execute it in the sandbox, record the outcome, tell watchers.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use sqlx::SqlitePool;
+use tokio::sync::{Notify, mpsc};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::events::{Hub, RunEvent, Stream};
+use super::load::{self, CpuSnapshot};
+use super::store::{self, Finish, RunRow};
+use super::{RunId, RunStatus, result};
+use crate::content::{Content, ExperimentId};
+use crate::sandbox::{Backend, Chunk, Ending, Job, Outcome, RunLimits};
+
+/// How many times a run may be started before a crash during it counts as its failure.
+const MAX_ATTEMPTS: i64 = 2;
+
+/// Shared by the workers and the web handlers (to wake workers and cancel runs).
+#[derive(Clone)]
+pub struct Runner {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: SqlitePool,
+    content: Arc<Content>,
+    backend: Arc<dyn Backend>,
+    hub: Hub,
+    limits: RunLimits,
+    wake: Notify,
+    shutdown: CancellationToken,
+    active: Mutex<HashMap<RunId, CancellationToken>>,
+}
+
+/// After a crash or restart: runs left `running` are queued again, or failed after repeated tries.
+pub async fn recover_interrupted(db: &SqlitePool) -> sqlx::Result<()> {
+    let (requeued, failed) = store::recover_interrupted(db, MAX_ATTEMPTS).await?;
+    if requeued + failed > 0 {
+        tracing::warn!(requeued, failed, "recovered runs interrupted by a stop");
+    }
+    Ok(())
+}
+
+impl Runner {
+    pub fn new(
+        db: SqlitePool,
+        content: Arc<Content>,
+        backend: Arc<dyn Backend>,
+        limits: RunLimits,
+        shutdown: CancellationToken,
+    ) -> Runner {
+        let inner = Inner {
+            db,
+            content,
+            backend,
+            hub: Hub::default(),
+            limits,
+            wake: Notify::new(),
+            shutdown,
+            active: Mutex::new(HashMap::new()),
+        };
+        Runner { inner: Arc::new(inner) }
+    }
+
+    pub fn hub(&self) -> &Hub {
+        &self.inner.hub
+    }
+
+    pub fn backend(&self) -> &dyn Backend {
+        self.inner.backend.as_ref()
+    }
+
+    /// A run was enqueued: let an idle worker look now rather than at its next poll.
+    pub fn wake(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// Stops a running run of this process (its row is already marked by `store::request_cancel`).
+    pub fn cancel(&self, id: &RunId) {
+        let active = self.inner.active.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(token) = active.get(id) {
+            token.cancel();
+        }
+    }
+
+    /// Starts `n` workers; each ends when the shutdown token fires and its run is put back.
+    pub fn spawn_workers(&self, n: usize) -> Vec<JoinHandle<()>> {
+        (0..n.max(1))
+            .map(|_| {
+                let runner = self.clone();
+                tokio::spawn(async move { runner.work().await })
+            })
+            .collect()
+    }
+
+    async fn work(&self) {
+        let shutdown = self.inner.shutdown.clone();
+        while !shutdown.is_cancelled() {
+            match self.run_next().await {
+                Ok(Some(_)) => continue,
+                Ok(None) => {}
+                Err(error) => tracing::error!(%error, "run worker: database error"),
+            }
+            tokio::select! {
+                () = self.inner.wake.notified() => {}
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                () = shutdown.cancelled() => {}
+            }
+        }
+    }
+
+    /// One step: claims the oldest queued run and executes it. `None` when the queue is empty.
+    pub async fn run_next(&self) -> sqlx::Result<Option<RunId>> {
+        let Some(row) = store::claim_next(&self.inner.db).await? else {
+            return Ok(None);
+        };
+        let id = row.id();
+        tracing::info!(run_id = %id, experiment = %row.experiment, "run started");
+        self.inner
+            .hub
+            .publish(&id, RunEvent::Status { status: RunStatus::Running, position: None });
+        let Some(job) = self.job_for(&row) else {
+            self.fail_unrunnable(&id).await?;
+            return Ok(Some(id));
+        };
+        let cancel = self.inner.shutdown.child_token();
+        self.set_active(&id, Some(cancel.clone()));
+        // A cancel that arrived between the claim and now.
+        if store::cancel_requested(&self.inner.db, &id).await? {
+            cancel.cancel();
+        }
+        let (outcome, contended) = self.execute(job, cancel).await;
+        self.set_active(&id, None);
+        if outcome.ending == Ending::Cancelled && self.inner.shutdown.is_cancelled() {
+            store::requeue(&self.inner.db, &id).await?;
+            tracing::info!(run_id = %id, "run interrupted by shutdown, queued again");
+            return Ok(Some(id));
+        }
+        self.finish(&id, outcome, contended).await?;
+        Ok(Some(id))
+    }
+
+    fn job_for(&self, row: &RunRow) -> Option<Job> {
+        let experiment = self.inner.content.experiment(&ExperimentId::parse(&row.experiment)?)?;
+        let mut limits = self.inner.limits;
+        limits.wall = limits.wall.min(Duration::from_secs(experiment.time_limit_s));
+        let config = json!({
+            "params": row.params_json(),
+            "variants": experiment.variants,
+            "repeats": experiment.repeats,
+        });
+        Some(Job { run_id: row.id(), code: row.code.clone(), config, limits })
+    }
+
+    fn set_active(&self, id: &RunId, token: Option<CancellationToken>) {
+        let mut active = self.inner.active.lock().unwrap_or_else(|p| p.into_inner());
+        match token {
+            Some(token) => active.insert(id.clone(), token),
+            None => active.remove(id),
+        };
+    }
+
+    /// Runs the job while forwarding its output to watchers; also says if the machine was busy.
+    async fn execute(&self, job: Job, cancel: CancellationToken) -> (Outcome, bool) {
+        let id = job.run_id.clone();
+        let (sender, receiver) = mpsc::channel(64);
+        let forward = tokio::spawn(forward_live(self.inner.hub.clone(), id, receiver));
+        let before = CpuSnapshot::take();
+        let started = std::time::Instant::now();
+        let outcome = self.inner.backend.execute(job, sender, cancel).await;
+        let wall = started.elapsed().as_secs_f64();
+        forward.await.ok();
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let busy = match (before, CpuSnapshot::take()) {
+            (Some(before), Some(after)) => after.busy_cores_since(&before, cores),
+            _ => 0.0,
+        };
+        let own_cpu: f64 = outcome
+            .records
+            .iter()
+            .filter(|r| r["type"] == "variant")
+            .filter_map(|r| r["cpu_ns"].as_f64())
+            .sum::<f64>()
+            / 1e9;
+        (outcome.clone(), load::contended(busy, own_cpu, wall))
+    }
+
+    async fn finish(&self, id: &RunId, outcome: Outcome, contended: bool) -> sqlx::Result<()> {
+        let (status, reason) = judge(&outcome, self.inner.limits);
+        if let Some(error) = &outcome.error {
+            tracing::error!(run_id = %id, %error, "sandbox failed");
+        }
+        let result =
+            (!outcome.records.is_empty()).then(|| result::build(&outcome.records, contended));
+        let result_text = result.as_ref().map(Value::to_string);
+        let runtime_text = outcome.runtime.to_string();
+        let finish = Finish {
+            status,
+            reason: reason.as_deref(),
+            exit_code: match outcome.ending {
+                Ending::Exited(code) => Some(i64::from(code)),
+                _ => None,
+            },
+            stdout: &outcome.stdout,
+            stderr: &outcome.stderr,
+            result: result_text.as_deref(),
+            runtime: Some(&runtime_text),
+        };
+        store::finish(&self.inner.db, id, &finish).await?;
+        tracing::info!(run_id = %id, status = status.as_str(), "run finished");
+        if let Some(result) = result {
+            self.inner.hub.publish(id, RunEvent::Result { result });
+        }
+        self.inner.hub.publish(id, RunEvent::Done { status, reason });
+        Ok(())
+    }
+
+    /// The catalogue changed since the run was queued and its experiment is gone.
+    async fn fail_unrunnable(&self, id: &RunId) -> sqlx::Result<()> {
+        let reason = "이 실험은 더 이상 실행할 수 없습니다.";
+        let finish = Finish {
+            status: RunStatus::Failed,
+            reason: Some(reason),
+            exit_code: None,
+            stdout: "",
+            stderr: "",
+            result: None,
+            runtime: None,
+        };
+        store::finish(&self.inner.db, id, &finish).await?;
+        let done = RunEvent::Done { status: RunStatus::Failed, reason: Some(reason.to_owned()) };
+        self.inner.hub.publish(id, done);
+        Ok(())
+    }
+}
+
+/// Sends output to watchers as it comes, and a fresh partial result after each variant.
+async fn forward_live(hub: Hub, id: RunId, mut receiver: mpsc::Receiver<Chunk>) {
+    let mut records = Vec::new();
+    while let Some(chunk) = receiver.recv().await {
+        match chunk {
+            Chunk::Stdout(text) => {
+                hub.publish(&id, RunEvent::Output { stream: Stream::Stdout, text })
+            }
+            Chunk::Stderr(text) => {
+                hub.publish(&id, RunEvent::Output { stream: Stream::Stderr, text })
+            }
+            Chunk::Record(record) => {
+                let is_variant = record["type"] == "variant";
+                records.push(record);
+                if is_variant {
+                    let result = result::build(&records, false);
+                    hub.publish(&id, RunEvent::Result { result });
+                }
+            }
+        }
+    }
+}
+
+/// The status of a finished run and the reason shown to the learner.
+fn judge(outcome: &Outcome, limits: RunLimits) -> (RunStatus, Option<String>) {
+    let hits = (!outcome.limits_hit.is_empty()).then(|| outcome.limits_hit.join(" "));
+    match outcome.ending {
+        Ending::Exited(0) => (RunStatus::Succeeded, hits),
+        Ending::Exited(code) => {
+            let base = format!("프로그램이 오류로 끝났습니다(종료 코드 {code}).");
+            (RunStatus::Failed, Some(join(base, hits)))
+        }
+        Ending::Signaled(signal) => {
+            let base = format!("프로그램이 강제로 종료되었습니다(신호 {signal}).");
+            (RunStatus::Failed, Some(hits.unwrap_or(base)))
+        }
+        Ending::TimedOut => {
+            let base = format!("실행 시간 제한({}초)을 넘겨 중지했습니다.", limits.wall.as_secs());
+            (RunStatus::TimedOut, Some(join(base, hits)))
+        }
+        Ending::Cancelled => (RunStatus::Cancelled, Some(store::CANCELLED_REASON.to_owned())),
+        Ending::SandboxFailed => (
+            RunStatus::Failed,
+            Some("실행 환경(샌드박스)을 준비하지 못했습니다. 관리자에게 알려 주세요.".to_owned()),
+        ),
+    }
+}
+
+fn join(base: String, extra: Option<String>) -> String {
+    match extra {
+        Some(extra) => format!("{base} {extra}"),
+        None => base,
+    }
+}

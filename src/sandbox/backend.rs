@@ -1,0 +1,142 @@
+//! What the run workers need from a sandbox: a job in, an outcome out, output streamed live.
+
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::runs::RunId;
+
+/// The Python harness, written beside every program as `gil_lab.py`.
+pub const HARNESS: &str = include_str!("harness/gil_lab.py");
+
+/// One program to run, with the limits that bound it.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub run_id: RunId,
+    /// The learner's `main.py`.
+    pub code: String,
+    /// `config.json` for the harness: parameters, variants, repeats.
+    pub config: Value,
+    pub limits: RunLimits,
+}
+
+/// Limits of one run; `wall` covers the whole run, the rest the whole sandbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunLimits {
+    pub wall: Duration,
+    pub cpu_seconds: u64,
+    pub memory_bytes: u64,
+    pub max_processes: u64,
+    pub output_bytes: usize,
+    pub file_size_bytes: u64,
+    pub tmpfs_bytes: u64,
+    pub result_bytes: usize,
+}
+
+/// How a run ended, before the harness records are interpreted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Python exited with this code.
+    Exited(i32),
+    /// Python (or the sandbox) was killed by a signal.
+    Signaled(i32),
+    /// The run hit its wall-clock limit and was killed.
+    TimedOut,
+    /// The learner cancelled, or the server is shutting down.
+    Cancelled,
+    /// The sandbox could not be built: the program never ran.
+    SandboxFailed,
+}
+
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub ending: Ending,
+    pub stdout: String,
+    pub stderr: String,
+    /// Limits that were hit, each as a Korean sentence naming the limit.
+    pub limits_hit: Vec<String>,
+    /// The harness's JSON lines, already parsed and bounded.
+    pub records: Vec<Value>,
+    /// Facts about where it ran (interpreter, sandbox layers, peak memory…).
+    pub runtime: Value,
+    /// Internal detail for the log when the sandbox failed.
+    pub error: Option<String>,
+}
+
+/// Output as it arrives, for live watchers.
+#[derive(Debug, Clone)]
+pub enum Chunk {
+    Stdout(String),
+    Stderr(String),
+    Record(Value),
+}
+
+pub type ChunkSender = mpsc::Sender<Chunk>;
+
+/// A place that runs programs. The real one isolates them; tests use a fast fake.
+pub trait Backend: Send + Sync + 'static {
+    /// Runs the job to its end, sending output as it comes; `cancel` stops it early.
+    fn execute(
+        &self,
+        job: Job,
+        live: ChunkSender,
+        cancel: CancellationToken,
+    ) -> BoxFuture<'_, Outcome>;
+
+    /// A one-line description for the log at start.
+    fn describe(&self) -> String;
+}
+
+/// Keeps at most `max` bytes of a stream, cut on a character boundary, and says if it cut.
+#[derive(Debug, Default)]
+pub struct CappedText {
+    text: String,
+    max: usize,
+    truncated: bool,
+}
+
+impl CappedText {
+    pub fn new(max: usize) -> CappedText {
+        CappedText { text: String::new(), max, truncated: false }
+    }
+
+    /// Appends what fits and returns the part that was kept (for live output).
+    pub fn push(&mut self, piece: &str) -> &str {
+        let start = self.text.len();
+        let room = self.max.saturating_sub(start);
+        if piece.len() > room {
+            self.truncated = true;
+        }
+        let mut end = room.min(piece.len());
+        while !piece.is_char_boundary(end) {
+            end -= 1;
+        }
+        self.text.push_str(&piece[..end]);
+        &self.text[start..]
+    }
+
+    pub fn truncated(&self) -> bool {
+        self.truncated
+    }
+
+    pub fn into_string(self) -> String {
+        self.text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capped_text_keeps_whole_characters_and_notes_the_cut() {
+        let mut text = CappedText::new(7);
+        assert_eq!(text.push("가나"), "가나");
+        assert_eq!(text.push("다라"), "");
+        assert!(text.truncated());
+        assert_eq!(text.into_string(), "가나");
+    }
+}

@@ -1,0 +1,252 @@
+//! Per-run cgroups (v1 memory+pids, or v2): create with limits, tell the launcher what to join,
+//! read the stats, kill what is left, remove. Only std::fs; errors are strings, never panics.
+
+use std::ffi::CString;
+use std::fs;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const CGROUP_ROOT: &str = "/sys/fs/cgroup";
+/// Parent of every run's cgroup, so an operator can find (and clean) them in one place.
+const PARENT: &str = "gil-lab";
+const CGROUP2_SUPER_MAGIC: i64 = 0x6367_7270;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CgroupMode {
+    /// Legacy or hybrid hierarchy: separate `memory` and `pids` mounts (a cgroup2 mount at
+    /// `/sys/fs/cgroup/unified` carries no controllers, so hybrid counts as v1).
+    V1,
+    /// Unified hierarchy mounted at /sys/fs/cgroup.
+    V2,
+    /// Neither controller is usable: only rlimits bound the run.
+    None,
+}
+
+/// What a finished run used, read before the cgroup is removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CgroupStats {
+    pub peak_memory_bytes: Option<u64>,
+    /// Processes the kernel OOM-killed because the run hit its memory limit.
+    pub oom_kills: u64,
+    /// fork/clone calls refused because the run hit its pids limit.
+    pub pids_max_hits: u64,
+}
+
+pub fn detect() -> CgroupMode {
+    match statfs_magic(CGROUP_ROOT) {
+        Some(CGROUP2_SUPER_MAGIC) => CgroupMode::V2,
+        Some(_) if v1_dir("memory").is_dir() && v1_dir("pids").is_dir() => CgroupMode::V1,
+        _ => CgroupMode::None,
+    }
+}
+
+fn statfs_magic(path: &str) -> Option<i64> {
+    let c_path = CString::new(path).ok()?;
+    let mut buf: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid NUL-terminated path and a properly sized out-buffer.
+    let rc = unsafe { libc::statfs(c_path.as_ptr(), &mut buf) };
+    (rc == 0).then_some(buf.f_type as i64)
+}
+
+fn v1_dir(controller: &str) -> PathBuf {
+    Path::new(CGROUP_ROOT).join(controller)
+}
+
+/// One run's cgroup(s). Dropping it does nothing: call `kill_all` then `remove`.
+#[derive(Debug)]
+pub struct RunCgroup {
+    mode: CgroupMode,
+    /// v1: [memory dir, pids dir]; v2: [the run's dir].
+    dirs: Vec<PathBuf>,
+}
+
+impl RunCgroup {
+    /// Creates the run's cgroup with a memory limit (swap included) and a pids limit.
+    /// Needs root (or a delegated v2 subtree). `name` must be a single path component.
+    pub fn create(name: &str, memory_bytes: u64, max_pids: u64) -> Result<Self, String> {
+        if name.is_empty() || name.contains(['/', '\0']) || name.starts_with('.') {
+            return Err(format!("cgroup: bad name {name:?}"));
+        }
+        match detect() {
+            CgroupMode::V1 => Self::create_v1(name, memory_bytes, max_pids),
+            CgroupMode::V2 => Self::create_v2(name, memory_bytes, max_pids),
+            CgroupMode::None => Err("cgroup: no usable memory/pids controller".into()),
+        }
+    }
+
+    fn create_v1(name: &str, memory_bytes: u64, max_pids: u64) -> Result<Self, String> {
+        let memory = v1_dir("memory").join(PARENT).join(name);
+        let pids = v1_dir("pids").join(PARENT).join(name);
+        let cgroup = Self { mode: CgroupMode::V1, dirs: vec![memory.clone(), pids.clone()] };
+        let setup = || -> Result<(), String> {
+            make_dir(&memory)?;
+            make_dir(&pids)?;
+            write(&memory.join("memory.limit_in_bytes"), memory_bytes)?;
+            // Without swap accounting (no memsw files) the limit above still holds for RAM.
+            write_optional(&memory.join("memory.memsw.limit_in_bytes"), memory_bytes)?;
+            write(&pids.join("pids.max"), max_pids)
+        };
+        setup().map_err(|e| cgroup.discard(e))?;
+        Ok(cgroup)
+    }
+
+    fn create_v2(name: &str, memory_bytes: u64, max_pids: u64) -> Result<Self, String> {
+        let parent = Path::new(CGROUP_ROOT).join(PARENT);
+        let dir = parent.join(name);
+        let cgroup = Self { mode: CgroupMode::V2, dirs: vec![dir.clone()] };
+        let setup = || -> Result<(), String> {
+            make_dir(&parent)?;
+            // Controllers must be enabled on every level above the run's cgroup.
+            write_str(&Path::new(CGROUP_ROOT).join("cgroup.subtree_control"), "+memory +pids")?;
+            write_str(&parent.join("cgroup.subtree_control"), "+memory +pids")?;
+            make_dir(&dir)?;
+            write(&dir.join("memory.max"), memory_bytes)?;
+            write_optional(&dir.join("memory.swap.max"), 0)?;
+            write(&dir.join("pids.max"), max_pids)
+        };
+        setup().map_err(|e| cgroup.discard(e))?;
+        Ok(cgroup)
+    }
+
+    /// Removes what a failed `create` left behind and passes its error on.
+    fn discard(&self, err: String) -> String {
+        for dir in &self.dirs {
+            let _ = fs::remove_dir(dir);
+        }
+        err
+    }
+
+    pub fn mode(&self) -> CgroupMode {
+        self.mode
+    }
+
+    /// Files the launcher writes `0` into (as root, before dropping privileges). v1 `tasks`
+    /// moves only the calling thread but skips the RCU wait that `cgroup.procs` costs.
+    pub fn join_files(&self) -> Vec<PathBuf> {
+        let file = if self.mode == CgroupMode::V1 { "tasks" } else { "cgroup.procs" };
+        self.dirs.iter().map(|d| d.join(file)).collect()
+    }
+
+    /// Pids still in the run's cgroup(s), deduplicated.
+    pub fn procs(&self) -> Vec<i32> {
+        let mut pids: Vec<i32> = self
+            .dirs
+            .iter()
+            .filter_map(|d| fs::read_to_string(d.join("cgroup.procs")).ok())
+            .flat_map(|text| text.lines().filter_map(|l| l.trim().parse().ok()).collect::<Vec<_>>())
+            .collect();
+        pids.sort_unstable();
+        pids.dedup();
+        pids
+    }
+
+    pub fn stats(&self) -> CgroupStats {
+        let Some(first) = self.dirs.first() else {
+            return CgroupStats::default();
+        };
+        let pids_dir = self.dirs.last().unwrap_or(first);
+        match self.mode {
+            CgroupMode::V1 => CgroupStats {
+                peak_memory_bytes: read_u64(&first.join("memory.max_usage_in_bytes")),
+                oom_kills: read_key(&first.join("memory.oom_control"), "oom_kill").unwrap_or(0),
+                pids_max_hits: read_key(&pids_dir.join("pids.events"), "max").unwrap_or(0),
+            },
+            _ => CgroupStats {
+                peak_memory_bytes: read_u64(&first.join("memory.peak")),
+                oom_kills: read_key(&first.join("memory.events"), "oom_kill").unwrap_or(0),
+                pids_max_hits: read_key(&first.join("pids.events"), "max").unwrap_or(0),
+            },
+        }
+    }
+
+    /// SIGKILLs everything in the cgroup and waits until it is empty (or `timeout` passes).
+    /// v1 has no atomic kill: re-read and kill until a read comes back empty; the pids limit
+    /// bounds how many a fork race can add.
+    pub fn kill_all(&self, timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        if let (CgroupMode::V2, Some(dir)) = (self.mode, self.dirs.first()) {
+            write_str(&dir.join("cgroup.kill"), "1")?;
+        }
+        loop {
+            let pids = self.procs();
+            if pids.is_empty() {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(format!("cgroup: {} processes survived SIGKILL", pids.len()));
+            }
+            for pid in pids {
+                // SAFETY: kill(2) on a pid read from the run's own cgroup.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    /// Removes the cgroup directories. Fails with EBUSY while processes remain: `kill_all` first.
+    pub fn remove(self) -> Result<(), String> {
+        let mut errors = vec![];
+        for dir in &self.dirs {
+            match fs::remove_dir(dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
+                Err(e) => errors.push(format!("{}: {e}", dir.display())),
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("cgroup: remove: {}", errors.join("; ")))
+        }
+    }
+}
+
+fn make_dir(dir: &Path) -> Result<(), String> {
+    fs::create_dir_all(dir).map_err(|e| format!("cgroup: mkdir {}: {e}", dir.display()))
+}
+
+fn write(path: &Path, value: u64) -> Result<(), String> {
+    write_str(path, &value.to_string())
+}
+
+fn write_str(path: &Path, value: &str) -> Result<(), String> {
+    fs::write(path, value).map_err(|e| format!("cgroup: write {}: {e}", path.display()))
+}
+
+fn write_optional(path: &Path, value: u64) -> Result<(), String> {
+    if path.exists() { write(path, value) } else { Ok(()) }
+}
+
+fn read_u64(path: &Path) -> Option<u64> {
+    fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+/// Reads `key N` from a flat-keyed file such as `memory.events` or `pids.events`.
+fn read_key(path: &Path, key: &str) -> Option<u64> {
+    let text = fs::read_to_string(path).ok()?;
+    text.lines().find_map(|line| {
+        let (k, v) = line.split_once(' ')?;
+        if k == key { v.trim().parse().ok() } else { None }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_with_a_slash_is_refused() {
+        assert!(RunCgroup::create("../escape", 1 << 20, 8).is_err());
+    }
+
+    #[test]
+    fn flat_keyed_files_are_parsed_by_key() {
+        let dir = std::env::temp_dir().join(format!("cg-parse-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("memory.oom_control");
+        fs::write(&file, "oom_kill_disable 0\nunder_oom 0\noom_kill 5\n").unwrap();
+        assert_eq!(read_key(&file, "oom_kill"), Some(5));
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,112 @@
+//! A fast, deterministic stand-in for the sandbox, for tests of everything around it.
+//!
+//! It runs nothing. It reads directives from comments in the code — `# fake: sleep 200`,
+//! `# fake: exit 1`, `# fake: print 안녕` — and answers with harness records shaped like a
+//! real CPU experiment's (sequential 1 s, threads 1 s on one core, processes 0.55 s on two).
+
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+use super::backend::{Backend, Chunk, ChunkSender, Ending, Job, Outcome};
+
+#[derive(Debug, Default, Clone)]
+pub struct FakeBackend;
+
+impl Backend for FakeBackend {
+    fn execute(
+        &self,
+        job: Job,
+        live: ChunkSender,
+        cancel: CancellationToken,
+    ) -> BoxFuture<'_, Outcome> {
+        Box::pin(run(job, live, cancel))
+    }
+
+    fn describe(&self) -> String {
+        "fake backend (tests only): nothing is executed".to_owned()
+    }
+}
+
+async fn run(job: Job, live: ChunkSender, cancel: CancellationToken) -> Outcome {
+    let mut outcome = Outcome {
+        ending: Ending::Exited(0),
+        stdout: String::new(),
+        stderr: String::new(),
+        limits_hit: Vec::new(),
+        records: Vec::new(),
+        runtime: json!({ "backend": "fake" }),
+        error: None,
+    };
+    for (verb, arg) in directives(&job.code) {
+        match verb {
+            "print" => {
+                let line = format!("{arg}\n");
+                outcome.stdout.push_str(&line);
+                live.send(Chunk::Stdout(line)).await.ok();
+            }
+            "sleep" => {
+                let pause = Duration::from_millis(arg.parse().unwrap_or(0));
+                tokio::select! {
+                    () = tokio::time::sleep(pause.min(job.limits.wall)) => {}
+                    () = cancel.cancelled() => {
+                        outcome.ending = Ending::Cancelled;
+                        return outcome;
+                    }
+                }
+                if pause > job.limits.wall {
+                    outcome.ending = Ending::TimedOut;
+                    return outcome;
+                }
+            }
+            "exit" => outcome.ending = Ending::Exited(arg.parse().unwrap_or(1)),
+            _ => {}
+        }
+    }
+    if outcome.ending == Ending::Exited(0) {
+        for record in records(&job.config) {
+            live.send(Chunk::Record(record.clone())).await.ok();
+            outcome.records.push(record);
+        }
+    }
+    outcome
+}
+
+fn directives(code: &str) -> impl Iterator<Item = (&str, &str)> {
+    code.lines().filter_map(|line| {
+        let rest = line.trim().strip_prefix("# fake:")?.trim();
+        Some(rest.split_once(' ').unwrap_or((rest, "")))
+    })
+}
+
+fn records(config: &Value) -> Vec<Value> {
+    let workers = config["params"]["workers"].as_u64().unwrap_or(2);
+    let repeats = config["repeats"].as_u64().unwrap_or(1);
+    let variants: Vec<&str> = config["variants"]
+        .as_array()
+        .map(|v| v.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let mut out = vec![json!({
+        "type": "environment", "python": "3.11.2", "implementation": "cpython",
+        "gil_enabled": true, "cores": 2, "switch_interval": 0.005
+    })];
+    for repeat in 0..repeats {
+        for name in &variants {
+            let (wall, cores) = match *name {
+                "processes" => (550_000_000u64, 2u64),
+                _ => (1_000_000_000, 1),
+            };
+            let per_worker = wall * cores / workers.max(1);
+            let workers: Vec<Value> = (0..workers)
+                .map(|id| json!({ "id": id, "cpu_ns": per_worker, "spans": [[0, per_worker]] }))
+                .collect();
+            out.push(json!({
+                "type": "variant", "name": name, "repeat": repeat, "wall_ns": wall + repeat,
+                "cpu_ns": wall * cores, "workers": workers, "metrics": {}
+            }));
+        }
+    }
+    out
+}

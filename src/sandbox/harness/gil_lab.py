@@ -1,0 +1,248 @@
+"""gil_lab: the experiment harness of GIL 실험실.
+
+Runs workers sequentially, as threads or as processes, and records what happened: per worker the
+spans of work (for the timeline) and CPU time; per variant the wall time, the CPU time of every
+thread and child process, and named metrics. Records are JSON lines written to a dedicated file
+descriptor (3), never to stdout, so print() in an experiment cannot corrupt them.
+"""
+
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from queue import Empty
+
+__all__ = [
+    "param", "params", "repeats", "metric", "variant", "run_workers", "compare", "Worker",
+]
+
+_RESULT_FD = 3
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_MAX_SPANS = 4000          # per worker and variant; the server bounds it again
+_MERGE_GAP_NS = 20_000     # consecutive chunks closer than this are one span
+_CHUNK = 5_000             # loop iterations per recorded chunk: ≈ 100 µs, ≈ 1 % overhead
+
+
+def _load_config():
+    try:
+        with open(os.path.join(_HERE, "config.json"), encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return {"params": {}, "repeats": 1}
+
+
+_CONFIG = _load_config()
+_main_pid = os.getpid()
+_current = None            # the variant being measured, if any
+
+
+def _emit(record):
+    """Writes one JSON line to the result channel; only the main process ever writes."""
+    if os.getpid() != _main_pid:
+        return
+    data = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    try:
+        while data:
+            written = os.write(_RESULT_FD, data)
+            data = data[written:]
+    except OSError:
+        pass  # run outside gil-lab: no result channel, nothing to record
+
+
+def param(name):
+    """The value of one parameter, as validated by the server."""
+    return _CONFIG["params"][name]
+
+
+def params():
+    return dict(_CONFIG["params"])
+
+
+def repeats():
+    """How many times each variant is measured (the server decides, ≥ 3 for timings)."""
+    return int(_CONFIG.get("repeats", 1))
+
+
+def metric(name, value):
+    """Attaches a named number to the variant being measured (or to the whole run)."""
+    if _current is not None:
+        _current["metrics"][str(name)] = value
+    else:
+        _emit({"type": "metric", "name": str(name), "value": value})
+
+
+def _cpu_ns():
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    seconds = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    return int(seconds * 1e9)
+
+
+@contextmanager
+def variant(name, repeat=0):
+    """Measures a block: wall time, CPU of all threads and waited-for children, and metrics."""
+    global _current
+    record = {"type": "variant", "name": str(name), "repeat": repeat, "workers": [], "metrics": {}}
+    outer, _current = _current, record
+    cpu0 = _cpu_ns()
+    t0 = time.perf_counter_ns()
+    record["t0_ns"] = t0
+    try:
+        yield record
+    finally:
+        record["wall_ns"] = time.perf_counter_ns() - t0
+        record["cpu_ns"] = _cpu_ns() - cpu0
+        _current = outer
+        for worker in record["workers"]:
+            worker["spans"] = [[a - t0, b - t0] for a, b in worker["spans"]]
+        del record["t0_ns"]
+        _emit(record)
+
+
+class Worker:
+    """Handed to the target function: its id, and ways to record spans of work."""
+
+    def __init__(self, worker_id):
+        self.id = worker_id
+        self.spans = []
+        self.truncated = False
+
+    def _add(self, t0, t1):
+        if self.spans and t0 - self.spans[-1][1] < _MERGE_GAP_NS:
+            self.spans[-1][1] = t1
+        elif len(self.spans) < _MAX_SPANS:
+            self.spans.append([t0, t1])
+        else:
+            self.truncated = True
+
+    def chunks(self, total, size=_CHUNK):
+        """Yields chunk sizes that add up to `total`, recording each chunk as a span of work.
+
+        A chunk during which this thread was kept waiting (its CPU time well below its wall time:
+        the GIL was elsewhere, or the OS ran someone else) is left out of the timeline, so the
+        picture shows only when the worker really ran.
+        """
+        done = 0
+        while done < total:
+            n = min(size, total - done)
+            t0 = time.perf_counter_ns()
+            c0 = time.thread_time_ns()
+            yield n
+            c1 = time.thread_time_ns()
+            t1 = time.perf_counter_ns()
+            cpu, wall = c1 - c0, t1 - t0
+            if wall - cpu <= max(cpu // 2, 20_000):
+                self._add(t0, t1)
+            done += n
+
+    @contextmanager
+    def span(self):
+        """Records the block as one span of work (for work that is not a simple loop)."""
+        t0 = time.perf_counter_ns()
+        try:
+            yield
+        finally:
+            self._add(t0, time.perf_counter_ns())
+
+
+def _finish(worker, cpu_ns):
+    return {"id": worker.id, "cpu_ns": cpu_ns, "spans": worker.spans, "truncated": worker.truncated}
+
+
+def _thread_body(target, worker, args, out):
+    c0 = time.thread_time_ns()
+    target(worker, *args)
+    out.append(_finish(worker, time.thread_time_ns() - c0))
+
+
+def _process_body(target, worker, args, queue):
+    c0 = time.process_time_ns()
+    target(worker, *args)
+    queue.put(_finish(worker, time.process_time_ns() - c0))
+
+
+def run_workers(target, workers, mode, args=(), start_method="fork"):
+    """Runs `target(worker, *args)` for `workers` workers: "sequential", "threads" or "processes".
+
+    The start method of processes is always explicit (Python 3.14 changed Linux's default).
+    Returns the workers' records and adds them to the variant being measured.
+    """
+    records = []
+    if mode == "sequential":
+        for i in range(workers):
+            _thread_body(target, Worker(i), args, records)
+    elif mode == "threads":
+        threads = [threading.Thread(target=_thread_body, args=(target, Worker(i), args, records))
+                   for i in range(workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    elif mode == "processes":
+        context = multiprocessing.get_context(start_method)
+        queue = context.Queue()
+        processes = [context.Process(target=_process_body, args=(target, Worker(i), args, queue))
+                     for i in range(workers)]
+        for p in processes:
+            p.start()
+        records = _collect(queue, processes)
+        for p in processes:
+            p.join()
+    else:
+        raise ValueError(f"unknown mode {mode!r}: use sequential, threads or processes")
+    records.sort(key=lambda r: r["id"])
+    if _current is not None:
+        _current["workers"].extend(records)
+    return records
+
+
+def _collect(queue, processes):
+    """Takes the children's records before joining them (a child blocks until its record is
+    read), without hanging when a child died before sending one."""
+    records = []
+    while len(records) < len(processes):
+        try:
+            records.append(queue.get(timeout=0.05))
+        except Empty:
+            if all(p.exitcode is not None for p in processes):
+                try:
+                    while True:
+                        records.append(queue.get_nowait())
+                except Empty:
+                    break
+    return records
+
+
+_MODES = {"sequential": "sequential", "threads": "threads", "processes": "processes"}
+
+
+def compare(target, workers, variants=("sequential", "threads", "processes"), args=(),
+            start_method="fork"):
+    """Measures each variant `repeats()` times, interleaved so drift hits them all alike."""
+    variants = list(variants)
+    _emit({"type": "plan", "variants": variants, "repeats": repeats()})
+    for r in range(repeats()):
+        for name in variants:
+            with variant(name, r):
+                run_workers(target, workers, _MODES[name], args, start_method)
+
+
+def _environment():
+    gil = getattr(sys, "_is_gil_enabled", None)
+    return {
+        "type": "environment",
+        "python": platform.python_version(),
+        "implementation": sys.implementation.name,
+        "gil_enabled": bool(gil()) if gil else True,
+        "cores": os.cpu_count(),
+        "switch_interval": sys.getswitchinterval(),
+        "executable": sys.executable,
+    }
+
+
+_emit(_environment())

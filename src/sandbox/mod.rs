@@ -1,0 +1,85 @@
+//! Running hostile Python: the backend trait, the real isolation (launcher, container, seccomp,
+//! cgroups), the fake for tests, the host probes of `gil-lab doctor`, and the Python harness.
+
+mod backend;
+pub mod cgroup;
+mod container;
+mod explain;
+mod fake;
+mod init;
+mod kernel_probe;
+mod launcher;
+pub mod probe;
+mod python;
+mod real;
+mod seccomp;
+pub mod spec;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use backend::{
+    Backend, CappedText, Chunk, ChunkSender, Ending, HARNESS, Job, Outcome, RunLimits,
+};
+pub use fake::FakeBackend;
+pub use launcher::run_launcher;
+pub use python::resolve_python;
+pub use real::SandboxBackend;
+
+/// The isolating backend for this server, after logging which layers the host offers.
+pub fn real_backend(config: &crate::config::Config) -> anyhow::Result<Arc<dyn Backend>> {
+    let python = resolve_python(&config.python)?;
+    let probes = probe::probe_all(config.sandbox_uid, &python);
+    for p in &probes {
+        match p.status {
+            probe::ProbeStatus::Ok => {
+                tracing::info!(layer = p.layer, detail = %p.detail, "sandbox layer")
+            }
+            _ => {
+                tracing::warn!(layer = p.layer, detail = %p.detail, fix = %p.fix, "sandbox layer {:?}", p.status)
+            }
+        }
+    }
+    if !probe::all_required_present(&probes) {
+        tracing::error!(
+            "a required sandbox layer is missing: runs will fail until it is fixed (see `gil-lab doctor`)"
+        );
+    }
+    let use_cgroups = cgroup::detect() != cgroup::CgroupMode::None
+        && probe::running_as_root().status == probe::ProbeStatus::Ok;
+    if !use_cgroups {
+        tracing::warn!(
+            "no per-run cgroup: memory across a run's processes is bounded only per process"
+        );
+    }
+    let backend = SandboxBackend {
+        exe: PathBuf::from("/proc/self/exe"),
+        python,
+        uid: config.sandbox_uid,
+        runs_dir: runs_dir()?,
+        use_cgroups,
+    };
+    Ok(Arc::new(backend))
+}
+
+/// `/tmp/gil-lab-runs/<pid>`: this server's run folders; those of dead servers are removed.
+pub fn runs_dir() -> anyhow::Result<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let root = std::env::temp_dir().join("gil-lab-runs");
+    std::fs::create_dir_all(&root)?;
+    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755))?;
+    for entry in std::fs::read_dir(&root)?.flatten() {
+        let alive = entry
+            .file_name()
+            .to_str()
+            .and_then(|name| name.parse::<u32>().ok())
+            .is_some_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists());
+        if !alive {
+            std::fs::remove_dir_all(entry.path()).ok();
+        }
+    }
+    let dir = root.join(std::process::id().to_string());
+    std::fs::create_dir_all(&dir)?;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755))?;
+    Ok(dir)
+}

@@ -1,0 +1,345 @@
+//! The isolating backend: per run a folder and a cgroup, then `gil-lab sandbox-exec` as a child
+//! whose output is read with caps and which is killed on wall time, cancel or an output flood.
+
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::fs::{PermissionsExt, chown};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use super::backend::{Backend, CappedText, Chunk, ChunkSender, Ending, HARNESS, Job, Outcome};
+use super::cgroup::{CgroupStats, RunCgroup};
+use super::explain::{self, Ended};
+use super::spec::{LaunchSpec, LaunchStatus, Limits};
+
+/// Extra pids for the launcher, hakoniwa's reaper and the container's init.
+const PIDS_HEADROOM: u64 = 8;
+const STATUS_CAP: usize = 64 * 1024;
+
+pub struct SandboxBackend {
+    /// The `gil-lab` binary to re-execute (`/proc/self/exe` in the server).
+    pub exe: PathBuf,
+    pub python: PathBuf,
+    pub uid: u32,
+    /// This server's folder of run folders; removed runs leave nothing behind.
+    pub runs_dir: PathBuf,
+    pub use_cgroups: bool,
+}
+
+impl Backend for SandboxBackend {
+    fn execute(
+        &self,
+        job: Job,
+        live: ChunkSender,
+        cancel: CancellationToken,
+    ) -> BoxFuture<'_, Outcome> {
+        Box::pin(self.run(job, live, cancel))
+    }
+
+    fn describe(&self) -> String {
+        let cgroups = if self.use_cgroups { "with a per-run cgroup" } else { "WITHOUT cgroups" };
+        format!("sandbox (uid {}, {}, {cgroups})", self.uid, self.python.display())
+    }
+}
+
+/// What was set up for one run, torn down after it.
+struct Prepared {
+    dir: PathBuf,
+    cgroup: Option<RunCgroup>,
+    spec: LaunchSpec,
+}
+
+impl SandboxBackend {
+    async fn run(&self, job: Job, live: ChunkSender, cancel: CancellationToken) -> Outcome {
+        let limits = job.limits;
+        let prepared = match self.prepare(&job).await {
+            Ok(prepared) => prepared,
+            Err(error) => return failed(error),
+        };
+        let mut outcome = supervise(&self.exe, &prepared.spec, &job, live, cancel).await;
+        let cgroup = prepared.cgroup;
+        let dir = prepared.dir;
+        let stats =
+            tokio::task::spawn_blocking(move || clean_up(cgroup, &dir)).await.unwrap_or_default();
+        outcome.limits_hit = explain::limits_hit(&outcome.ended, &stats, &outcome.stderr, &limits);
+        Outcome {
+            ending: outcome.ended.ending(),
+            stdout: outcome.stdout,
+            stderr: outcome.stderr,
+            limits_hit: outcome.limits_hit,
+            records: outcome.records,
+            runtime: json!({
+                "backend": "sandbox",
+                "python": self.python,
+                "uid": self.uid,
+                "cgroup": self.use_cgroups,
+                "peak_memory_bytes": stats.peak_memory_bytes,
+            }),
+            error: outcome.error,
+        }
+    }
+
+    async fn prepare(&self, job: &Job) -> Result<Prepared, String> {
+        let dir = self.runs_dir.join(job.run_id.as_str());
+        let (uid, limits, use_cgroups) = (self.uid, job.limits, self.use_cgroups);
+        let files = vec![
+            ("main.py", job.code.clone()),
+            ("gil_lab.py", HARNESS.to_owned()),
+            ("config.json", job.config.to_string()),
+        ];
+        let python = self.python.clone();
+        let run_dir = dir.clone();
+        let name = format!("{}-{}", std::process::id(), job.run_id);
+        tokio::task::spawn_blocking(move || {
+            make_run_dir(&run_dir, uid, &files)?;
+            let cgroup = if use_cgroups {
+                let pids = limits.max_processes + PIDS_HEADROOM;
+                Some(RunCgroup::create(&name, limits.memory_bytes, pids)?)
+            } else {
+                None
+            };
+            let spec = LaunchSpec {
+                python,
+                args: LaunchSpec::default_args(),
+                program_dir: run_dir.join("program"),
+                work_dir: run_dir.join("work"),
+                uid,
+                gid: uid,
+                env: Default::default(),
+                limits: Limits {
+                    cpu_seconds: limits.cpu_seconds,
+                    address_space_bytes: limits.memory_bytes.max(1 << 30) * 2,
+                    max_processes: limits.max_processes,
+                    file_size_bytes: limits.file_size_bytes,
+                    open_files: 256,
+                    tmpfs_bytes: limits.tmpfs_bytes,
+                },
+                cgroup_join: cgroup.as_ref().map(RunCgroup::join_files).unwrap_or_default(),
+            };
+            Ok(Prepared { dir: run_dir, cgroup, spec })
+        })
+        .await
+        .map_err(|e| format!("prepare: {e}"))?
+    }
+}
+
+fn failed(error: String) -> Outcome {
+    Outcome {
+        ending: Ending::SandboxFailed,
+        stdout: String::new(),
+        stderr: String::new(),
+        limits_hit: Vec::new(),
+        records: Vec::new(),
+        runtime: json!({ "backend": "sandbox" }),
+        error: Some(error),
+    }
+}
+
+fn make_run_dir(dir: &Path, uid: u32, files: &[(&str, String)]) -> Result<(), String> {
+    let io = |e: std::io::Error| format!("run folder {}: {e}", dir.display());
+    let program = dir.join("program");
+    let work = dir.join("work");
+    for folder in [dir, &program, &work] {
+        std::fs::create_dir_all(folder).map_err(io)?;
+        std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o755)).map_err(io)?;
+    }
+    for (name, text) in files {
+        let path = program.join(name);
+        std::fs::write(&path, text).map_err(io)?;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).map_err(io)?;
+    }
+    chown(&work, Some(uid), Some(uid)).map_err(io)?;
+    std::fs::set_permissions(&work, std::fs::Permissions::from_mode(0o700)).map_err(io)
+}
+
+/// Kills whatever is left, reads the cgroup's figures, removes the cgroup and the folder.
+fn clean_up(cgroup: Option<RunCgroup>, dir: &Path) -> CgroupStats {
+    let mut stats = CgroupStats::default();
+    if let Some(cgroup) = cgroup {
+        if let Err(error) = cgroup.kill_all(Duration::from_secs(3)) {
+            tracing::error!(%error, "processes of a run survived");
+        }
+        stats = cgroup.stats();
+        if let Err(error) = cgroup.remove() {
+            tracing::warn!(%error, "cgroup not removed");
+        }
+    }
+    if let Err(error) = std::fs::remove_dir_all(dir) {
+        tracing::warn!(%error, dir = %dir.display(), "run folder not removed");
+    }
+    stats
+}
+
+/// What supervising the launcher found out.
+struct Supervised {
+    ended: Ended,
+    stdout: String,
+    stderr: String,
+    records: Vec<Value>,
+    limits_hit: Vec<String>,
+    error: Option<String>,
+}
+
+async fn supervise(
+    exe: &Path,
+    spec: &LaunchSpec,
+    job: &Job,
+    live: ChunkSender,
+    cancel: CancellationToken,
+) -> Supervised {
+    let mut supervised = Supervised {
+        ended: Ended::NoStatus,
+        stdout: String::new(),
+        stderr: String::new(),
+        records: Vec::new(),
+        limits_hit: Vec::new(),
+        error: None,
+    };
+    let spawned = match spawn_launcher(exe, spec).await {
+        Ok(spawned) => spawned,
+        Err(error) => {
+            supervised.ended = Ended::Broken;
+            supervised.error = Some(error);
+            return supervised;
+        }
+    };
+    let Spawned { mut child, stdout, stderr, results, status } = spawned;
+    let flood = std::sync::Arc::new(Notify::new());
+    let cap = job.limits.output_bytes;
+    let out_task =
+        tokio::spawn(read_stream(stdout, cap, live.clone(), Chunk::Stdout, flood.clone()));
+    let err_task =
+        tokio::spawn(read_stream(stderr, cap, live.clone(), Chunk::Stderr, flood.clone()));
+    let records_task = tokio::task::spawn_blocking({
+        let max = job.limits.result_bytes;
+        move || explain::read_records(results, max, &live)
+    });
+    let status_task = tokio::task::spawn_blocking(move || explain::read_all(status, STATUS_CAP));
+    let pid = child.id().and_then(|p| i32::try_from(p).ok());
+    let kill_reason = tokio::select! {
+        _ = child.wait() => None,
+        () = tokio::time::sleep(job.limits.wall) => Some(Ended::TimedOut),
+        () = cancel.cancelled() => Some(Ended::Cancelled),
+        () = flood.notified() => Some(Ended::OutputFlood),
+    };
+    if kill_reason.is_some() {
+        if let Some(pid) = pid {
+            // SAFETY: kill(2) on the process group our own unreaped child leads.
+            unsafe { libc::kill(-pid, libc::SIGKILL) };
+        }
+        child.wait().await.ok();
+    }
+    let (stdout, stderr) = (join_text(out_task).await, join_text(err_task).await);
+    supervised.stdout = stdout;
+    supervised.stderr = stderr;
+    supervised.records = records_task.await.unwrap_or_default();
+    let status_line = status_task.await.unwrap_or_default();
+    supervised.ended = kill_reason.unwrap_or_else(|| Ended::from_status(&status_line));
+    if let Ended::Launcher(LaunchStatus::Failed { error }) = &supervised.ended {
+        supervised.error = Some(error.clone());
+    }
+    supervised
+}
+
+/// Output pipes close when the sandbox is gone; a straggler holding one must not hang the run.
+async fn join_text(task: tokio::task::JoinHandle<String>) -> String {
+    let abort = task.abort_handle();
+    match tokio::time::timeout(Duration::from_secs(5), task).await {
+        Ok(text) => text.unwrap_or_default(),
+        Err(_) => {
+            abort.abort();
+            String::new()
+        }
+    }
+}
+
+struct Spawned {
+    child: tokio::process::Child,
+    stdout: tokio::process::ChildStdout,
+    stderr: tokio::process::ChildStderr,
+    results: std::io::PipeReader,
+    status: std::io::PipeReader,
+}
+
+/// Starts the launcher as root with the spec on stdin, the result pipe as fd 3 and the status
+/// pipe as fd 4, in a process group of its own.
+async fn spawn_launcher(exe: &Path, spec: &LaunchSpec) -> Result<Spawned, String> {
+    let io = |e: std::io::Error| format!("spawn launcher: {e}");
+    let (results, results_w) = std::io::pipe().map_err(io)?;
+    let (status, status_w) = std::io::pipe().map_err(io)?;
+    let (results_w, status_w): (OwnedFd, OwnedFd) = (results_w.into(), status_w.into());
+    let (res_fd, st_fd) = (results_w.as_raw_fd(), status_w.as_raw_fd());
+    let mut command = tokio::process::Command::new(exe);
+    command
+        .arg("sandbox-exec")
+        .env_clear()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    // SAFETY: only async-signal-safe fcntl/dup2/close between fork and exec. Both ends are
+    // first moved above 10 so placing one cannot clobber the other.
+    unsafe {
+        command.pre_exec(move || {
+            let high_res = libc::fcntl(res_fd, libc::F_DUPFD, 10);
+            let high_st = libc::fcntl(st_fd, libc::F_DUPFD, 10);
+            if high_res < 0
+                || high_st < 0
+                || libc::dup2(high_res, 3) < 0
+                || libc::dup2(high_st, 4) < 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            libc::close(high_res);
+            libc::close(high_st);
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().map_err(io)?;
+    drop(command);
+    drop((results_w, status_w));
+    let spec_json = serde_json::to_vec(spec).map_err(|e| e.to_string())?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(&spec_json).await.map_err(io)?;
+    }
+    let stdout = child.stdout.take().ok_or("no stdout pipe")?;
+    let stderr = child.stderr.take().ok_or("no stderr pipe")?;
+    Ok(Spawned { child, stdout, stderr, results, status })
+}
+
+/// Reads a stream to its end: keeps `cap` bytes, forwards them live, signals a flood once.
+async fn read_stream(
+    mut pipe: impl AsyncRead + Unpin,
+    cap: usize,
+    live: ChunkSender,
+    wrap: fn(String) -> Chunk,
+    flood: std::sync::Arc<Notify>,
+) -> String {
+    let mut kept = CappedText::new(cap);
+    let mut pending = Vec::new();
+    let mut buffer = vec![0u8; 16 * 1024];
+    let mut flooded = false;
+    while let Ok(n) = pipe.read(&mut buffer).await {
+        if n == 0 {
+            break;
+        }
+        pending.extend_from_slice(&buffer[..n]);
+        let text = explain::take_utf8(&mut pending);
+        let shown = kept.push(&text).to_owned();
+        if !shown.is_empty() {
+            live.send(wrap(shown)).await.ok();
+        }
+        if kept.truncated() && !flooded {
+            flooded = true;
+            flood.notify_one();
+        }
+    }
+    kept.into_string()
+}

@@ -1,0 +1,167 @@
+//! Pages of runs: one run as it was (`/runs/{id}`), its live result fragment, and `/me`.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Html;
+use axum::routing::get;
+
+use super::pages::render;
+use super::run_api::RunPath;
+use super::run_view::ResultView;
+use crate::accounts::access::{Viewer, visible_run};
+use crate::accounts::learner::LearnerToken;
+use crate::app::AppState;
+use crate::content::{Content, ExperimentId};
+use crate::error::Result;
+use crate::runs::RunStatus;
+use crate::runs::store::{self, RunRow};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/runs/{id}", get(show_run))
+        .route("/runs/{id}/panel", get(show_run_panel))
+        .route("/me", get(show_my_runs))
+}
+
+/// What every view of a run shows: status, reason, output and the result.
+pub struct RunPanel {
+    pub id: String,
+    pub status: RunStatus,
+    pub reason: Option<String>,
+    pub stdout: String,
+    pub stderr: String,
+    pub result: Option<ResultView>,
+}
+
+impl RunPanel {
+    /// From the stored row, or for a run in progress from what its watchers were sent so far.
+    fn of(state: &AppState, run: &RunRow) -> RunPanel {
+        let mut panel = RunPanel {
+            id: run.run_id.clone(),
+            status: run.status(),
+            reason: run.reason.clone(),
+            stdout: run.stdout.clone(),
+            stderr: run.stderr.clone(),
+            result: run.result_json().as_ref().and_then(ResultView::of),
+        };
+        if !panel.status.is_finished()
+            && let Some(backlog) = state.runner.hub().snapshot(&run.id())
+        {
+            panel.stdout = backlog.stdout;
+            panel.stderr = backlog.stderr;
+            panel.result = backlog.result.as_ref().and_then(ResultView::of);
+        }
+        panel
+    }
+
+    pub fn finished(&self) -> bool {
+        self.status.is_finished()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "run.html")]
+struct RunPage<'a> {
+    run: &'a RunRow,
+    title: String,
+    lesson: Option<String>,
+    params: Vec<(String, String)>,
+    prediction: Option<String>,
+    panel: RunPanel,
+}
+
+async fn show_run(
+    State(state): State<AppState>,
+    token: LearnerToken,
+    RunPath(id): RunPath,
+) -> Result<Html<String>> {
+    let viewer = Viewer::of(&state.db, &token).await?;
+    let run = visible_run(&state.db, &viewer, &id).await?;
+    let experiment = experiment_of(&state.content, &run);
+    let params = run
+        .params_json()
+        .as_object()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.to_string())).collect())
+        .unwrap_or_default();
+    let page = RunPage {
+        title: experiment.map_or_else(|| run.experiment.clone(), |e| e.title.clone()),
+        lesson: experiment.map(|e| format!("/lessons/{}#exp-{}", e.lesson, e.id)),
+        params,
+        prediction: run.prediction_json().map(|p| p.to_string()),
+        panel: RunPanel::of(&state, &run),
+        run: &run,
+    };
+    render(&page)
+}
+
+fn experiment_of<'a>(content: &'a Content, run: &RunRow) -> Option<&'a crate::content::Experiment> {
+    content.experiment(&ExperimentId::parse(&run.experiment)?)
+}
+
+#[derive(Template)]
+#[template(path = "partials/run_panel.html")]
+struct PanelFragment {
+    panel: RunPanel,
+}
+
+/// The panel alone, for the card's script to swap in as events arrive.
+async fn show_run_panel(
+    State(state): State<AppState>,
+    token: LearnerToken,
+    RunPath(id): RunPath,
+) -> Result<Html<String>> {
+    let viewer = Viewer::of(&state.db, &token).await?;
+    let run = visible_run(&state.db, &viewer, &id).await?;
+    render(&PanelFragment { panel: RunPanel::of(&state, &run) })
+}
+
+pub struct RunListItem {
+    pub id: String,
+    pub title: String,
+    pub status: RunStatus,
+    pub submitted_at: String,
+    pub summary: String,
+    pub code_edited: bool,
+}
+
+#[derive(Template)]
+#[template(path = "me.html")]
+struct MyRunsPage {
+    runs: Vec<RunListItem>,
+}
+
+async fn show_my_runs(State(state): State<AppState>, token: LearnerToken) -> Result<Html<String>> {
+    let viewer = Viewer::of(&state.db, &token).await?;
+    let rows = match viewer.learner_id {
+        Some(id) => store::list_for_learner(&state.db, id, 200).await?,
+        None => Vec::new(),
+    };
+    let runs = rows.iter().map(|run| list_item(&state.content, run)).collect();
+    render(&MyRunsPage { runs })
+}
+
+fn list_item(content: &Content, run: &RunRow) -> RunListItem {
+    let summary = run
+        .result_json()
+        .and_then(|r| {
+            let variants = r["variants"].as_array()?.clone();
+            let parts: Vec<String> = variants
+                .iter()
+                .filter_map(|v| {
+                    Some(format!("{} {:.2}×", v["name"].as_str()?, v["speedup"].as_f64()?))
+                })
+                .collect();
+            Some(parts.join(" · "))
+        })
+        .unwrap_or_default();
+    RunListItem {
+        id: run.run_id.clone(),
+        title: experiment_of(content, run)
+            .map_or_else(|| run.experiment.clone(), |e| e.title.clone()),
+        status: run.status(),
+        submitted_at: super::pages::korean_time(&run.submitted_at),
+        summary,
+        code_edited: run.code_edited,
+    }
+}

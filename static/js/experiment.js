@@ -1,0 +1,188 @@
+// gil-lab: experiment cards. Submits runs, follows their events live, swaps in the
+// server-rendered result panel. Reading the course never needs this script.
+"use strict";
+
+(function () {
+  const STATUS_TEXT = {
+    queued: "대기 중",
+    running: "실행 중",
+    succeeded: "완료",
+    failed: "실패",
+    timed_out: "시간 초과",
+    cancelled: "취소됨",
+  };
+
+  function statusLine(status, position) {
+    let text = STATUS_TEXT[status] || status;
+    if (status === "queued" && position > 1) text += ` — 앞에 ${position - 1}개의 실행이 기다리고 있습니다`;
+    if (status === "queued" && position === 1) text += " — 다음 차례입니다";
+    return text;
+  }
+
+  // Fetches the server-rendered panel of a run and puts it in `live`.
+  async function refreshPanel(live, id) {
+    const response = await fetch(`/runs/${id}/panel`, { headers: { Accept: "text/html" } });
+    if (!response.ok) return;
+    live.innerHTML = await response.text();
+  }
+
+  function appendOutput(live, stream, text) {
+    let pre = live.querySelector(`[data-live-${stream}]`);
+    if (!pre) {
+      const details = document.createElement("details");
+      details.className = "run-output" + (stream === "stderr" ? " run-output--stderr" : "");
+      details.open = true;
+      const summary = document.createElement("summary");
+      summary.textContent = stream === "stderr" ? "표준 오류 (stderr)" : "표준 출력 (stdout)";
+      pre = document.createElement("pre");
+      pre.className = "run-output__text";
+      pre.setAttribute(`data-live-${stream}`, "");
+      details.append(summary, pre);
+      live.append(details);
+    }
+    pre.append(document.createTextNode(text));
+  }
+
+  function setStatus(live, status, position) {
+    let line = live.querySelector("[data-live-status]");
+    if (!line) {
+      line = document.createElement("p");
+      line.className = "run-status";
+      line.setAttribute("role", "status");
+      line.setAttribute("data-live-status", "");
+      live.prepend(line);
+    }
+    line.className = `run-status run-status--${status}`;
+    line.textContent = statusLine(status, position);
+  }
+
+  // Follows one run until it is done; `onDone` gets the final status.
+  function follow(live, id, onDone) {
+    const events = new EventSource(`/api/runs/${id}/events`);
+    let pending = null;
+    const refreshSoon = () => {
+      if (pending) return;
+      pending = setTimeout(async () => {
+        pending = null;
+        await refreshPanel(live, id);
+      }, 150);
+    };
+    events.addEventListener("status", (e) => {
+      const data = JSON.parse(e.data);
+      setStatus(live, data.status, data.position);
+    });
+    events.addEventListener("output", (e) => {
+      const data = JSON.parse(e.data);
+      appendOutput(live, data.stream, data.text);
+    });
+    events.addEventListener("result", refreshSoon);
+    events.addEventListener("done", async (e) => {
+      events.close();
+      clearTimeout(pending);
+      await refreshPanel(live, id);
+      const link = document.createElement("p");
+      link.className = "run-permalink";
+      const a = document.createElement("a");
+      a.href = `/runs/${id}`;
+      a.textContent = "이 실행 기록 열기";
+      link.append(a);
+      live.append(link);
+      onDone(JSON.parse(e.data).status);
+    });
+    events.onerror = () => {
+      // The server closed the stream (shutdown) or the network dropped: the browser retries;
+      // a run that no longer exists for us ends the watch.
+      if (events.readyState === EventSource.CLOSED) onDone("unknown");
+    };
+    return events;
+  }
+
+  function readParams(form) {
+    const params = {};
+    for (const field of form.querySelectorAll("[data-kind]")) {
+      const kind = field.dataset.kind;
+      if (kind === "bool") params[field.name] = field.checked;
+      else if (kind === "int") params[field.name] = Number.parseInt(field.value, 10);
+      else if (kind === "float") params[field.name] = Number.parseFloat(field.value);
+      else params[field.name] = field.value;
+    }
+    return params;
+  }
+
+  function setupForm(form) {
+    const card = form.closest(".experiment-card");
+    const live = card.querySelector("[data-run-live]");
+    const textarea = form.querySelector("textarea[name=code]");
+    const runButton = form.querySelector("[data-run-button]");
+    const cancelButton = form.querySelector("[data-cancel-button]");
+    const message = form.querySelector("[data-form-message]");
+    const editor = window.GilEditor && textarea ? window.GilEditor.attach(textarea) : null;
+    let current = null;
+
+    form.querySelector("[data-reset-code]")?.addEventListener("click", () => {
+      const original = textarea.dataset.original;
+      if (editor) editor.setValue(original);
+      else textarea.value = original;
+    });
+
+    const finish = () => {
+      current = null;
+      runButton.disabled = false;
+      cancelButton.hidden = true;
+    };
+
+    cancelButton.addEventListener("click", async () => {
+      if (!current) return;
+      cancelButton.disabled = true;
+      await fetch(`/api/runs/${current}/cancel`, { method: "POST" });
+      cancelButton.disabled = false;
+    });
+
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      message.textContent = "";
+      const invalid = [...form.querySelectorAll("input[type=number]")].find((f) => !f.checkValidity());
+      if (invalid) {
+        message.textContent = `${invalid.labels[0]?.textContent || invalid.name}: ${invalid.validationMessage}`;
+        invalid.focus();
+        return;
+      }
+      const code = editor ? editor.getValue() : textarea.value;
+      const body = { experiment: form.dataset.experiment, params: readParams(form) };
+      if (code !== textarea.dataset.original) body.code = code;
+      runButton.disabled = true;
+      let response;
+      try {
+        response = await fetch("/api/runs", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(body),
+        });
+      } catch {
+        message.textContent = "서버에 연결하지 못했습니다. 잠시 후 다시 시도해 주세요.";
+        runButton.disabled = false;
+        return;
+      }
+      const data = await response.json().catch(() => ({}));
+      if (response.status !== 202) {
+        message.textContent = data.error || `요청이 거절되었습니다 (${response.status}).`;
+        runButton.disabled = false;
+        return;
+      }
+      current = data.id;
+      cancelButton.hidden = false;
+      live.innerHTML = "";
+      setStatus(live, "queued", null);
+      follow(live, data.id, finish);
+    });
+  }
+
+  function setupRunPage(live) {
+    const panel = live.querySelector("[data-run-panel]");
+    if (!panel || panel.dataset.finished === "true") return;
+    follow(live, live.dataset.runId, () => {});
+  }
+
+  document.querySelectorAll("form[data-run-form]").forEach(setupForm);
+  document.querySelectorAll(".run-page [data-run-live]").forEach(setupRunPage);
+})();

@@ -1,0 +1,78 @@
+//! The pages of runs: the card in the lesson, a run reopened as it was, and `/me`.
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn the_cpu_lesson_has_a_runnable_card_with_bounded_parameters_and_the_code() {
+    let app = TestApp::spawn().await;
+    let page = app.get("/lessons/threading-bottleneck").await;
+    assert!(page.body.contains(r#"data-run-form data-experiment="cpu-bound""#));
+    assert!(page.body.contains(r#"name="workers""#));
+    assert!(page.body.contains(r#"min="1""#) && page.body.contains(r#"max="8""#));
+    assert!(page.body.contains(r#"<option value="spawn">spawn</option>"#));
+    assert!(page.body.contains("lab.compare(cpu_task"), "the program is in the editor");
+    assert!(page.body.contains("실험 실행"));
+    assert!(page.body.contains("/static/js/experiment.js"));
+    let other = app.get("/lessons/gil-effects").await;
+    assert!(other.body.contains("곧 열립니다"), "experiments without a program are announced");
+}
+
+#[tokio::test]
+async fn a_finished_run_reopens_with_its_table_timeline_and_output() {
+    let app = TestApp::spawn().await;
+    let body = json!({"experiment": "cpu-bound", "params": {"workers": 3}, "code": "# fake: print 안녕\n"});
+    let body = body.to_string();
+    let id = app.post_json("/api/runs", &body).await.json()["id"].as_str().expect("id").to_owned();
+    let queued = app.get(&format!("/runs/{id}")).await;
+    assert!(queued.body.contains("대기 중"), "{}", queued.body);
+    app.drain_queue().await;
+
+    let page = app.get(&format!("/runs/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("CPU 작업: 순차 vs 스레드 vs 프로세스"));
+    assert!(page.body.contains("완료"));
+    assert!(page.body.contains("<table class=\"result-table\">"));
+    assert!(page.body.contains("프로세스 (processes)"));
+    assert_eq!(page.body.matches("<svg class=\"timeline__svg\"").count(), 3);
+    assert!(page.body.contains("동시 실행"), "the timeline has a text alternative");
+    assert!(page.body.contains("안녕"));
+    assert!(page.body.contains("고친 코드"));
+
+    let panel = app.get(&format!("/runs/{id}/panel")).await;
+    assert!(panel.body.starts_with("<div class=\"run-panel\""), "{}", panel.body);
+    assert!(!panel.body.contains("<html"));
+
+    let mine = app.get("/me").await;
+    assert!(mine.body.contains(&format!("/runs/{id}")));
+    assert!(mine.body.contains("processes 1.82×"), "{}", mine.body);
+}
+
+#[tokio::test]
+async fn someone_elses_run_page_is_a_korean_404() {
+    let app = TestApp::spawn().await;
+    let body = r#"{"experiment": "cpu-bound"}"#;
+    let id = app.post_json("/api/runs", body).await.json()["id"].as_str().expect("id").to_owned();
+    let stranger = app.client();
+    for path in [format!("/runs/{id}"), format!("/runs/{id}/panel")] {
+        let page = stranger.get(&path).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(page.body.contains("찾을 수 없습니다"));
+    }
+    let empty = stranger.get("/me").await;
+    assert!(empty.body.contains("아직 실행한 실험이 없습니다"));
+}
+
+#[tokio::test]
+async fn run_output_is_escaped() {
+    let app = TestApp::spawn().await;
+    let code = "# fake: print <script>alert(1)</script>\n";
+    let body = json!({"experiment": "cpu-bound", "code": code}).to_string();
+    let id = app.post_json("/api/runs", &body).await.json()["id"].as_str().expect("id").to_owned();
+    app.drain_queue().await;
+    let page = app.get(&format!("/runs/{id}")).await;
+    assert!(!page.body.contains("<script>alert(1)"));
+    assert!(page.body.contains("&#60;script&#62;alert(1)"));
+}
