@@ -2,6 +2,9 @@
 
 mod content;
 mod helpers;
+#[path = "../support/http.rs"]
+mod http;
+mod lifecycle;
 mod pages;
 mod run_pages;
 mod runs;
