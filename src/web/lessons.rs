@@ -2,10 +2,11 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 
+use super::extract::PagePath;
 use super::pages::render;
 use crate::app::AppState;
 use crate::content::{Experiment, Lesson, Segment};
@@ -42,7 +43,7 @@ struct LessonPage<'a> {
 
 async fn show_lesson(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    PagePath(slug): PagePath,
 ) -> Result<Html<String>> {
     let content = &state.content;
     let lesson = content.lesson(&slug).ok_or(AppError::NotFound)?;

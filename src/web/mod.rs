@@ -1,6 +1,7 @@
 //! HTTP handlers and page structs, one module per feature, merged here.
 
 pub mod charts;
+mod extract;
 mod lessons;
 pub mod pages;
 mod run_api;

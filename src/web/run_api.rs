@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::{get, post};
@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
+use super::extract::ApiPath;
 use crate::accounts::access::{Viewer, visible_run};
 use crate::accounts::learner::{self, LearnerToken};
 use crate::app::AppState;
@@ -103,7 +104,7 @@ fn english_detail(error: &serde_json::Error) -> String {
 async fn show_run(
     State(state): State<AppState>,
     token: LearnerToken,
-    RunPath(id): RunPath,
+    ApiPath(id): ApiPath,
 ) -> Result<Json<Value>, ApiError> {
     let viewer = Viewer::of(&state.db, &token).await?;
     let run = visible_run(&state.db, &viewer, &id).await?;
@@ -133,7 +134,7 @@ pub fn run_json(run: &RunRow) -> Value {
 async fn cancel_run(
     State(state): State<AppState>,
     token: LearnerToken,
-    RunPath(id): RunPath,
+    ApiPath(id): ApiPath,
 ) -> Result<Json<Value>, ApiError> {
     let viewer = Viewer::of(&state.db, &token).await?;
     let run = visible_run(&state.db, &viewer, &id).await?;
@@ -156,30 +157,13 @@ async fn cancel_run(
     Ok(Json(json!({ "id": id, "status": status })))
 }
 
-/// The `{id}` of a run URL; a path that is not even valid UTF-8 is a run that does not exist.
-pub struct RunPath(pub String);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RunPath {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        let Path(id) = Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| ApiError(AppError::NotFound))?;
-        Ok(RunPath(id))
-    }
-}
-
 type EventStream =
     Sse<axum::response::sse::KeepAliveStream<ReceiverStream<Result<Event, Infallible>>>>;
 
 async fn stream_run_events(
     State(state): State<AppState>,
     token: LearnerToken,
-    RunPath(id): RunPath,
+    ApiPath(id): ApiPath,
 ) -> Result<EventStream, ApiError> {
     let viewer = Viewer::of(&state.db, &token).await?;
     let run = visible_run(&state.db, &viewer, &id).await?;

@@ -6,8 +6,8 @@ use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 
+use super::extract::PagePath;
 use super::pages::render;
-use super::run_api::RunPath;
 use super::run_view::ResultView;
 use crate::accounts::access::{Viewer, visible_run};
 use crate::accounts::learner::LearnerToken;
@@ -74,7 +74,7 @@ struct RunPage<'a> {
 async fn show_run(
     State(state): State<AppState>,
     token: LearnerToken,
-    RunPath(id): RunPath,
+    PagePath(id): PagePath,
 ) -> Result<Html<String>> {
     let viewer = Viewer::of(&state.db, &token).await?;
     let run = visible_run(&state.db, &viewer, &id).await?;
@@ -109,7 +109,7 @@ struct PanelFragment {
 async fn show_run_panel(
     State(state): State<AppState>,
     token: LearnerToken,
-    RunPath(id): RunPath,
+    PagePath(id): PagePath,
 ) -> Result<Html<String>> {
     let viewer = Viewer::of(&state.db, &token).await?;
     let run = visible_run(&state.db, &viewer, &id).await?;

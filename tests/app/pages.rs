@@ -75,7 +75,9 @@ async fn corrections_of_the_notes_are_visible_callouts() {
 #[tokio::test]
 async fn an_unknown_lesson_is_a_korean_404_page() {
     let app = TestApp::spawn().await;
-    for path in ["/lessons/no-such-lesson", "/nowhere", "/lessons/%ED%95%9C"] {
+    for path in
+        ["/lessons/no-such-lesson", "/nowhere", "/lessons/%ED%95%9C", "/lessons/%FF", "/runs/%FF"]
+    {
         let page = app.get(path).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
         assert!(page.body.contains("페이지를 찾을 수 없습니다"), "{path}");
