@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::ContentError;
 use super::params::ParamSpec;
+use super::presentation::{ChartSpec, PredictionSpec};
 
 /// An experiment id: lowercase ASCII letters, digits and `-`, as in the folder names.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -47,6 +48,12 @@ struct ExperimentFile {
     time_limit_s: u64,
     #[serde(default)]
     params: Vec<ParamSpec>,
+    #[serde(default)]
+    charts: Vec<ChartSpec>,
+    prediction: Option<PredictionSpec>,
+    /// Python modules the program imports that a machine may lack (e.g. `numba`).
+    #[serde(default)]
+    needs: Vec<String>,
 }
 
 fn default_repeats() -> u32 {
@@ -71,6 +78,10 @@ pub struct Experiment {
     /// Wall-clock limit for a whole run of this experiment.
     pub time_limit_s: u64,
     pub params: Vec<ParamSpec>,
+    /// How the result is drawn; empty means a timeline per variant.
+    pub charts: Vec<ChartSpec>,
+    pub prediction: Option<PredictionSpec>,
+    pub needs: Vec<String>,
     /// The program shown to the learner (`main.py`); without one the experiment is not runnable yet.
     pub code: Option<String>,
     pub path: PathBuf,
@@ -111,6 +122,9 @@ fn load_one(folder: &Path) -> Result<Experiment, ContentError> {
         repeats: file.repeats,
         time_limit_s: file.time_limit_s,
         params: file.params,
+        charts: file.charts,
+        prediction: file.prediction,
+        needs: file.needs,
         code,
         path,
     })
@@ -125,6 +139,12 @@ fn check(file: &ExperimentFile) -> Result<(), String> {
     }
     if !(1..=600).contains(&file.time_limit_s) {
         return Err("`time_limit_s` must be between 1 and 600".to_owned());
+    }
+    for chart in &file.charts {
+        chart.check()?;
+    }
+    if let Some(prediction) = &file.prediction {
+        prediction.check(&file.variants)?;
     }
     for (i, param) in file.params.iter().enumerate() {
         param.check()?;

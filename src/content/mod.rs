@@ -5,6 +5,7 @@ mod highlight;
 mod lesson;
 mod markdown;
 mod params;
+mod presentation;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -14,6 +15,9 @@ pub use experiment::{Experiment, ExperimentId};
 pub use highlight::Highlighter;
 pub use lesson::{Lesson, Segment, TocEntry};
 pub use params::{ParamKind, ParamSpec, ParamValues, check_values};
+pub use presentation::{
+    ChartKind, ChartSpec, Measure, PredictionChoice, PredictionKind, PredictionSpec,
+};
 
 /// A content problem that stops the server at start, naming the file (and line when known).
 #[derive(Debug, thiserror::Error)]

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 pub use events::{Backlog, Hub, RunEvent, Stream};
 pub use submit::{Submission, SubmitLimits, submit};
-pub use worker::{Runner, recover_interrupted};
+pub use worker::{Runner, job, recover_interrupted};
 
 /// A run's public id: 12 characters from an alphabet without look-alikes, random.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]

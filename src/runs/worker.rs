@@ -14,7 +14,7 @@ use super::events::{Hub, RunEvent, Stream};
 use super::load::{self, CpuSnapshot};
 use super::store::{self, Finish, RunRow};
 use super::{RunId, RunStatus, result};
-use crate::content::{Content, ExperimentId};
+use crate::content::{Content, Experiment, ExperimentId};
 use crate::sandbox::{Backend, Chunk, Ending, Job, Outcome, RunLimits};
 
 /// How many times a run may be started before a crash during it counts as its failure.
@@ -147,14 +147,7 @@ impl Runner {
 
     fn job_for(&self, row: &RunRow) -> Option<Job> {
         let experiment = self.inner.content.experiment(&ExperimentId::parse(&row.experiment)?)?;
-        let mut limits = self.inner.limits;
-        limits.wall = limits.wall.min(Duration::from_secs(experiment.time_limit_s));
-        let config = json!({
-            "params": row.params_json(),
-            "variants": experiment.variants,
-            "repeats": experiment.repeats,
-        });
-        Some(Job { run_id: row.id(), code: row.code.clone(), config, limits })
+        Some(job(experiment, row.id(), row.code.clone(), row.params_json(), self.inner.limits))
     }
 
     fn set_active(&self, id: &RunId, token: Option<CancellationToken>) {
@@ -237,6 +230,25 @@ impl Runner {
         self.inner.hub.publish(id, done);
         Ok(())
     }
+}
+
+/// The job of one run of `experiment`: the program, its harness configuration and its limits
+/// (the experiment's own time limit if it is shorter than the server's).
+pub fn job(
+    experiment: &Experiment,
+    run_id: RunId,
+    code: String,
+    params: Value,
+    limits: RunLimits,
+) -> Job {
+    let mut limits = limits;
+    limits.wall = limits.wall.min(Duration::from_secs(experiment.time_limit_s));
+    let config = json!({
+        "params": params,
+        "variants": experiment.variants,
+        "repeats": experiment.repeats,
+    });
+    Job { run_id, code, config, limits }
 }
 
 /// Sends output to watchers as it comes, and a fresh partial result after each variant.
