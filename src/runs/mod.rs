@@ -2,6 +2,7 @@
 
 mod events;
 mod load;
+pub mod prediction;
 pub mod result;
 pub mod store;
 pub mod submit;

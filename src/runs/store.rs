@@ -235,3 +235,13 @@ pub async fn cancel_requested(pool: &SqlitePool, id: &RunId) -> sqlx::Result<boo
             .await?;
     Ok(flag.unwrap_or(false))
 }
+
+/// Saves the learner's "why?" answer.
+pub async fn save_explanation(pool: &SqlitePool, id: &RunId, text: &str) -> sqlx::Result<()> {
+    sqlx::query("update run set explanation = ? where run_id = ?")
+        .bind(text)
+        .bind(id.as_str())
+        .execute(pool)
+        .await?;
+    Ok(())
+}

@@ -4,8 +4,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use sqlx::SqlitePool;
 
-use super::RunId;
 use super::store::{self, NewRun};
+use super::{RunId, prediction};
 use crate::content::{Content, ExperimentId, ParamValues, check_values};
 use crate::error::AppError;
 
@@ -38,8 +38,6 @@ pub struct Submission {
     pub prediction: Option<String>,
 }
 
-const MAX_PREDICTION_BYTES: usize = 2048;
-
 impl Submission {
     pub fn parse(
         request: SubmitRequest,
@@ -62,10 +60,16 @@ impl Submission {
             )));
         }
         let code_edited = normalize(&code) != normalize(original);
-        let prediction = request.prediction.map(|p| p.to_string());
-        if prediction.as_ref().is_some_and(|p| p.len() > MAX_PREDICTION_BYTES) {
-            return Err(AppError::Unprocessable("예측이 너무 깁니다.".to_owned()));
-        }
+        let prediction = match (request.prediction, &experiment.prediction) {
+            (None | Some(Value::Null), _) => None,
+            (Some(_), None) => {
+                return Err(AppError::Unprocessable("이 실험은 예측을 받지 않습니다.".to_owned()));
+            }
+            (Some(given), Some(spec)) => {
+                let checked = prediction::check(spec, &given).map_err(AppError::Unprocessable)?;
+                Some(checked.to_string())
+            }
+        };
         Ok(Submission { experiment: id, params, code, code_edited, prediction })
     }
 }

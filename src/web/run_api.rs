@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/runs", post(submit_run).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)))
         .route("/api/runs/{id}", get(show_run))
         .route("/api/runs/{id}/cancel", post(cancel_run))
+        .route("/api/runs/{id}/explanation", post(explain_run))
 }
 
 pub fn streaming_router() -> Router<AppState> {
@@ -68,7 +69,7 @@ async fn submit_run(
     token: LearnerToken,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let request = parse_body(body)?;
+    let request: SubmitRequest = parse_json(body)?;
     let limits = state.config.submit_limits();
     let submission = Submission::parse(request, &state.content, &limits)?;
     let learner_id = learner::ensure(&state.db, &token).await?;
@@ -79,7 +80,9 @@ async fn submit_run(
 }
 
 /// Bytes → UTF-8 → JSON → the request shape, each failure with its own Korean message.
-fn parse_body(body: Result<Bytes, BytesRejection>) -> Result<SubmitRequest, AppError> {
+fn parse_json<T: serde::de::DeserializeOwned>(
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, AppError> {
     let bytes = body.map_err(|rejection| match rejection.status() {
         StatusCode::PAYLOAD_TOO_LARGE => {
             AppError::PayloadTooLarge("요청이 너무 큽니다.".to_owned())
@@ -120,6 +123,7 @@ pub fn run_json(run: &RunRow) -> Value {
         "params": run.params_json(),
         "code_edited": run.code_edited,
         "prediction": run.prediction_json(),
+        "explanation": run.explanation,
         "submitted_at": run.submitted_at,
         "started_at": run.started_at,
         "finished_at": run.finished_at,
@@ -155,6 +159,30 @@ async fn cancel_run(
         None => return Err(AppError::Conflict("이미 끝난 실행입니다.".to_owned()).into()),
     };
     Ok(Json(json!({ "id": id, "status": status })))
+}
+
+const MAX_EXPLANATION_CHARS: usize = 2000;
+
+/// `{"text": "…"}`: the learner's answer to "왜 그럴까요?", kept with the run.
+async fn explain_run(
+    State(state): State<AppState>,
+    token: LearnerToken,
+    ApiPath(id): ApiPath,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let viewer = Viewer::of(&state.db, &token).await?;
+    let run = visible_run(&state.db, &viewer, &id).await?;
+    if viewer.learner_id != Some(run.learner_id) {
+        return Err(AppError::NotFound.into());
+    }
+    let value: Value = parse_json(body)?;
+    let text = value["text"].as_str().map(str::trim).unwrap_or_default();
+    if text.is_empty() || text.chars().count() > MAX_EXPLANATION_CHARS {
+        let message = format!("설명은 1자 이상 {MAX_EXPLANATION_CHARS}자 이하로 적어 주세요.");
+        return Err(AppError::Unprocessable(message).into());
+    }
+    store::save_explanation(&state.db, &run.id(), text).await?;
+    Ok(Json(json!({ "id": run.run_id, "explanation": text })))
 }
 
 type EventStream =

@@ -259,3 +259,28 @@ async fn runs_interrupted_by_a_crash_are_queued_again_or_failed_after_repeated_c
     assert_eq!(row.status, "failed", "a second crash during the same run fails it");
     assert!(row.reason.as_deref().is_some_and(has_hangul));
 }
+
+#[tokio::test]
+async fn a_prediction_is_checked_stored_and_an_explanation_saved_after_the_run() {
+    let app = TestApp::spawn().await;
+    let out_of_range = json!({"experiment": "cpu-bound", "prediction": {"value": 99}}).to_string();
+    let refused = app.post_json("/api/runs", &out_of_range).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.json()["error"].as_str().is_some_and(has_hangul));
+
+    let body = json!({"experiment": "cpu-bound", "prediction": {"value": 1.5}}).to_string();
+    let id = app.post_json("/api/runs", &body).await.json()["id"].as_str().expect("id").to_owned();
+    app.drain_queue().await;
+    let run = app.get(&format!("/api/runs/{id}")).await.json();
+    assert_eq!(run["prediction"], json!({"value": 1.5}));
+
+    let path = format!("/api/runs/{id}/explanation");
+    let empty = app.post_json(&path, r#"{"text": "  "}"#).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let saved = app.post_json(&path, r#"{"text": "프로세스는 GIL을 따로 가지니까요."}"#).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let run = app.get(&format!("/api/runs/{id}")).await.json();
+    assert_eq!(run["explanation"], "프로세스는 GIL을 따로 가지니까요.");
+    let stranger = app.client().post_json(&path, r#"{"text": "남의 것"}"#).await;
+    assert_eq!(stranger.status, StatusCode::NOT_FOUND);
+}

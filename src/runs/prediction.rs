@@ -1,0 +1,162 @@
+//! Predictions: checking what a learner predicts before a run, and judging it afterwards against
+//! the *measured* result (never a fixed answer key: on one core processes do not speed up).
+
+use serde_json::{Value, json};
+
+use crate::content::{Experiment, Measure, PredictionKind, PredictionSpec};
+
+/// A stored prediction next to the measurement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judgement {
+    pub correct: bool,
+    pub predicted: String,
+    pub measured: String,
+}
+
+/// Checks a learner's prediction against the experiment's question; returns it normalized
+/// (`{"value": 1.8}` or `{"choice": "…"}`). The message is Korean.
+pub fn check(spec: &PredictionSpec, given: &Value) -> Result<Value, String> {
+    match spec.kind {
+        PredictionKind::Number => {
+            let value = given["value"].as_f64().ok_or("예측은 숫자로 적어 주세요.")?;
+            let (min, max) = (spec.min.unwrap_or(f64::MIN), spec.max.unwrap_or(f64::MAX));
+            if !(min..=max).contains(&value) {
+                return Err(format!("예측은 {min} 이상 {max} 이하로 적어 주세요."));
+            }
+            Ok(json!({ "value": value }))
+        }
+        PredictionKind::Choice => {
+            let choice = given["choice"].as_str().unwrap_or_default();
+            if spec.choices.iter().any(|c| c.label == choice) {
+                Ok(json!({ "choice": choice }))
+            } else {
+                Err("예측은 보기 중 하나를 골라 주세요.".to_owned())
+            }
+        }
+    }
+}
+
+/// The number a measure names in a result, if the result has it.
+pub fn measure(measure: &Measure, result: &Value) -> Option<f64> {
+    let variants = result["variants"].as_array()?;
+    let variant = variants.iter().find(|v| v["name"] == measure.variant())?;
+    match measure {
+        Measure::Field { field, .. } => variant[field.as_str()].as_f64(),
+        Measure::Metric { name, .. } => variant["metrics"][name.as_str()].as_f64(),
+        Measure::ShareNonzero { name, .. } => {
+            let repeats = variant["metrics_by_repeat"].as_array()?;
+            let values: Vec<f64> =
+                repeats.iter().filter_map(|m| m[name.as_str()].as_f64()).collect();
+            let nonzero = values.iter().filter(|v| **v != 0.0).count();
+            (!values.is_empty()).then(|| nonzero as f64 / values.len() as f64)
+        }
+    }
+}
+
+/// Judges a stored prediction; `None` when there is no question, no prediction or no measurement.
+pub fn judge(experiment: &Experiment, prediction: &Value, result: &Value) -> Option<Judgement> {
+    judge_with(experiment.prediction.as_ref()?, prediction, result)
+}
+
+fn judge_with(spec: &PredictionSpec, prediction: &Value, result: &Value) -> Option<Judgement> {
+    let parsed = Measure::parse(&spec.measure).ok()?;
+    let measured = measure(&parsed, result)?;
+    let shown = show_measured(&parsed, measured, &spec.unit);
+    match spec.kind {
+        PredictionKind::Number => {
+            let predicted = prediction["value"].as_f64()?;
+            let allowed = (spec.tolerance * measured.abs()).max(0.05);
+            Some(Judgement {
+                correct: (predicted - measured).abs() <= allowed,
+                predicted: format!("{} {}", trim(predicted), spec.unit).trim_end().to_owned(),
+                measured: shown,
+            })
+        }
+        PredictionKind::Choice => {
+            let predicted = prediction["choice"].as_str()?;
+            let actual = spec.choices.iter().find(|c| measured <= c.max).or(spec.choices.last())?;
+            Some(Judgement {
+                correct: actual.label == predicted,
+                predicted: predicted.to_owned(),
+                measured: format!("{} ({shown})", actual.label),
+            })
+        }
+    }
+}
+
+fn show_measured(measure: &Measure, value: f64, unit: &str) -> String {
+    match measure {
+        Measure::ShareNonzero { .. } => format!("반복 중 {:.0}%", value * 100.0),
+        _ => format!("{} {unit}", trim(value)).trim_end().to_owned(),
+    }
+}
+
+/// Two decimals at most, without trailing zeros: 1.8, 2, 0.35.
+fn trim(x: f64) -> String {
+    let text = format!("{x:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::PredictionChoice;
+
+    fn spec(kind: PredictionKind, measure: &str) -> PredictionSpec {
+        PredictionSpec {
+            kind,
+            prompt: "?".into(),
+            measure: measure.into(),
+            unit: "배".into(),
+            min: Some(0.0),
+            max: Some(16.0),
+            tolerance: 0.2,
+            choices: vec![
+                PredictionChoice { label: "항상 도달".into(), max: 0.0 },
+                PredictionChoice { label: "가끔 모자람".into(), max: 0.5 },
+                PredictionChoice { label: "대부분 모자람".into(), max: 1.0 },
+            ],
+        }
+    }
+
+    fn result() -> Value {
+        json!({"variants": [
+            {"name": "processes", "speedup": 1.85, "metrics": {}, "metrics_by_repeat": []},
+            {"name": "unlocked", "metrics": {"lost_updates": 3},
+             "metrics_by_repeat": [{"lost_updates": 3}, {"lost_updates": 0}, {"lost_updates": 9}, {"lost_updates": 1}]},
+        ]})
+    }
+
+    #[test]
+    fn a_number_is_right_within_the_tolerance_of_what_was_measured() {
+        let number = spec(PredictionKind::Number, "speedup:processes");
+        let parsed = Measure::parse(&number.measure).expect("measure");
+        assert_eq!(measure(&parsed, &result()), Some(1.85));
+        assert_eq!(
+            check(&number, &json!({"value": 99})).unwrap_err(),
+            "예측은 0 이상 16 이하로 적어 주세요."
+        );
+        assert!(check(&number, &json!({"choice": "x"})).is_err());
+        let right = judge_with(&number, &json!({"value": 2.0}), &result()).expect("judged");
+        assert!(right.correct, "{right:?}");
+        assert_eq!((right.predicted.as_str(), right.measured.as_str()), ("2 배", "1.85 배"));
+        let wrong = judge_with(&number, &json!({"value": 4}), &result()).expect("judged");
+        assert!(!wrong.correct);
+    }
+
+    #[test]
+    fn a_choice_is_judged_by_where_the_measured_share_falls() {
+        let choice = spec(PredictionKind::Choice, "share_nonzero:unlocked:lost_updates");
+        let parsed = Measure::parse(&choice.measure).expect("measure");
+        assert_eq!(measure(&parsed, &result()), Some(0.75));
+        assert_eq!(
+            check(&choice, &json!({"choice": "가끔 모자람"})),
+            Ok(json!({"choice": "가끔 모자람"}))
+        );
+        assert!(check(&choice, &json!({"choice": "몰라요"})).is_err());
+        let judged =
+            judge_with(&choice, &json!({"choice": "가끔 모자람"}), &result()).expect("judged");
+        assert!(!judged.correct);
+        assert_eq!(judged.measured, "대부분 모자람 (반복 중 75%)");
+    }
+}
