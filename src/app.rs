@@ -21,6 +21,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::Config;
 use crate::content::Content;
 use crate::runs::{self, Runner};
+use crate::runtimes::Runtimes;
 use crate::sandbox::Backend;
 use crate::{db, web};
 
@@ -31,6 +32,8 @@ pub struct AppState {
     pub content: Arc<Content>,
     pub config: Arc<Config>,
     pub runner: Runner,
+    /// Interpreters and modules found on this machine.
+    pub runtimes: &'static Runtimes,
     /// Fires on SIGTERM/Ctrl-C: workers stop their runs, event streams close.
     pub shutdown: CancellationToken,
 }
@@ -46,7 +49,9 @@ impl AppState {
         let shutdown = CancellationToken::new();
         let limits = config.run_limits();
         let runner = Runner::new(db.clone(), content.clone(), backend, limits, shutdown.clone());
-        Ok(AppState { db, content, config: Arc::new(config), runner, shutdown })
+        let python = crate::sandbox::resolve_python(&config.python).unwrap_or_else(|_| "/usr/bin/python3".into());
+        let runtimes = tokio::task::spawn_blocking(move || Runtimes::detect(&python)).await?;
+        Ok(AppState { db, content, config: Arc::new(config), runner, runtimes, shutdown })
     }
 }
 

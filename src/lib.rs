@@ -8,6 +8,7 @@ pub mod db;
 pub mod doctor;
 pub mod error;
 pub mod runs;
+pub mod runtimes;
 pub mod sandbox;
 pub mod telemetry;
 pub mod web;

@@ -140,6 +140,9 @@ fn check(file: &ExperimentFile) -> Result<(), String> {
     if !(1..=600).contains(&file.time_limit_s) {
         return Err("`time_limit_s` must be between 1 and 600".to_owned());
     }
+    if let Some(need) = file.needs.iter().find(|n| !crate::runtimes::is_known_need(n)) {
+        return Err(format!("unknown need `{need}`: use module:numba, runtime:pypy3, runtime:python3.13t…"));
+    }
     for chart in &file.charts {
         chart.check()?;
     }

@@ -11,6 +11,7 @@ use super::pages::render;
 use crate::app::AppState;
 use crate::content::{Experiment, Lesson, Segment};
 use crate::error::{AppError, Result};
+use crate::runtimes::availability;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/", get(show_index)).route("/lessons/{slug}", get(show_lesson))
@@ -29,7 +30,8 @@ async fn show_index(State(state): State<AppState>) -> Result<Html<String>> {
 /// A lesson segment as the template shows it.
 enum Block<'a> {
     Html(&'a str),
-    Card(&'a Experiment),
+    /// An experiment, and why it cannot run here if it cannot.
+    Card(&'a Experiment, Option<String>),
 }
 
 #[derive(Template)]
@@ -53,7 +55,10 @@ async fn show_lesson(
         .filter_map(|segment| match segment {
             Segment::Html(html) => Some(Block::Html(html)),
             // Content validation guarantees the id exists; a miss would only drop the card.
-            Segment::Experiment(id) => content.experiment(id).map(Block::Card),
+            Segment::Experiment(id) => content.experiment(id).map(|experiment| {
+                let unavailable = availability(experiment, state.runtimes).err();
+                Block::Card(experiment, unavailable)
+            }),
         })
         .collect();
     let (previous, next) = content.neighbours(&slug);

@@ -1,9 +1,11 @@
 //! HTTP handlers and page structs, one module per feature, merged here.
 
 pub mod charts;
+mod environment;
 mod extract;
 mod lessons;
 pub mod pages;
+pub mod plots;
 mod run_api;
 mod run_pages;
 mod run_view;
@@ -33,6 +35,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout());
     Router::new()
         .merge(lessons::router())
+        .merge(environment::router())
         .merge(run_api::router())
         .merge(run_pages::router())
         .route("/healthz", get(health))

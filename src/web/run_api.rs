@@ -20,6 +20,7 @@ use crate::accounts::learner::{self, LearnerToken};
 use crate::app::AppState;
 use crate::error::{ApiError, AppError};
 use crate::runs::store::{self, RunRow};
+use crate::runtimes::availability;
 use crate::runs::submit::SubmitRequest;
 use crate::runs::{RunEvent, RunStatus, Submission, submit};
 
@@ -54,10 +55,11 @@ async fn list_experiments(State(state): State<AppState>) -> Json<Value> {
                     })
                 })
                 .collect();
+            let available = availability(e, state.runtimes);
             json!({
                 "id": e.id, "lesson": e.lesson, "title": e.title, "params": params,
-                "variants": e.variants, "available": e.code.is_some(),
-                "reason": if e.code.is_some() { None } else { Some("이 실험은 아직 준비 중입니다.") },
+                "variants": e.variants, "needs": e.needs, "available": available.is_ok(),
+                "reason": available.err(),
             })
         })
         .collect();
@@ -72,6 +74,10 @@ async fn submit_run(
     let request: SubmitRequest = parse_json(body)?;
     let limits = state.config.submit_limits();
     let submission = Submission::parse(request, &state.content, &limits)?;
+    let experiment = state.content.experiment(&submission.experiment);
+    if let Some(Err(reason)) = experiment.map(|e| availability(e, state.runtimes)) {
+        return Err(AppError::Unprocessable(reason).into());
+    }
     let learner_id = learner::ensure(&state.db, &token).await?;
     let id = submit(&state.db, learner_id, &submission, &limits).await?;
     state.runner.wake();

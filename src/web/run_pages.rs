@@ -15,6 +15,7 @@ use crate::app::AppState;
 use crate::content::{Content, ExperimentId};
 use crate::error::Result;
 use crate::runs::RunStatus;
+use crate::runs::prediction::{self, Judgement};
 use crate::runs::store::{self, RunRow};
 
 pub fn router() -> Router<AppState> {
@@ -24,7 +25,8 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(show_my_runs))
 }
 
-/// What every view of a run shows: status, reason, output and the result.
+/// What every view of a run shows: status, reason, output, the result, the prediction next to
+/// the measurement, and the learner's explanation.
 pub struct RunPanel {
     pub id: String,
     pub status: RunStatus,
@@ -32,25 +34,40 @@ pub struct RunPanel {
     pub stdout: String,
     pub stderr: String,
     pub result: Option<ResultView>,
+    pub prompt: Option<String>,
+    pub judgement: Option<Judgement>,
+    pub explanation: Option<String>,
+    /// Only the learner who ran it answers "왜 그럴까요?".
+    pub can_explain: bool,
 }
 
 impl RunPanel {
     /// From the stored row, or for a run in progress from what its watchers were sent so far.
-    fn of(state: &AppState, run: &RunRow) -> RunPanel {
+    fn of(state: &AppState, run: &RunRow, viewer: &Viewer) -> RunPanel {
+        let experiment = experiment_of(&state.content, run);
+        let stored = run.result_json();
+        let judgement = match (experiment, run.prediction_json(), &stored) {
+            (Some(e), Some(p), Some(r)) => prediction::judge(e, &p, r),
+            _ => None,
+        };
         let mut panel = RunPanel {
             id: run.run_id.clone(),
             status: run.status(),
             reason: run.reason.clone(),
             stdout: run.stdout.clone(),
             stderr: run.stderr.clone(),
-            result: run.result_json().as_ref().and_then(ResultView::of),
+            result: stored.as_ref().and_then(|r| ResultView::of(r, experiment)),
+            prompt: experiment.and_then(|e| e.prediction.as_ref()).map(|p| p.prompt.clone()),
+            judgement,
+            explanation: run.explanation.clone(),
+            can_explain: viewer.learner_id == Some(run.learner_id),
         };
         if !panel.status.is_finished()
             && let Some(backlog) = state.runner.hub().snapshot(&run.id())
         {
             panel.stdout = backlog.stdout;
             panel.stderr = backlog.stderr;
-            panel.result = backlog.result.as_ref().and_then(ResultView::of);
+            panel.result = backlog.result.as_ref().and_then(|r| ResultView::of(r, experiment));
         }
         panel
     }
@@ -89,7 +106,7 @@ async fn show_run(
         lesson: experiment.map(|e| format!("/lessons/{}#exp-{}", e.lesson, e.id)),
         params,
         prediction: run.prediction_json().map(|p| p.to_string()),
-        panel: RunPanel::of(&state, &run),
+        panel: RunPanel::of(&state, &run, &viewer),
         run: &run,
     };
     render(&page)
@@ -113,7 +130,7 @@ async fn show_run_panel(
 ) -> Result<Html<String>> {
     let viewer = Viewer::of(&state.db, &token).await?;
     let run = visible_run(&state.db, &viewer, &id).await?;
-    render(&PanelFragment { panel: RunPanel::of(&state, &run) })
+    render(&PanelFragment { panel: RunPanel::of(&state, &run, &viewer) })
 }
 
 pub struct RunListItem {

@@ -3,6 +3,8 @@
 use serde_json::Value;
 
 use super::charts::{self, Timeline, label_of, seconds};
+use super::plots::{self, Plot};
+use crate::content::{ChartKind, Experiment};
 
 pub struct VariantRow {
     pub label: String,
@@ -15,6 +17,8 @@ pub struct VariantRow {
 
 pub struct ResultView {
     pub rows: Vec<VariantRow>,
+    /// Bars, histograms and distributions, in the order the experiment declares them.
+    pub plots: Vec<Plot>,
     pub timelines: Vec<Timeline>,
     pub contended: bool,
     pub environment: String,
@@ -22,7 +26,10 @@ pub struct ResultView {
 }
 
 impl ResultView {
-    pub fn of(result: &Value) -> Option<ResultView> {
+    /// The view of a result, drawn as `experiment` declares (timelines when it says nothing).
+    pub fn of(result: &Value, experiment: Option<&Experiment>) -> Option<ResultView> {
+        let charts = experiment.map(|e| e.charts.as_slice()).unwrap_or_default();
+        let wants_timelines = charts.is_empty() || charts.iter().any(|c| c.kind == ChartKind::Timeline);
         let variants = result["variants"].as_array()?;
         let rows = variants.iter().map(row).collect::<Vec<_>>();
         let env = &result["environment"];
@@ -40,7 +47,8 @@ impl ResultView {
         );
         Some(ResultView {
             rows,
-            timelines: charts::timelines(result),
+            plots: charts.iter().filter_map(|spec| plots::plot(spec, result)).collect(),
+            timelines: if wants_timelines { charts::timelines(result) } else { Vec::new() },
             contended: env["contended"].as_bool().unwrap_or(false),
             environment,
             repeats: variants.iter().filter_map(|v| v["repeats"].as_u64()).max().unwrap_or(1),

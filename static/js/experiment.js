@@ -109,6 +109,30 @@
     return params;
   }
 
+  function readPrediction(form) {
+    const number = form.querySelector("[data-prediction=number]");
+    if (number && number.value !== "") return { value: Number.parseFloat(number.value) };
+    const choice = form.querySelector("[data-prediction=choice]:checked");
+    if (choice) return { choice: choice.value };
+    return null;
+  }
+
+  // The "왜 그럴까요?" forms come and go with the panel: listen once, on the document.
+  document.addEventListener("submit", async (event) => {
+    const form = event.target.closest("form[data-explain-form]");
+    if (!form) return;
+    event.preventDefault();
+    const message = form.querySelector("[data-explain-message]");
+    const text = form.querySelector("textarea").value;
+    const response = await fetch(`/api/runs/${form.dataset.runId}/explanation`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ text }),
+    }).catch(() => null);
+    const data = response ? await response.json().catch(() => ({})) : {};
+    message.textContent = response && response.ok ? "저장했습니다." : data.error || "저장하지 못했습니다.";
+  });
+
   function setupForm(form) {
     const card = form.closest(".experiment-card");
     const live = card.querySelector("[data-run-live]");
@@ -149,6 +173,8 @@
       }
       const code = editor ? editor.getValue() : textarea.value;
       const body = { experiment: form.dataset.experiment, params: readParams(form) };
+      const prediction = readPrediction(form);
+      if (prediction) body.prediction = prediction;
       if (code !== textarea.dataset.original) body.code = code;
       runButton.disabled = true;
       let response;

@@ -16,8 +16,22 @@ async fn the_cpu_lesson_has_a_runnable_card_with_bounded_parameters_and_the_code
     assert!(page.body.contains("lab.compare(cpu_task"), "the program is in the editor");
     assert!(page.body.contains("실험 실행"));
     assert!(page.body.contains("/static/js/experiment.js"));
-    let other = app.get("/lessons/gil-effects").await;
-    assert!(other.body.contains("곧 열립니다"), "experiments without a program are announced");
+}
+
+#[tokio::test]
+async fn every_card_offers_a_run_or_says_why_it_cannot() {
+    let app = TestApp::spawn().await;
+    for experiment in app.state.content.experiments() {
+        let page = app.get(&format!("/lessons/{}", experiment.lesson)).await;
+        let form = format!(r#"data-run-form data-experiment="{}""#, experiment.id);
+        match gil_lab::runtimes::availability(experiment, app.state.runtimes) {
+            Ok(()) => assert!(page.body.contains(&form), "{} has a run form", experiment.id),
+            Err(reason) => {
+                assert!(!page.body.contains(&form), "{} must not offer a run", experiment.id);
+                assert!(page.body.contains(&reason), "{} explains: {reason}", experiment.id);
+            }
+        }
+    }
 }
 
 #[tokio::test]
@@ -75,4 +89,31 @@ async fn run_output_is_escaped() {
     let page = app.get(&format!("/runs/{id}")).await;
     assert!(!page.body.contains("<script>alert(1)"));
     assert!(page.body.contains("&#60;script&#62;alert(1)"));
+}
+
+#[tokio::test]
+async fn a_run_shows_its_declared_charts_and_the_prediction_beside_the_measurement() {
+    let app = TestApp::spawn().await;
+    let body = json!({"experiment": "cpu-bound", "prediction": {"value": 1.8}}).to_string();
+    let id = app.post_json("/api/runs", &body).await.json()["id"].as_str().expect("id").to_owned();
+    app.drain_queue().await;
+    let page = app.get(&format!("/runs/{id}")).await;
+    assert!(page.body.contains("class=\"plot__svg\""), "the bars chart of cpu-bound");
+    assert!(page.body.contains("예측이 맞았습니다"), "1.8 is within 20% of the fake's 1.82");
+    assert!(page.body.contains("1.82 배"));
+    assert!(page.body.contains("왜 그럴까요?"));
+    assert!(page.body.contains("data-explain-form"));
+    let lesson = app.get("/lessons/threading-bottleneck").await;
+    assert!(lesson.body.contains("실행 전에 예측해 보세요"));
+    assert!(lesson.body.contains(r#"data-prediction="number""#));
+}
+
+#[tokio::test]
+async fn the_environment_page_lists_the_interpreters_found() {
+    let app = TestApp::spawn().await;
+    let page = app.get("/environment").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<th scope=\"row\">python3</th>"), "{}", page.body);
+    assert!(page.body.contains("cpython"));
+    assert!(page.body.contains("numba"));
 }

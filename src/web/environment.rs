@@ -1,0 +1,44 @@
+//! The "실행 환경" page: which interpreters and modules this server offers to experiments, and
+//! which experiments wait for something missing.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Html;
+use axum::routing::get;
+
+use super::pages::render;
+use crate::app::AppState;
+use crate::error::Result;
+use crate::runtimes::{Interpreter, Module, availability};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/environment", get(show_environment))
+}
+
+#[derive(Template)]
+#[template(path = "environment.html")]
+struct EnvironmentPage<'a> {
+    interpreters: &'a [Interpreter],
+    modules: &'a [Module],
+    /// (experiment title, lesson link, why it cannot run)
+    waiting: Vec<(String, String, String)>,
+    cores: usize,
+}
+
+async fn show_environment(State(state): State<AppState>) -> Result<Html<String>> {
+    let waiting = state
+        .content
+        .experiments()
+        .filter_map(|e| {
+            let reason = availability(e, state.runtimes).err()?;
+            Some((e.title.clone(), format!("/lessons/{}#exp-{}", e.lesson, e.id), reason))
+        })
+        .collect();
+    render(&EnvironmentPage {
+        interpreters: &state.runtimes.interpreters,
+        modules: &state.runtimes.modules,
+        waiting,
+        cores: std::thread::available_parallelism().map_or(1, usize::from),
+    })
+}
