@@ -245,3 +245,36 @@ pub async fn save_explanation(pool: &SqlitePool, id: &RunId, text: &str) -> sqlx
         .await?;
     Ok(())
 }
+
+/// A learner's latest runs of the given experiments, newest first (for the cards of a lesson).
+pub async fn recent_of_experiments(
+    pool: &SqlitePool,
+    learner_id: i64,
+    experiments: &[&str],
+    per_experiment: usize,
+) -> sqlx::Result<Vec<RunRow>> {
+    let mut runs = Vec::new();
+    for experiment in experiments {
+        let rows: Vec<RunRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "select {COLUMNS} from run where learner_id = ? and experiment = ? \
+             order by submitted_at desc, rowid desc limit ?"
+        )))
+        .bind(learner_id)
+        .bind(experiment)
+        .bind(per_experiment as i64)
+        .fetch_all(pool)
+        .await?;
+        runs.extend(rows);
+    }
+    Ok(runs)
+}
+
+/// The experiments a learner has run to success at least once.
+pub async fn experiments_done(pool: &SqlitePool, learner_id: i64) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "select distinct experiment from run where learner_id = ? and status = 'succeeded'",
+    )
+    .bind(learner_id)
+    .fetch_all(pool)
+    .await
+}

@@ -158,7 +158,7 @@ async fn show_my_runs(State(state): State<AppState>, token: LearnerToken) -> Res
     render(&MyRunsPage { runs })
 }
 
-fn list_item(content: &Content, run: &RunRow) -> RunListItem {
+pub fn list_item(content: &Content, run: &RunRow) -> RunListItem {
     let summary = run
         .result_json()
         .and_then(|r| {

@@ -117,3 +117,22 @@ async fn the_environment_page_lists_the_interpreters_found() {
     assert!(page.body.contains("cpython"));
     assert!(page.body.contains("numba"));
 }
+
+#[tokio::test]
+async fn the_index_marks_progress_and_each_card_lists_the_learners_earlier_runs() {
+    let app = TestApp::spawn().await;
+    let first = app.get("/").await;
+    assert!(first.body.contains("실험 0/1 완료"), "a first visit has done nothing");
+    let id = app.post_json("/api/runs", r#"{"experiment": "cpu-bound"}"#).await.json()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    app.drain_queue().await;
+    let index = app.get("/").await;
+    assert!(index.body.contains("lesson-item__progress--done"), "the CPU lesson is done");
+    let lesson = app.get("/lessons/threading-bottleneck").await;
+    assert!(lesson.body.contains("내 이전 실행 1개"));
+    assert!(lesson.body.contains(&format!("/runs/{id}")));
+    let stranger = app.client().get("/lessons/threading-bottleneck").await;
+    assert!(!stranger.body.contains("내 이전 실행"), "history is personal");
+}

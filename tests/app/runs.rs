@@ -66,7 +66,6 @@ async fn bad_input_gets_a_korean_error_and_a_4xx_never_a_5xx() {
         ("".into(), StatusCode::BAD_REQUEST),
         (r#"{"experiment": "no-such"}"#.into(), StatusCode::UNPROCESSABLE_ENTITY),
         (r#"{"experiment": "../etc"}"#.into(), StatusCode::UNPROCESSABLE_ENTITY),
-        (r#"{"experiment": "timeline"}"#.into(), StatusCode::UNPROCESSABLE_ENTITY),
         (
             r#"{"experiment": "cpu-bound", "params": {"workers": 99}}"#.into(),
             StatusCode::UNPROCESSABLE_ENTITY,
