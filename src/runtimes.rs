@@ -66,9 +66,10 @@ impl Runtimes {
         let missing: Vec<String> = needs
             .iter()
             .filter_map(|need| match need.split_once(':') {
-                Some(("module", name)) if self.module(name).is_none() => {
-                    Some(format!("Python 모듈 {name}(Debian: apt-get install {})", package_of(name)))
-                }
+                Some(("module", name)) if self.module(name).is_none() => Some(format!(
+                    "Python 모듈 {name}(Debian: apt-get install {})",
+                    package_of(name)
+                )),
                 Some(("runtime", name)) if self.interpreter(name).is_none() => {
                     Some(format!("인터프리터 {name}(Debian: apt-get install {})", package_of(name)))
                 }
@@ -92,7 +93,10 @@ pub fn is_known_need(need: &str) -> bool {
 
 /// Whether an experiment can run here: it has a program, and the machine has what it needs.
 /// The reason it cannot is Korean, with the fix.
-pub fn availability(experiment: &crate::content::Experiment, runtimes: &Runtimes) -> Result<(), String> {
+pub fn availability(
+    experiment: &crate::content::Experiment,
+    runtimes: &Runtimes,
+) -> Result<(), String> {
     if experiment.code.is_none() {
         return Err("이 실험은 아직 준비 중입니다.".to_owned());
     }
@@ -110,14 +114,19 @@ fn package_of(name: &str) -> &'static str {
 fn detect_now(python: &Path) -> Runtimes {
     let mut interpreters = Vec::new();
     for (name, _) in INTERPRETERS {
-        let path = if name == "python3" { python.to_owned() } else { Path::new("/usr/bin").join(name) };
+        let path =
+            if name == "python3" { python.to_owned() } else { Path::new("/usr/bin").join(name) };
         if let Some(found) = probe(name, &path) {
             interpreters.push(found);
         }
     }
     let modules = MODULES
         .iter()
-        .map(|(name, package)| Module { name: (*name).to_owned(), version: module_version(python, name), package })
+        .map(|(name, package)| Module {
+            name: (*name).to_owned(),
+            version: module_version(python, name),
+            package,
+        })
         .collect();
     Runtimes { interpreters, modules }
 }
@@ -126,7 +135,13 @@ fn probe(name: &str, path: &Path) -> Option<Interpreter> {
     let output = Command::new(path).args(["-I", "-c", PROBE]).env_clear().output().ok()?;
     let (version, implementation, gil): (String, String, bool) =
         serde_json::from_slice(&output.stdout).ok().filter(|_| output.status.success())?;
-    Some(Interpreter { name: name.to_owned(), path: path.to_owned(), version, implementation, gil_enabled: gil })
+    Some(Interpreter {
+        name: name.to_owned(),
+        path: path.to_owned(),
+        version,
+        implementation,
+        gil_enabled: gil,
+    })
 }
 
 fn module_version(python: &Path, module: &str) -> Option<String> {
@@ -148,7 +163,11 @@ mod tests {
         assert!(is_known_need("module:numba") && is_known_need("runtime:pypy3"));
         assert!(!is_known_need("module:tensorflow") && !is_known_need("numba"));
         let mut empty = Runtimes::default();
-        empty.modules.push(Module { name: "numba".into(), version: None, package: "python3-numba" });
+        empty.modules.push(Module {
+            name: "numba".into(),
+            version: None,
+            package: "python3-numba",
+        });
         let reason = empty.missing(&["module:numba".to_owned()]).expect("numba is missing");
         assert!(reason.contains("apt-get install python3-numba"), "{reason}");
     }

@@ -141,7 +141,9 @@ fn check(file: &ExperimentFile) -> Result<(), String> {
         return Err("`time_limit_s` must be between 1 and 600".to_owned());
     }
     if let Some(need) = file.needs.iter().find(|n| !crate::runtimes::is_known_need(n)) {
-        return Err(format!("unknown need `{need}`: use module:numba, runtime:pypy3, runtime:python3.13t…"));
+        return Err(format!(
+            "unknown need `{need}`: use module:numba, runtime:pypy3, runtime:python3.13t…"
+        ));
     }
     for chart in &file.charts {
         chart.check()?;

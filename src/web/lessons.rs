@@ -9,14 +9,14 @@ use axum::routing::get;
 use std::collections::HashMap;
 
 use super::extract::PagePath;
+use super::pages::render;
 use super::run_pages::{RunListItem, list_item};
 use crate::accounts::access::Viewer;
 use crate::accounts::learner::LearnerToken;
-use crate::runs::store;
-use super::pages::render;
 use crate::app::AppState;
 use crate::content::{Experiment, Lesson, Segment};
 use crate::error::{AppError, Result};
+use crate::runs::store;
 use crate::runtimes::availability;
 
 pub fn router() -> Router<AppState> {
@@ -48,7 +48,10 @@ async fn show_index(State(state): State<AppState>, token: LearnerToken) -> Resul
         .map(|lesson| LessonEntry {
             lesson,
             experiments: lesson.experiment_ids().count(),
-            done: lesson.experiment_ids().filter(|id| done.iter().any(|d| d == id.as_str())).count(),
+            done: lesson
+                .experiment_ids()
+                .filter(|id| done.iter().any(|d| d == id.as_str()))
+                .count(),
         })
         .collect();
     render(&IndexPage { lessons })

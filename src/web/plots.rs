@@ -89,7 +89,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn scale_max(series: &[Series]) -> f64 {
-    let max = series.iter().flat_map(|s| s.values.iter().copied().chain([s.median])).fold(0.0, f64::max);
+    let max =
+        series.iter().flat_map(|s| s.values.iter().copied().chain([s.median])).fold(0.0, f64::max);
     if max > 0.0 { max * 1.05 } else { 1.0 }
 }
 
@@ -108,7 +109,13 @@ fn axis(shapes: &mut Vec<Shape>, max: f64, y: f64) {
         let value = max * f64::from(i) / 4.0;
         let x = LEFT + WIDTH * f64::from(i) / 4.0;
         shapes.push(Shape::Line { x1: x, y1: 4.0, x2: x, y2: y, class: "plot__grid" });
-        shapes.push(Shape::Text { x, y: y + 14.0, anchor: "middle", class: "plot__tick", text: short(value) });
+        shapes.push(Shape::Text {
+            x,
+            y: y + 14.0,
+            anchor: "middle",
+            class: "plot__tick",
+            text: short(value),
+        });
     }
 }
 
@@ -121,25 +128,59 @@ fn bars(label: &str, series: &[Series]) -> Plot {
     axis(&mut shapes, max, bottom);
     for (i, s) in series.iter().enumerate() {
         let y = 8.0 + i as f64 * row;
-        shapes.push(Shape::Text { x: LEFT - 8.0, y: y + 16.0, anchor: "end", class: "plot__label", text: s.label.clone() });
-        shapes.push(Shape::Rect { x: LEFT, y: y + 4.0, w: (x(s.median) - LEFT).max(1.0), h: 16.0, class: "plot__bar" });
+        shapes.push(Shape::Text {
+            x: LEFT - 8.0,
+            y: y + 16.0,
+            anchor: "end",
+            class: "plot__label",
+            text: s.label.clone(),
+        });
+        shapes.push(Shape::Rect {
+            x: LEFT,
+            y: y + 4.0,
+            w: (x(s.median) - LEFT).max(1.0),
+            h: 16.0,
+            class: "plot__bar",
+        });
         if let (Some(lo), Some(hi)) = (min(&s.values), max_of(&s.values)) {
             let mid = y + 12.0;
-            shapes.push(Shape::Line { x1: x(lo), y1: mid, x2: x(hi), y2: mid, class: "plot__whisker" });
+            shapes.push(Shape::Line {
+                x1: x(lo),
+                y1: mid,
+                x2: x(hi),
+                y2: mid,
+                class: "plot__whisker",
+            });
             for end in [lo, hi] {
-                shapes.push(Shape::Line { x1: x(end), y1: mid - 6.0, x2: x(end), y2: mid + 6.0, class: "plot__whisker" });
+                shapes.push(Shape::Line {
+                    x1: x(end),
+                    y1: mid - 6.0,
+                    x2: x(end),
+                    y2: mid + 6.0,
+                    class: "plot__whisker",
+                });
             }
         }
         let end = x(s.values.iter().copied().fold(s.median, f64::max));
-        shapes.push(Shape::Text { x: end + 6.0, y: y + 16.0, anchor: "start", class: "plot__value", text: short(s.median) });
+        shapes.push(Shape::Text {
+            x: end + 6.0,
+            y: y + 16.0,
+            anchor: "start",
+            class: "plot__value",
+            text: short(s.median),
+        });
     }
-    let parts: Vec<String> = series.iter().map(|s| format!("{} {}", s.label, short(s.median))).collect();
+    let parts: Vec<String> =
+        series.iter().map(|s| format!("{} {}", s.label, short(s.median))).collect();
     Plot {
         title: label.to_owned(),
         width: LEFT + WIDTH + RIGHT,
         height: bottom + 22.0,
         shapes,
-        description: format!("{label}: {}. 막대는 중앙값, 가는 선은 반복 중 최소–최대입니다.", parts.join(", ")),
+        description: format!(
+            "{label}: {}. 막대는 중앙값, 가는 선은 반복 중 최소–최대입니다.",
+            parts.join(", ")
+        ),
     }
 }
 
@@ -175,10 +216,28 @@ fn histogram(label: &str, series: &[Series]) -> Plot {
             let cy = y + height - (f64::from(n) - 0.5) * step;
             shapes.push(Shape::Circle { cx, cy, r: (step / 2.0).min(4.5), class: "plot__dot" });
         }
-        shapes.push(Shape::Line { x1: LEFT, y1: y + height, x2: LEFT + WIDTH, y2: y + height, class: "plot__base" });
-        shapes.push(Shape::Text { x: LEFT - 8.0, y: y + height - 4.0, anchor: "end", class: "plot__label", text: s.label.clone() });
+        shapes.push(Shape::Line {
+            x1: LEFT,
+            y1: y + height,
+            x2: LEFT + WIDTH,
+            y2: y + height,
+            class: "plot__base",
+        });
+        shapes.push(Shape::Text {
+            x: LEFT - 8.0,
+            y: y + height - 4.0,
+            anchor: "end",
+            class: "plot__label",
+            text: s.label.clone(),
+        });
         let nonzero = s.values.iter().filter(|v| **v != 0.0).count();
-        parts.push(format!("{}: {}번 중 {}번이 0이 아니었고 중앙값은 {}", s.label, s.values.len(), nonzero, short(s.median)));
+        parts.push(format!(
+            "{}: {}번 중 {}번이 0이 아니었고 중앙값은 {}",
+            s.label,
+            s.values.len(),
+            nonzero,
+            short(s.median)
+        ));
         y += height + 12.0;
     }
     axis(&mut shapes, max, y - 12.0);
@@ -201,7 +260,8 @@ fn distribution(label: &str, series: &[Series]) -> Plot {
             values
         })
         .collect();
-    let p99_max = sorted.iter().filter(|v| !v.is_empty()).map(|v| percentile(v, 0.99)).fold(0.0, f64::max);
+    let p99_max =
+        sorted.iter().filter(|v| !v.is_empty()).map(|v| percentile(v, 0.99)).fold(0.0, f64::max);
     let max = if p99_max > 0.0 { p99_max * 1.15 } else { 1.0 };
     let x = |v: f64| LEFT + (v / max).min(1.0) * WIDTH;
     let row = 34.0;
@@ -211,19 +271,42 @@ fn distribution(label: &str, series: &[Series]) -> Plot {
     let mut parts = Vec::new();
     for (i, (s, values)) in series.iter().zip(&sorted).enumerate() {
         let y = 8.0 + i as f64 * row;
-        shapes.push(Shape::Text { x: LEFT - 8.0, y: y + 20.0, anchor: "end", class: "plot__label", text: s.label.clone() });
+        shapes.push(Shape::Text {
+            x: LEFT - 8.0,
+            y: y + 20.0,
+            anchor: "end",
+            class: "plot__label",
+            text: s.label.clone(),
+        });
         for (j, v) in values.iter().enumerate() {
             let jitter = (j % 7) as f64 * 2.5;
-            shapes.push(Shape::Circle { cx: x(*v), cy: y + 8.0 + jitter, r: 1.6, class: "plot__point" });
+            shapes.push(Shape::Circle {
+                cx: x(*v),
+                cy: y + 8.0 + jitter,
+                r: 1.6,
+                class: "plot__point",
+            });
         }
         if values.is_empty() {
             continue;
         }
         let (p50, p99) = (percentile(values, 0.5), percentile(values, 0.99));
         for (value, class) in [(p50, "plot__median"), (p99, "plot__p99")] {
-            shapes.push(Shape::Line { x1: x(value), y1: y + 2.0, x2: x(value), y2: y + 28.0, class });
+            shapes.push(Shape::Line {
+                x1: x(value),
+                y1: y + 2.0,
+                x2: x(value),
+                y2: y + 28.0,
+                class,
+            });
         }
-        shapes.push(Shape::Text { x: LEFT + WIDTH + 6.0, y: y + 20.0, anchor: "start", class: "plot__value", text: format!("p50 {}", short(p50)) });
+        shapes.push(Shape::Text {
+            x: LEFT + WIDTH + 6.0,
+            y: y + 20.0,
+            anchor: "start",
+            class: "plot__value",
+            text: format!("p50 {}", short(p50)),
+        });
         parts.push(format!("{}: 중앙값 {}, 99번째 백분위 {}", s.label, short(p50), short(p99)));
     }
     Plot {
@@ -231,7 +314,10 @@ fn distribution(label: &str, series: &[Series]) -> Plot {
         width: LEFT + WIDTH + RIGHT,
         height: bottom + 22.0,
         shapes,
-        description: format!("{label}. 점 하나가 측정 하나, 굵은 선은 중앙값, 점선은 99번째 백분위입니다. {}.", parts.join("; ")),
+        description: format!(
+            "{label}. 점 하나가 측정 하나, 굵은 선은 중앙값, 점선은 99번째 백분위입니다. {}.",
+            parts.join("; ")
+        ),
     }
 }
 
@@ -251,7 +337,11 @@ mod tests {
             {"name": "processes", "wall_s": 0.5, "walls_s": [0.5]},
         ]});
         let plot = plot(&spec(ChartKind::Bars, "wall_s"), &result).expect("plot");
-        let whiskers = plot.shapes.iter().filter(|s| matches!(s, Shape::Line { class: "plot__whisker", .. })).count();
+        let whiskers = plot
+            .shapes
+            .iter()
+            .filter(|s| matches!(s, Shape::Line { class: "plot__whisker", .. }))
+            .count();
         assert_eq!(whiskers, 3, "one variant has a spread");
         assert!(plot.description.contains("순차 (sequential) 1.00"), "{}", plot.description);
     }
@@ -270,7 +360,8 @@ mod tests {
     fn a_distribution_reads_list_metrics() {
         let result = json!({"variants": [{"name": "alone", "metrics_by_repeat": [
             {"latencies_ms": [1.0, 1.1, 1.2]}, {"latencies_ms": [1.0, 6.0]}]}]});
-        let plot = plot(&spec(ChartKind::Distribution, "metric:latencies_ms"), &result).expect("plot");
+        let plot =
+            plot(&spec(ChartKind::Distribution, "metric:latencies_ms"), &result).expect("plot");
         let points = plot.shapes.iter().filter(|s| matches!(s, Shape::Circle { .. })).count();
         assert_eq!(points, 5);
         assert!(plot.description.contains("중앙값 1.10"), "{}", plot.description);

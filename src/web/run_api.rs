@@ -20,9 +20,9 @@ use crate::accounts::learner::{self, LearnerToken};
 use crate::app::AppState;
 use crate::error::{ApiError, AppError};
 use crate::runs::store::{self, RunRow};
-use crate::runtimes::availability;
 use crate::runs::submit::SubmitRequest;
 use crate::runs::{RunEvent, RunStatus, Submission, submit};
+use crate::runtimes::availability;
 
 /// Twice the largest program, so an oversized one gets our Korean 413 rather than axum's.
 const MAX_BODY_BYTES: usize = 1024 * 1024;

@@ -29,7 +29,8 @@ impl ResultView {
     /// The view of a result, drawn as `experiment` declares (timelines when it says nothing).
     pub fn of(result: &Value, experiment: Option<&Experiment>) -> Option<ResultView> {
         let charts = experiment.map(|e| e.charts.as_slice()).unwrap_or_default();
-        let wants_timelines = charts.is_empty() || charts.iter().any(|c| c.kind == ChartKind::Timeline);
+        let wants_timelines =
+            charts.is_empty() || charts.iter().any(|c| c.kind == ChartKind::Timeline);
         let variants = result["variants"].as_array()?;
         let rows = variants.iter().map(row).collect::<Vec<_>>();
         let env = &result["environment"];

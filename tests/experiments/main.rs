@@ -6,7 +6,6 @@
 mod cpu_bound;
 // One module per experiment; add yours below in alphabetical order.
 
-
 use std::path::Path;
 use std::sync::Arc;
 
