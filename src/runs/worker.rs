@@ -134,6 +134,7 @@ impl Runner {
         if store::cancel_requested(&self.inner.db, &id).await? {
             cancel.cancel();
         }
+        let limits = job.limits;
         let (outcome, contended) = self.execute(job, cancel).await;
         self.set_active(&id, None);
         if outcome.ending == Ending::Cancelled && self.inner.shutdown.is_cancelled() {
@@ -141,7 +142,7 @@ impl Runner {
             tracing::info!(run_id = %id, "run interrupted by shutdown, queued again");
             return Ok(Some(id));
         }
-        self.finish(&id, outcome, contended).await?;
+        self.finish(&id, outcome, contended, limits).await?;
         Ok(Some(id))
     }
 
@@ -183,8 +184,14 @@ impl Runner {
         (outcome.clone(), load::contended(busy, own_cpu, wall))
     }
 
-    async fn finish(&self, id: &RunId, outcome: Outcome, contended: bool) -> sqlx::Result<()> {
-        let (status, reason) = judge(&outcome, self.inner.limits);
+    async fn finish(
+        &self,
+        id: &RunId,
+        outcome: Outcome,
+        contended: bool,
+        limits: RunLimits,
+    ) -> sqlx::Result<()> {
+        let (status, reason) = judge(&outcome, limits);
         if let Some(error) = &outcome.error {
             tracing::error!(run_id = %id, %error, "sandbox failed");
         }

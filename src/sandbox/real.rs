@@ -62,7 +62,9 @@ impl SandboxBackend {
             Ok(prepared) => prepared,
             Err(error) => return failed(error),
         };
-        let mut outcome = supervise(&self.exe, &prepared.spec, &job, live, cancel).await;
+        let mut outcome =
+            supervise(&self.exe, &prepared.spec, &job, live, cancel, prepared.cgroup.as_ref())
+                .await;
         let cgroup = prepared.cgroup;
         let dir = prepared.dir;
         let stats =
@@ -192,6 +194,7 @@ async fn supervise(
     job: &Job,
     live: ChunkSender,
     cancel: CancellationToken,
+    cgroup: Option<&RunCgroup>,
 ) -> Supervised {
     let mut supervised = Supervised {
         ended: Ended::NoStatus,
@@ -229,11 +232,7 @@ async fn supervise(
         () = flood.notified() => Some(Ended::OutputFlood),
     };
     if kill_reason.is_some() {
-        if let Some(pid) = pid {
-            // SAFETY: kill(2) on the process group our own unreaped child leads.
-            unsafe { libc::kill(-pid, libc::SIGKILL) };
-        }
-        child.wait().await.ok();
+        stop_sandbox(pid, cgroup, &mut child).await;
     }
     let (stdout, stderr) = (join_text(out_task).await, join_text(err_task).await);
     supervised.stdout = stdout;
@@ -245,6 +244,46 @@ async fn supervise(
         supervised.error = Some(error.clone());
     }
     supervised
+}
+
+/// Kills the run from the inside out, so that every process is reaped by its own parent: every
+/// process of the run's cgroup outside the launcher's process group (the container's init, and
+/// with it the pid namespace) first; the launcher then reports and exits by itself. Killing the
+/// launcher's group first orphans hakoniwa's helper and the container's init to the host's
+/// pid 1, as zombies until it reaps them (never, when the server itself is pid 1).
+async fn stop_sandbox(
+    pid: Option<i32>,
+    cgroup: Option<&RunCgroup>,
+    child: &mut tokio::process::Child,
+) {
+    let Some(pid) = pid else {
+        child.wait().await.ok();
+        return;
+    };
+    if let Some(cgroup) = cgroup {
+        let inside_out = async {
+            loop {
+                for p in cgroup.procs() {
+                    // SAFETY: getpgid(2) and kill(2) on pids read from the run's own cgroup.
+                    unsafe {
+                        if libc::getpgid(p) != pid {
+                            libc::kill(p, libc::SIGKILL);
+                        }
+                    }
+                }
+                tokio::select! {
+                    _ = child.wait() => return,
+                    () = tokio::time::sleep(Duration::from_millis(10)) => {}
+                }
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(2), inside_out).await.is_ok() {
+            return;
+        }
+    }
+    // SAFETY: kill(2) on the process group our own unreaped child leads.
+    unsafe { libc::kill(-pid, libc::SIGKILL) };
+    child.wait().await.ok();
 }
 
 /// Output pipes close when the sandbox is gone; a straggler holding one must not hang the run.

@@ -42,8 +42,9 @@ _current = None            # the variant being measured, if any
 
 
 def _emit(record):
-    """Writes one JSON line to the result channel; only the main process ever writes."""
-    if os.getpid() != _main_pid:
+    """Writes one JSON line to the result channel; only the main process ever writes (spawn and
+    forkserver children import this module afresh, hence the parent_process check)."""
+    if os.getpid() != _main_pid or multiprocessing.parent_process() is not None:
         return
     data = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
     try:

@@ -1,0 +1,145 @@
+//! What experiments need still works inside: multiprocessing with every start method, threads,
+//! and the harness's records on their own channel.
+
+use std::time::Duration;
+
+use gil_lab::sandbox::Ending;
+use serde_json::json;
+
+use crate::support::{Ran, Sandbox, limits};
+
+/// Every multiprocessing primitive the lessons use, with the start method from the config.
+const MULTIPROCESSING: &str = r#"
+import multiprocessing as mp, threading
+import gil_lab as lab
+
+def add(value, lock, n):
+    for _ in range(n):
+        with lock:
+            value.value += 1
+
+def put(queue):
+    queue.put("queue-ok")
+
+def send(end):
+    end.send("pipe-ok")
+    end.close()
+
+def mark(shared):
+    shared["child"] = "manager-ok"
+
+def square(x):
+    return x * x
+
+if __name__ == "__main__":
+    method = lab.param("method")
+    ctx = mp.get_context(method)
+    value, lock = ctx.Value("i", 0), ctx.Lock()
+    adders = [ctx.Process(target=add, args=(value, lock, 500)) for _ in range(2)]
+    for p in adders:
+        p.start()
+    for p in adders:
+        p.join()
+    queue = ctx.Queue()
+    p = ctx.Process(target=put, args=(queue,))
+    p.start()
+    queued = queue.get(timeout=10)
+    p.join()
+    mine, theirs = ctx.Pipe()
+    p = ctx.Process(target=send, args=(theirs,))
+    p.start()
+    piped = mine.recv()
+    p.join()
+    with ctx.Manager() as manager:
+        shared = manager.dict()
+        p = ctx.Process(target=mark, args=(shared,))
+        p.start()
+        p.join()
+        managed = shared["child"]
+    with ctx.Pool(2) as pool:
+        squares = pool.map(square, range(6))
+    seen = []
+    threads = [threading.Thread(target=seen.append, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(method, value.value, queued, piped, managed, squares, sorted(seen))
+"#;
+
+async fn multiprocessing_with(n: u32, method: &str) -> Ran {
+    let sandbox = Sandbox::new(n);
+    let config = json!({ "params": { "method": method }, "variants": [], "repeats": 1 });
+    let mut limits = limits();
+    limits.wall = Duration::from_secs(20);
+    let ran = sandbox.run_with(MULTIPROCESSING, config, limits).await;
+    assert_eq!(ran.ending(), Ending::Exited(0), "{}", ran.stderr());
+    let expected = format!(
+        "{method} 1000 queue-ok pipe-ok manager-ok [0, 1, 4, 9, 16, 25] [0, 1, 2, 3, 4, 5, 6, 7]"
+    );
+    assert_eq!(ran.stdout().trim(), expected, "{}", ran.stderr());
+    ran
+}
+
+#[tokio::test]
+async fn multiprocessing_and_threads_work_inside_with_fork() {
+    multiprocessing_with(21, "fork").await;
+}
+
+#[tokio::test]
+async fn multiprocessing_and_threads_work_inside_with_forkserver() {
+    multiprocessing_with(22, "forkserver").await;
+}
+
+#[tokio::test]
+async fn multiprocessing_and_threads_work_inside_with_spawn() {
+    multiprocessing_with(23, "spawn").await;
+}
+
+const COMPARE: &str = r#"
+import gil_lab as lab
+
+def count(worker, n):
+    for chunk in worker.chunks(n):
+        for _ in range(chunk):
+            pass
+
+if __name__ == "__main__":
+    print("learner output on stdout")
+    lab.compare(count, workers=lab.param("workers"), args=(lab.param("iterations"),),
+                variants=["sequential", "threads", "processes"])
+    with lab.variant("custom"):
+        lab.metric("lost_updates", 137)
+"#;
+
+#[tokio::test]
+async fn the_harness_records_arrive_on_their_own_channel() {
+    let sandbox = Sandbox::new(24);
+    let config = json!({
+        "params": { "workers": 2, "iterations": 200_000 },
+        "variants": ["sequential", "threads", "processes"],
+        "repeats": 2,
+    });
+    let mut limits = limits();
+    limits.wall = Duration::from_secs(20);
+    let ran = sandbox.run_with(COMPARE, config, limits).await;
+    assert_eq!(ran.ending(), Ending::Exited(0), "{}", ran.stderr());
+    assert_eq!(ran.stdout(), "learner output on stdout\n", "records never mix with stdout");
+    let environment = ran.records_of("environment");
+    assert_eq!(environment.len(), 1, "{:?}", ran.outcome.records);
+    assert_eq!(environment[0]["implementation"], "cpython");
+    let variants = ran.records_of("variant");
+    let names: Vec<&str> = variants.iter().filter_map(|v| v["name"].as_str()).collect();
+    let expected = ["sequential", "threads", "processes"].repeat(2);
+    assert_eq!(names[..6], expected[..], "two interleaved repeats, then the custom one");
+    assert_eq!(names.get(6), Some(&"custom"));
+    for variant in &variants[..6] {
+        assert!(variant["wall_ns"].as_u64().is_some_and(|ns| ns > 0), "{variant}");
+        assert!(variant["cpu_ns"].as_u64().is_some_and(|ns| ns > 0), "{variant}");
+        let workers = variant["workers"].as_array().expect("workers");
+        assert_eq!(workers.len(), 2, "{variant}");
+        assert!(workers.iter().all(|w| w["spans"].as_array().is_some_and(|s| !s.is_empty())));
+    }
+    assert_eq!(variants[6]["metrics"]["lost_updates"], 137);
+    assert_eq!(ran.live[2], ran.outcome.records.len(), "every record was also sent live");
+}
