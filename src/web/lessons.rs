@@ -7,6 +7,9 @@ use axum::response::Html;
 use axum::routing::get;
 
 use std::collections::HashMap;
+use std::sync::Mutex;
+
+use axum::body::Bytes;
 
 use super::extract::PagePath;
 use super::pages::render;
@@ -73,14 +76,36 @@ struct LessonPage<'a> {
     next: Option<&'a Lesson>,
 }
 
+/// Lesson pages without a learner's history are the same for everyone: rendered once, kept.
+#[derive(Default)]
+pub struct PageCache(Mutex<HashMap<String, Bytes>>);
+
 async fn show_lesson(
     State(state): State<AppState>,
     token: LearnerToken,
     PagePath(slug): PagePath,
+) -> Result<Html<Bytes>> {
+    let lesson = state.content.lesson(&slug).ok_or(AppError::NotFound)?;
+    let history = history(&state, &token, lesson).await?;
+    if !history.is_empty() {
+        return render_lesson(&state, lesson, history).map(|Html(page)| Html(Bytes::from(page)));
+    }
+    let cached = state.lesson_pages.0.lock().unwrap_or_else(|p| p.into_inner()).get(&slug).cloned();
+    if let Some(page) = cached {
+        return Ok(Html(page));
+    }
+    let Html(page) = render_lesson(&state, lesson, history)?;
+    let page = Bytes::from(page);
+    state.lesson_pages.0.lock().unwrap_or_else(|p| p.into_inner()).insert(slug, page.clone());
+    Ok(Html(page))
+}
+
+fn render_lesson(
+    state: &AppState,
+    lesson: &Lesson,
+    mut history: HashMap<String, Vec<RunListItem>>,
 ) -> Result<Html<String>> {
     let content = &state.content;
-    let lesson = content.lesson(&slug).ok_or(AppError::NotFound)?;
-    let mut history = history(&state, &token, lesson).await?;
     let blocks = lesson
         .segments
         .iter()
@@ -94,7 +119,7 @@ async fn show_lesson(
             }),
         })
         .collect();
-    let (previous, next) = content.neighbours(&slug);
+    let (previous, next) = content.neighbours(&lesson.slug);
     render(&LessonPage { lesson, blocks, previous, next })
 }
 

@@ -4,6 +4,7 @@ pub mod charts;
 mod environment;
 mod extract;
 mod lessons;
+pub use lessons::PageCache;
 pub mod pages;
 pub mod plots;
 mod run_api;
