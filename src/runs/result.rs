@@ -123,12 +123,8 @@ fn summarize(measurements: &[Measurement]) -> Vec<Value> {
             names.push(&m.name);
         }
     }
-    let baseline = names
-        .iter()
-        .find(|n| **n == "sequential")
-        .or(names.first())
-        .and_then(|n| median_of(measurements, n))
-        .map(|m| m.wall_ns as f64);
+    // A speedup is against running the same work sequentially; without that variant there is none.
+    let baseline = median_of(measurements, "sequential").map(|m| m.wall_ns as f64);
     names
         .iter()
         .filter_map(|name| {
@@ -206,6 +202,12 @@ mod tests {
         assert_eq!(variants[1]["wall_min_s"], 0.4);
         assert_eq!(variants[1]["wall_max_s"], 0.7);
         assert_eq!(variants[1]["workers"][0]["spans"][0][1], 0.000001);
+    }
+
+    #[test]
+    fn without_a_sequential_variant_there_is_no_speedup() {
+        let result = build(&[variant("locked", 100, 100), variant("unlocked", 50, 50)], false);
+        assert_eq!(result["variants"][1]["speedup"], Value::Null);
     }
 
     #[test]
