@@ -6,8 +6,8 @@ use serde_json::Value;
 use super::charts::label_of;
 use crate::content::{ChartKind, ChartSpec};
 
-const LEFT: f64 = 150.0;
-const WIDTH: f64 = 560.0;
+const LEFT: f64 = 190.0;
+const WIDTH: f64 = 540.0;
 const RIGHT: f64 = 90.0;
 
 pub enum Shape {
