@@ -72,7 +72,8 @@ pub fn router(state: AppState) -> Router {
         .layer(CompressionLayer::new())
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::REFERRER_POLICY, "same-origin"))
-        .layer(header_layer(header::CONTENT_SECURITY_POLICY, CSP));
+        .layer(header_layer(header::CONTENT_SECURITY_POLICY, CSP))
+        .layer(axum::middleware::from_fn(web::csrf::refuse_cross_site));
     web::router(&state).with_state(state).layer(layers)
 }
 
@@ -144,7 +145,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let handles = state.runner.spawn_workers(workers);
     tracing::info!(workers, "serving on http://{addr}");
     let shutdown = state.shutdown.clone();
-    let server = axum::serve(listener, router(state.clone())).with_graceful_shutdown(async move {
+    let app = router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown_signal().await;
         shutdown.cancel();
     });

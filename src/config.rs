@@ -117,6 +117,14 @@ pub struct Config {
     /// Log format: `text` for people, `json` for machines.
     #[arg(long, env = "GIL_LAB_LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: LogFormat,
+
+    /// Whether new instructors may sign up (`--allow-signup false` closes the form).
+    #[arg(long, env = "GIL_LAB_ALLOW_SIGNUP", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub allow_signup: bool,
+
+    /// Mark session cookies `Secure` and build links with https (set it behind TLS).
+    #[arg(long, env = "GIL_LAB_SECURE_COOKIES", global = true)]
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -1,32 +1,90 @@
-//! Who may see what, decided in one place: a run is visible to its learner (and, later, to the
-//! instructor of their class); to anyone else it does not exist.
+//! Who may see what, decided in one place. A run is visible to its learner and to the instructor
+//! of a class that learner belongs to; a class, and everything in it, to its instructor only.
+//! To anyone else these things do not exist: `NotFound`, exactly as for what never was.
+//! (Class reports in `report.rs` read only inside a class this module has handed out.)
 
 use sqlx::SqlitePool;
 
+use super::class::{self, ClassRow};
+use super::instructor::Instructor;
 use super::learner::{self, LearnerToken};
+use super::membership::{self, Member};
+use super::session;
 use crate::error::{AppError, Result};
 use crate::runs::RunId;
 use crate::runs::store::{self, RunRow};
 
-/// The person behind a request, as far as access is concerned.
-#[derive(Debug, Clone, Copy)]
+/// The people behind a request, as far as access is concerned: the learner of this browser (if
+/// they have done anything yet) and the signed-in instructor (if any).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Viewer {
     pub learner_id: Option<i64>,
+    pub instructor_id: Option<i64>,
 }
 
 impl Viewer {
     pub async fn of(db: &SqlitePool, token: &LearnerToken) -> Result<Viewer> {
-        Ok(Viewer { learner_id: learner::find(db, token).await? })
+        let learner_id = learner::find(db, token).await?;
+        let instructor_id = match token.instructor_session() {
+            Some(session) => session::instructor(db, session).await?.map(|i| i.instructor_id),
+            None => None,
+        };
+        Ok(Viewer { learner_id, instructor_id })
     }
 
-    pub fn can_see_run(&self, run: &RunRow) -> bool {
+    /// Seeing a run: its learner, or the instructor of one of that learner's classes.
+    pub async fn can_see_run(&self, db: &SqlitePool, run: &RunRow) -> Result<bool> {
+        if self.owns_run(run) {
+            return Ok(true);
+        }
+        match self.instructor_id {
+            Some(instructor_id) => {
+                Ok(class::teaches_learner(db, instructor_id, run.learner_id).await?)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Changing a run (cancelling it, explaining it) is for its learner alone.
+    pub fn owns_run(&self, run: &RunRow) -> bool {
         self.learner_id == Some(run.learner_id)
     }
 }
 
+async fn run_by_id(db: &SqlitePool, raw_id: &str) -> Result<RunRow> {
+    let id = RunId::parse(raw_id).ok_or(AppError::NotFound)?;
+    store::get(db, &id).await?.ok_or(AppError::NotFound)
+}
+
 /// The run if this viewer may see it; otherwise `NotFound`, exactly as for a run that never was.
 pub async fn visible_run(db: &SqlitePool, viewer: &Viewer, raw_id: &str) -> Result<RunRow> {
-    let id = RunId::parse(raw_id).ok_or(AppError::NotFound)?;
-    let run = store::get(db, &id).await?.ok_or(AppError::NotFound)?;
-    if viewer.can_see_run(&run) { Ok(run) } else { Err(AppError::NotFound) }
+    let run = run_by_id(db, raw_id).await?;
+    if viewer.can_see_run(db, &run).await? { Ok(run) } else { Err(AppError::NotFound) }
+}
+
+/// The run if this viewer made it (for changes); otherwise `NotFound`.
+pub async fn own_run(db: &SqlitePool, viewer: &Viewer, raw_id: &str) -> Result<RunRow> {
+    let run = run_by_id(db, raw_id).await?;
+    if viewer.owns_run(&run) { Ok(run) } else { Err(AppError::NotFound) }
+}
+
+/// The class if this instructor teaches it; otherwise `NotFound`.
+pub async fn taught_class(
+    db: &SqlitePool,
+    instructor: &Instructor,
+    raw_id: &str,
+) -> Result<ClassRow> {
+    let id: i64 = raw_id.parse().map_err(|_| AppError::NotFound)?;
+    let class = class::get(db, id).await?.ok_or(AppError::NotFound)?;
+    if class.instructor_id == instructor.instructor_id {
+        Ok(class)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// A learner of a class already handed out by `taught_class`; anyone else is `NotFound`.
+pub async fn class_learner(db: &SqlitePool, class: &ClassRow, raw_learner: &str) -> Result<Member> {
+    let learner_id: i64 = raw_learner.parse().map_err(|_| AppError::NotFound)?;
+    membership::member(db, class.class_id, learner_id).await?.ok_or(AppError::NotFound)
 }

@@ -1,4 +1,14 @@
-//! Who is asking: anonymous learners (a cookie), later instructors and classes.
+//! Who is asking and what they may see: anonymous learners (a cookie), instructors (a session),
+//! classes and their members, and the reports an instructor reads about a class.
 
 pub mod access;
+pub mod class;
+pub mod class_runs;
+pub mod fields;
+pub mod instructor;
 pub mod learner;
+pub mod login_limit;
+pub mod membership;
+pub mod roster;
+pub mod secret;
+pub mod session;

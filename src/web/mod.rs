@@ -1,12 +1,28 @@
 //! HTTP handlers and page structs, one module per feature, merged here.
 
+mod auth;
 pub mod charts;
+pub mod class_charts;
+mod class_csv;
+mod class_experiment;
+mod class_insight;
+mod class_learner;
+mod class_path;
+mod class_view;
+mod classes;
+mod code_diff;
+pub mod csrf;
 mod environment;
 mod extract;
+mod forms;
+mod instructor;
+mod join;
 mod lessons;
 pub use lessons::PageCache;
 pub mod pages;
+mod paging;
 pub mod plots;
+mod qr;
 mod run_api;
 mod run_pages;
 mod run_view;
@@ -39,6 +55,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(environment::router())
         .merge(run_api::router())
         .merge(run_pages::router())
+        .merge(instructor::router())
+        .merge(classes::router())
+        .merge(class_view::router())
+        .merge(class_experiment::router())
+        .merge(class_learner::router())
+        .merge(class_csv::router())
+        .merge(join::router())
         .route("/healthz", get(health))
         .layer(timeout)
         .merge(run_api::streaming_router())

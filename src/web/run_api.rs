@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::extract::ApiPath;
-use crate::accounts::access::{Viewer, visible_run};
+use crate::accounts::access::{Viewer, own_run, visible_run};
 use crate::accounts::learner::{self, LearnerToken};
 use crate::app::AppState;
 use crate::error::{ApiError, AppError};
@@ -147,7 +147,8 @@ async fn cancel_run(
     ApiPath(id): ApiPath,
 ) -> Result<Json<Value>, ApiError> {
     let viewer = Viewer::of(&state.db, &token).await?;
-    let run = visible_run(&state.db, &viewer, &id).await?;
+    // Only the learner who ran it may stop it; their instructor only watches.
+    let run = own_run(&state.db, &viewer, &id).await?;
     let id = run.id();
     let status = match store::request_cancel(&state.db, &id).await? {
         Some(RunStatus::Cancelled) => {
@@ -177,10 +178,7 @@ async fn explain_run(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let viewer = Viewer::of(&state.db, &token).await?;
-    let run = visible_run(&state.db, &viewer, &id).await?;
-    if viewer.learner_id != Some(run.learner_id) {
-        return Err(AppError::NotFound.into());
-    }
+    let run = own_run(&state.db, &viewer, &id).await?;
     let value: Value = parse_json(body)?;
     let text = value["text"].as_str().map(str::trim).unwrap_or_default();
     if text.is_empty() || text.chars().count() > MAX_EXPLANATION_CHARS {

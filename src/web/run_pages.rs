@@ -60,7 +60,7 @@ impl RunPanel {
             prompt: experiment.and_then(|e| e.prediction.as_ref()).map(|p| p.prompt.clone()),
             judgement,
             explanation: run.explanation.clone(),
-            can_explain: viewer.learner_id == Some(run.learner_id),
+            can_explain: viewer.owns_run(run),
         };
         if !panel.status.is_finished()
             && let Some(backlog) = state.runner.hub().snapshot(&run.id())

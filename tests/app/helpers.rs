@@ -50,6 +50,16 @@ impl TestApp {
         TestApp { router: router(state.clone()), state, cookie: Mutex::new(None), _dir: dir }
     }
 
+    /// The app with a configuration changed from the tests' defaults.
+    pub async fn spawn_with(change: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let mut config = Config::for_tests(url, content_dir());
+        change(&mut config);
+        let state = AppState::build(config, Arc::new(FakeBackend)).await.expect("state");
+        TestApp { router: router(state.clone()), state, cookie: Mutex::new(None), _dir: dir }
+    }
+
     pub fn client(&self) -> Client<'_> {
         Client { app: self, cookie: Mutex::new(None) }
     }

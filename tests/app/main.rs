@@ -1,9 +1,14 @@
 //! The integration tests: one binary, shared helpers, the router driven with `oneshot`.
 
+mod access;
+mod browser;
+mod classes;
+mod classroom;
 mod content;
 mod helpers;
 #[path = "../support/http.rs"]
 mod http;
+mod instructors;
 mod lifecycle;
 mod pages;
 mod run_pages;

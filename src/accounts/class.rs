@@ -1,0 +1,188 @@
+//! Classes: created, renamed and archived by their instructor, found by their join code.
+
+use std::fmt;
+
+use sqlx::{FromRow, SqlitePool};
+
+use super::fields::ClassName;
+use super::secret;
+use crate::runs::now_rfc3339;
+
+const JOIN_CODE_LEN: usize = 6;
+
+/// A class's join code: six characters easy to read aloud and type (no 0/O, no 1/I/L).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinCode(String);
+
+impl JoinCode {
+    fn generate() -> JoinCode {
+        JoinCode(secret::readable_code(JOIN_CODE_LEN))
+    }
+
+    /// Accepts what a person types: any case, grouped with spaces or dashes.
+    pub fn parse(raw: &str) -> Option<JoinCode> {
+        secret::parse_readable(raw, JOIN_CODE_LEN).map(JoinCode)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// In two groups of three, for reading aloud: `KM4 7XP`.
+    pub fn grouped(&self) -> String {
+        let (a, b) = self.0.split_at(JOIN_CODE_LEN / 2);
+        format!("{a} {b}")
+    }
+}
+
+impl fmt::Display for JoinCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ClassRow {
+    pub class_id: i64,
+    pub instructor_id: i64,
+    pub name: String,
+    pub join_code: String,
+    pub created_at: String,
+    pub archived_at: Option<String>,
+}
+
+impl ClassRow {
+    pub fn code(&self) -> JoinCode {
+        JoinCode(self.join_code.clone())
+    }
+
+    pub fn is_archived(&self) -> bool {
+        self.archived_at.is_some()
+    }
+}
+
+/// A class on its instructor's list, with how many learners joined.
+#[derive(Debug, Clone, FromRow)]
+pub struct ClassSummary {
+    #[sqlx(flatten)]
+    pub class: ClassRow,
+    pub members: i64,
+}
+
+const COLUMNS: &str = "class_id, instructor_id, name, join_code, created_at, archived_at";
+
+/// A new class with a fresh join code (drawn again in the unlikely case it is taken).
+#[tracing::instrument(skip(pool, name))]
+pub async fn create(
+    pool: &SqlitePool,
+    instructor_id: i64,
+    name: &ClassName,
+) -> sqlx::Result<ClassRow> {
+    let mut attempts = 0;
+    loop {
+        let inserted = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "insert into class (instructor_id, name, join_code, created_at) values (?, ?, ?, ?) \
+             on conflict (join_code) do nothing returning {COLUMNS}"
+        )))
+        .bind(instructor_id)
+        .bind(name.as_str())
+        .bind(JoinCode::generate().as_str())
+        .bind(now_rfc3339())
+        .fetch_optional(pool)
+        .await?;
+        attempts += 1;
+        match inserted {
+            Some(class) => return Ok(class),
+            None if attempts < 20 => continue,
+            None => return Err(sqlx::Error::Protocol("no free join code".to_owned())),
+        }
+    }
+}
+
+pub async fn get(pool: &SqlitePool, class_id: i64) -> sqlx::Result<Option<ClassRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("select {COLUMNS} from class where class_id = ?")))
+        .bind(class_id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// The open class with this code; archived classes take no one new.
+pub async fn by_join_code(pool: &SqlitePool, code: &JoinCode) -> sqlx::Result<Option<ClassRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from class where join_code = ? and archived_at is null"
+    )))
+    .bind(code.as_str())
+    .fetch_optional(pool)
+    .await
+}
+
+/// The instructor's classes, open ones first, newest first.
+pub async fn list_for_instructor(
+    pool: &SqlitePool,
+    instructor_id: i64,
+) -> sqlx::Result<Vec<ClassSummary>> {
+    sqlx::query_as(
+        "select c.class_id, c.instructor_id, c.name, c.join_code, c.created_at, c.archived_at, \
+                (select count(*) from class_member m where m.class_id = c.class_id) as members \
+         from class c where c.instructor_id = ? \
+         order by c.archived_at is not null, c.created_at desc, c.class_id desc",
+    )
+    .bind(instructor_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Whether the learner belongs to a class of this instructor (archived classes included).
+pub async fn teaches_learner(
+    pool: &SqlitePool,
+    instructor_id: i64,
+    learner_id: i64,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "select exists (select 1 from class_member m join class c using (class_id) \
+         where m.learner_id = ? and c.instructor_id = ?)",
+    )
+    .bind(learner_id)
+    .bind(instructor_id)
+    .fetch_one(pool)
+    .await
+}
+
+#[tracing::instrument(skip(pool, name))]
+pub async fn rename(pool: &SqlitePool, class_id: i64, name: &ClassName) -> sqlx::Result<()> {
+    sqlx::query("update class set name = ? where class_id = ?")
+        .bind(name.as_str())
+        .bind(class_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Archives (or reopens) a class: archived classes keep their data but take no one new.
+#[tracing::instrument(skip(pool))]
+pub async fn set_archived(pool: &SqlitePool, class_id: i64, archived: bool) -> sqlx::Result<()> {
+    sqlx::query(
+        "update class set archived_at = case when ? then coalesce(archived_at, ?) end \
+         where class_id = ?",
+    )
+    .bind(archived)
+    .bind(now_rfc3339())
+    .bind(class_id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_join_code_is_six_readable_characters_and_reads_in_two_groups() {
+        let code = JoinCode::generate();
+        assert_eq!(JoinCode::parse(&code.as_str().to_lowercase()), Some(code.clone()));
+        assert_eq!(code.grouped().len(), 7);
+        assert_eq!(JoinCode::parse("km4-7xp").map(|c| c.grouped()), Some("KM4 7XP".to_owned()));
+        assert_eq!(JoinCode::parse("KM4 7X0"), None);
+    }
+}

@@ -1,0 +1,262 @@
+//! The runs of a class's learners as its instructor reads them: per experiment, per learner, and
+//! all of them for the CSV export. Every query starts from `class_member` of one class (handed out
+//! by `access::taught_class`), so nothing outside the class is ever read.
+
+use futures_util::TryStreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::{FromRow, SqlitePool};
+
+/// A run with its learner's name in the class.
+#[derive(Debug, Clone, FromRow)]
+pub struct ClassRun {
+    pub run_id: String,
+    pub learner_id: i64,
+    pub display_name: String,
+    pub experiment: String,
+    pub status: String,
+    pub params: String,
+    pub code_edited: bool,
+    pub prediction: Option<String>,
+    pub explanation: Option<String>,
+    pub result: Option<String>,
+    pub submitted_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    /// Only the per-learner query reads the code.
+    #[sqlx(default)]
+    pub code: Option<String>,
+}
+
+impl ClassRun {
+    pub fn params_json(&self) -> Value {
+        serde_json::from_str(&self.params).unwrap_or(Value::Null)
+    }
+
+    /// The result without its per-worker spans: class pages need the numbers, not the
+    /// timelines, and the spans are most of a result's size (skipped while parsing, unallocated).
+    pub fn result_json(&self) -> Option<Value> {
+        let slim: SlimResult = serde_json::from_str(self.result.as_deref()?).ok()?;
+        serde_json::to_value(slim).ok()
+    }
+
+    pub fn prediction_json(&self) -> Option<Value> {
+        self.prediction.as_deref().and_then(|p| serde_json::from_str(p).ok())
+    }
+
+    pub fn explanation(&self) -> Option<&str> {
+        self.explanation.as_deref().map(str::trim).filter(|e| !e.is_empty())
+    }
+}
+
+/// What class pages read of a result (`runs::result` writes it): everything but the spans.
+#[derive(Deserialize, Serialize)]
+struct SlimResult {
+    #[serde(default)]
+    variants: Vec<SlimVariant>,
+    #[serde(default)]
+    environment: Value,
+    #[serde(default)]
+    metrics: Value,
+}
+
+#[derive(Deserialize, Serialize)]
+struct SlimVariant {
+    #[serde(default)]
+    name: Value,
+    #[serde(default)]
+    wall_s: Value,
+    #[serde(default)]
+    cpu_s: Value,
+    #[serde(default)]
+    effective_cores: Value,
+    #[serde(default)]
+    speedup: Value,
+    #[serde(default)]
+    repeats: Value,
+    #[serde(default)]
+    metrics: Value,
+    #[serde(default)]
+    metrics_by_repeat: Value,
+}
+
+const COLUMNS: &str = "r.run_id, r.learner_id, m.display_name, r.experiment, r.status, r.params, \
+    r.code_edited, r.prediction, r.explanation, r.result, r.submitted_at, r.started_at, \
+    r.finished_at";
+
+const FROM_CLASS: &str = "from class_member m join run r on r.learner_id = m.learner_id \
+                          where m.class_id = ?";
+
+async fn fetch(
+    pool: &SqlitePool,
+    sql: String,
+    class_id: i64,
+    experiment: &str,
+) -> sqlx::Result<Vec<ClassRun>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(class_id).bind(experiment).fetch_all(pool).await
+}
+
+/// Each learner's latest successful run of the experiment: the class's measurements.
+#[tracing::instrument(skip(pool))]
+pub async fn latest_results(
+    pool: &SqlitePool,
+    class_id: i64,
+    experiment: &str,
+) -> sqlx::Result<Vec<ClassRun>> {
+    let sql = format!(
+        "select {COLUMNS} from class_member m join run r on r.rowid = \
+           (select l.rowid from run l where l.learner_id = m.learner_id and l.experiment = ?2 \
+            and l.status = 'succeeded' order by l.submitted_at desc, l.rowid desc limit 1) \
+         where m.class_id = ?1 order by m.display_name"
+    );
+    fetch(pool, sql, class_id, experiment).await
+}
+
+/// Successful runs of the experiment that carry a prediction, to judge.
+#[tracing::instrument(skip(pool))]
+pub async fn predicted_runs(
+    pool: &SqlitePool,
+    class_id: i64,
+    experiment: &str,
+) -> sqlx::Result<Vec<ClassRun>> {
+    let sql = format!(
+        "select {COLUMNS} {FROM_CLASS} and r.experiment = ? and r.status = 'succeeded' \
+         and r.prediction is not null order by r.submitted_at desc"
+    );
+    fetch(pool, sql, class_id, experiment).await
+}
+
+/// Runs measured while the server was busy with something else (their numbers may be off).
+#[tracing::instrument(skip(pool))]
+pub async fn contended_runs(
+    pool: &SqlitePool,
+    class_id: i64,
+    experiment: &str,
+) -> sqlx::Result<Vec<ClassRun>> {
+    let sql = format!(
+        "select {COLUMNS} {FROM_CLASS} and r.experiment = ? and r.status = 'succeeded' \
+         and instr(r.result, '\"contended\":true') > 0 and json_valid(r.result) \
+         and r.result ->> '$.environment.contended' = 1 order by r.submitted_at desc limit 100"
+    );
+    fetch(pool, sql, class_id, experiment).await
+}
+
+/// `%` and `_` typed by the instructor are searched for, not wildcards.
+fn like_pattern(query: &str) -> String {
+    let escaped = query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// One page of the learners' explanations, newest first, optionally only those (or whose
+/// learner's name) containing `query`; and how many there are in all.
+#[tracing::instrument(skip(pool))]
+pub async fn explanations(
+    pool: &SqlitePool,
+    class_id: i64,
+    experiment: &str,
+    query: &str,
+    page: (i64, i64),
+) -> sqlx::Result<(Vec<ClassRun>, i64)> {
+    let filter = "and r.experiment = ?2 and trim(coalesce(r.explanation, '')) <> '' \
+                  and (r.explanation like ?3 escape '\\' or m.display_name like ?3 escape '\\')";
+    let from = FROM_CLASS.replace("= ?", "= ?1");
+    let pattern = like_pattern(query);
+    let sql =
+        format!("select {COLUMNS} {from} {filter} order by r.submitted_at desc limit ?4 offset ?5");
+    let runs = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(class_id)
+        .bind(experiment)
+        .bind(&pattern)
+        .bind(page.0)
+        .bind(page.1)
+        .fetch_all(pool)
+        .await?;
+    let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("select count(*) {from} {filter}")))
+        .bind(class_id)
+        .bind(experiment)
+        .bind(&pattern)
+        .fetch_one(pool)
+        .await?;
+    Ok((runs, total))
+}
+
+/// One page of a class member's runs, newest first, with their code; and how many in all.
+#[tracing::instrument(skip(pool))]
+pub async fn learner_runs(
+    pool: &SqlitePool,
+    class_id: i64,
+    learner_id: i64,
+    page: (i64, i64),
+) -> sqlx::Result<(Vec<ClassRun>, i64)> {
+    let sql = format!(
+        "select {COLUMNS}, r.code {FROM_CLASS} and m.learner_id = ? \
+         order by r.submitted_at desc, r.rowid desc limit ? offset ?"
+    );
+    let runs = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(class_id)
+        .bind(learner_id)
+        .bind(page.0)
+        .bind(page.1)
+        .fetch_all(pool)
+        .await?;
+    let total = sqlx::query_scalar("select count(*) from run where learner_id = ?")
+        .bind(learner_id)
+        .fetch_one(pool)
+        .await?;
+    Ok((runs, total))
+}
+
+/// Every run of the class, by learner and time, handed to `each` one at a time (the CSV export
+/// of a large class never holds all its results at once).
+#[tracing::instrument(skip(pool, each))]
+pub async fn each_run(
+    pool: &SqlitePool,
+    class_id: i64,
+    mut each: impl FnMut(ClassRun),
+) -> sqlx::Result<()> {
+    let sql = format!(
+        "select {COLUMNS} {FROM_CLASS} order by m.display_name, m.learner_id, r.submitted_at, r.rowid"
+    );
+    let mut rows = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(class_id).fetch(pool);
+    while let Some(run) = rows.try_next().await? {
+        each(run);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_result_is_read_without_its_spans() {
+        let run = ClassRun {
+            run_id: String::new(),
+            learner_id: 1,
+            display_name: String::new(),
+            experiment: String::new(),
+            status: String::new(),
+            params: "{}".into(),
+            code_edited: false,
+            prediction: None,
+            explanation: None,
+            result: Some(r#"{"variants": [{"name": "threads", "speedup": 0.98, "workers": [{"spans": [[0, 1]]}],
+                "metrics_by_repeat": [{"x": 1}]}], "environment": {"contended": true}}"#.into()),
+            submitted_at: String::new(),
+            started_at: None,
+            finished_at: None,
+            code: None,
+        };
+        let result = run.result_json().expect("parsed");
+        assert_eq!(result["variants"][0]["speedup"], 0.98);
+        assert_eq!(result["variants"][0]["metrics_by_repeat"][0]["x"], 1);
+        assert!(result["variants"][0].get("workers").is_none());
+        assert_eq!(result["environment"]["contended"], true);
+    }
+
+    #[test]
+    fn search_wildcards_typed_by_the_instructor_are_literal() {
+        assert_eq!(like_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+        assert_eq!(like_pattern(""), "%%");
+    }
+}

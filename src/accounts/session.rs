@@ -1,0 +1,140 @@
+//! Instructor sessions: a random token in an HttpOnly cookie, its SHA-256 in `instructor_session`,
+//! a new one at every login, gone at logout or after `LIFETIME`.
+
+use std::time::Duration;
+
+use axum::http::HeaderValue;
+use axum_extra::extract::CookieJar;
+use sqlx::SqlitePool;
+
+use super::instructor::Instructor;
+use super::secret;
+use crate::runs::now_rfc3339;
+
+pub const COOKIE: &str = "gil_lab_instructor";
+pub const LIFETIME: Duration = Duration::from_secs(14 * 24 * 3600);
+
+/// The secret in an instructor's session cookie.
+#[derive(Clone)]
+pub struct SessionToken(String);
+
+/// Never print the secret, not even in a debug log.
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionToken(…)")
+    }
+}
+
+impl SessionToken {
+    pub fn parse(raw: &str) -> Option<SessionToken> {
+        secret::is_hex_token(raw).then(|| SessionToken(raw.to_owned()))
+    }
+
+    fn hash(&self) -> Vec<u8> {
+        secret::sha256(&self.0)
+    }
+
+    /// The `Set-Cookie` value that signs this browser in.
+    pub fn cookie(&self, secure: bool) -> Option<HeaderValue> {
+        let max_age = LIFETIME.as_secs();
+        let secure = if secure { "; Secure" } else { "" };
+        let cookie = format!(
+            "{COOKIE}={}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
+            self.0
+        );
+        HeaderValue::from_str(&cookie).ok()
+    }
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clearing_cookie(secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let cookie = format!("{COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}");
+    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The well-formed session token in a request's cookies, if any (not yet checked against the
+/// database).
+pub fn token_in(jar: &CookieJar) -> Option<SessionToken> {
+    jar.get(COOKIE).and_then(|cookie| SessionToken::parse(cookie.value()))
+}
+
+fn expiry_from_now() -> String {
+    let expires = chrono::Utc::now() + LIFETIME;
+    expires.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Signs an instructor in: a new session, replacing the one this browser had (if any), so a
+/// token known before login is worthless after it. Expired sessions are swept on the way.
+#[tracing::instrument(skip(pool, previous))]
+pub async fn start(
+    pool: &SqlitePool,
+    instructor_id: i64,
+    previous: Option<&SessionToken>,
+) -> sqlx::Result<SessionToken> {
+    let token = SessionToken(secret::hex_token());
+    let now = now_rfc3339();
+    let mut tx = pool.begin().await?;
+    sqlx::query("delete from instructor_session where expires_at <= ?")
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+    if let Some(previous) = previous {
+        sqlx::query("delete from instructor_session where token_hash = ?")
+            .bind(previous.hash())
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query(
+        "insert into instructor_session (token_hash, instructor_id, created_at, expires_at) \
+         values (?, ?, ?, ?)",
+    )
+    .bind(token.hash())
+    .bind(instructor_id)
+    .bind(&now)
+    .bind(expiry_from_now())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// The instructor a live session belongs to.
+pub async fn instructor(
+    pool: &SqlitePool,
+    token: &SessionToken,
+) -> sqlx::Result<Option<Instructor>> {
+    sqlx::query_as(
+        "select i.instructor_id, i.email, i.display_name from instructor_session s \
+         join instructor i using (instructor_id) where s.token_hash = ? and s.expires_at > ?",
+    )
+    .bind(token.hash())
+    .bind(now_rfc3339())
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn end(pool: &SqlitePool, token: &SessionToken) -> sqlx::Result<()> {
+    sqlx::query("delete from instructor_session where token_hash = ?")
+        .bind(token.hash())
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_cookie_is_http_only_and_same_site_lax_and_secure_when_asked() {
+        let token = SessionToken(secret::hex_token());
+        let plain = token.cookie(false).expect("cookie");
+        let plain = plain.to_str().expect("ascii");
+        assert!(plain.contains("HttpOnly") && plain.contains("SameSite=Lax"));
+        assert!(!plain.contains("Secure"));
+        let secure = token.cookie(true).expect("cookie");
+        assert!(secure.to_str().expect("ascii").ends_with("; Secure"));
+        assert!(!format!("{token:?}").contains(&token.0), "the secret is never printed");
+    }
+}

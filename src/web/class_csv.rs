@@ -1,0 +1,174 @@
+//! `/classes/{id}/runs.csv`: one row per run of the class, for a spreadsheet. UTF-8 with a BOM
+//! so Excel shows Korean, CRLF rows, every text cell quoted, and any cell that a spreadsheet
+//! would read as a formula (`=`, `+`, `-`, `@`, tab, CR first) defused with a leading `'`.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use super::auth::SignedIn;
+use super::class_insight;
+use super::class_learner::speedups;
+use super::extract::PagePath;
+use crate::accounts::access::taught_class;
+use crate::accounts::class_runs::{self, ClassRun};
+use crate::app::AppState;
+use crate::content::{Content, ExperimentId, Measure};
+use crate::error::Result;
+use crate::runs::{RunStatus, prediction};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/classes/{id}/runs.csv", get(export_class_csv))
+}
+
+const HEADER: [&str; 18] = [
+    "학습자",
+    "실험 ID",
+    "실험",
+    "실행 ID",
+    "상태",
+    "매개변수",
+    "코드 수정",
+    "속도 향상",
+    "예측 대상 측정값",
+    "서버 경합",
+    "예측",
+    "예측 판정",
+    "실제 측정",
+    "설명",
+    "제출 시각 (KST)",
+    "시작 시각 (KST)",
+    "종료 시각 (KST)",
+    "실행 시간 (초)",
+];
+
+/// A text cell: quoted, and defused if a spreadsheet would take it for a formula.
+pub fn text_cell(value: &str) -> String {
+    let risky = value.trim_start_matches(' ').starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let value = if risky { format!("'{value}") } else { value.to_owned() };
+    format!("\"{}\"", value.replace('"', "\"\""))
+}
+
+fn number_cell(value: Option<f64>) -> String {
+    value
+        .filter(|v| v.is_finite())
+        .map_or_else(String::new, |v| format!("{}", (v * 1000.0).round() / 1000.0))
+}
+
+fn kst(rfc3339: Option<&str>) -> String {
+    let seoul = chrono::FixedOffset::east_opt(9 * 3600);
+    let parsed = rfc3339.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+    match (parsed, seoul) {
+        (Some(time), Some(seoul)) => {
+            time.with_timezone(&seoul).format("%Y-%m-%d %H:%M:%S").to_string()
+        }
+        _ => String::new(),
+    }
+}
+
+fn seconds_between(start: Option<&str>, end: Option<&str>) -> Option<f64> {
+    let parse = |t: Option<&str>| chrono::DateTime::parse_from_rfc3339(t?).ok();
+    let (start, end) = (parse(start)?, parse(end)?);
+    Some((end - start).num_milliseconds() as f64 / 1000.0)
+}
+
+fn row(content: &Content, run: &ClassRun) -> Vec<String> {
+    let experiment = ExperimentId::parse(&run.experiment).and_then(|id| content.experiment(&id));
+    let result = run.result_json();
+    let judgement = experiment.and_then(|e| class_insight::judge(e, run));
+    let measure = experiment
+        .and_then(|e| Measure::parse(&e.prediction.as_ref()?.measure).ok())
+        .zip(result.as_ref())
+        .and_then(|(m, r)| prediction::measure(&m, r));
+    let predicted =
+        judgement.as_ref().map(|j| j.predicted.clone()).or_else(|| run.prediction.clone());
+    let verdict = judgement.as_ref().map_or("", |j| if j.correct { "맞음" } else { "틀림" });
+    let status: &str = match RunStatus::parse(&run.status) {
+        Some(status) => status.label(),
+        None => &run.status,
+    };
+    let contended = result.as_ref().and_then(|r| r["environment"]["contended"].as_bool());
+    vec![
+        text_cell(&run.display_name),
+        text_cell(&run.experiment),
+        text_cell(experiment.map_or("", |e| e.title.as_str())),
+        text_cell(&run.run_id),
+        text_cell(status),
+        text_cell(&run.params),
+        text_cell(if run.code_edited { "예" } else { "아니오" }),
+        text_cell(&result.as_ref().map(speedups).unwrap_or_default()),
+        number_cell(measure),
+        text_cell(contended.map_or("", |c| if c { "예" } else { "아니오" })),
+        text_cell(predicted.as_deref().unwrap_or_default()),
+        text_cell(verdict),
+        text_cell(judgement.as_ref().map_or("", |j| j.measured.as_str())),
+        text_cell(run.explanation().unwrap_or_default()),
+        text_cell(&kst(Some(&run.submitted_at))),
+        text_cell(&kst(run.started_at.as_deref())),
+        text_cell(&kst(run.finished_at.as_deref())),
+        number_cell(seconds_between(run.started_at.as_deref(), run.finished_at.as_deref())),
+    ]
+}
+
+/// The start of the file: the BOM and the header row.
+fn csv_header() -> String {
+    let header: Vec<String> = HEADER.iter().map(|h| text_cell(h)).collect();
+    format!("\u{feff}{}\r\n", header.join(","))
+}
+
+async fn export_class_csv(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    PagePath(id): PagePath,
+) -> Result<Response> {
+    let class = taught_class(&state.db, &me, &id).await?;
+    let mut body = csv_header();
+    class_runs::each_run(&state.db, class.class_id, |run| {
+        body.push_str(&row(&state.content, &run).join(","));
+        body.push_str("\r\n");
+    })
+    .await?;
+    let disposition = format!("attachment; filename=\"class-{}-runs.csv\"", class.class_id);
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
+        (
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_str(&disposition).map_err(anyhow::Error::from)?,
+        ),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+    ];
+    Ok((headers, body).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_as_formulas_are_defused() {
+        assert_eq!(text_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        for risky in ["+1", "-2+3", "@SUM(A1)", "\tx", " =1"] {
+            assert!(text_cell(risky).starts_with("\"'"), "{risky}");
+        }
+        assert_eq!(text_cell("김민준"), "\"김민준\"");
+        assert_eq!(text_cell("줄\n바꿈"), "\"줄\n바꿈\"");
+    }
+
+    #[test]
+    fn numbers_are_plain_and_missing_ones_empty() {
+        assert_eq!(number_cell(Some(1.81818)), "1.818");
+        assert_eq!(number_cell(Some(-0.5)), "-0.5");
+        assert_eq!(number_cell(None), "");
+        assert_eq!(number_cell(Some(f64::NAN)), "");
+    }
+
+    #[test]
+    fn times_are_korean_and_durations_in_seconds() {
+        assert_eq!(kst(Some("2026-11-25T08:40:12.345Z")), "2026-11-25 17:40:12");
+        let took =
+            seconds_between(Some("2026-11-25T08:40:12.345Z"), Some("2026-11-25T08:40:14.000Z"));
+        assert_eq!(took, Some(1.655));
+    }
+}

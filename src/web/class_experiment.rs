@@ -1,0 +1,133 @@
+//! One experiment as a class did it (`/classes/{id}/experiments/{experiment}`): the distribution
+//! of its measurements, prediction accuracy and common wrong predictions, the learners'
+//! explanations (searchable) and the runs measured on a busy server.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::Html;
+use axum::routing::get;
+
+use super::auth::SignedIn;
+use super::class_charts::Histogram;
+use super::class_insight::{self, Accuracy};
+use super::class_path::ClassItemPath;
+use super::forms::encode_component;
+use super::pages::{korean_time, render};
+use super::paging::{ListQuery, Pager};
+use crate::accounts::access::taught_class;
+use crate::accounts::class::ClassRow;
+use crate::accounts::class_runs::{self, ClassRun};
+use crate::accounts::instructor::Instructor;
+use crate::app::AppState;
+use crate::content::{Experiment, ExperimentId};
+use crate::error::{AppError, Result};
+
+const EXPLANATIONS_PAGE: i64 = 30;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/classes/{id}/experiments/{experiment}", get(show_class_experiment))
+        .layer(super::auth::no_store())
+}
+
+/// A learner's explanation with the run it explains.
+pub struct Explanation {
+    pub learner_id: i64,
+    pub name: String,
+    pub run_id: String,
+    pub when: String,
+    pub text: String,
+    /// `Some(true)` when the run's prediction was right.
+    pub correct: Option<bool>,
+    pub verdict: String,
+}
+
+/// A run somebody may want to look at again.
+pub struct RunLink {
+    pub learner_id: i64,
+    pub name: String,
+    pub run_id: String,
+    pub when: String,
+}
+
+#[derive(Template)]
+#[template(path = "classes/experiment.html")]
+struct ExperimentPage<'a> {
+    instructor: Instructor,
+    class: ClassRow,
+    experiment: &'a Experiment,
+    measured: usize,
+    charts: Vec<Histogram>,
+    accuracy: Accuracy,
+    explanations: Vec<Explanation>,
+    explanation_total: i64,
+    search: String,
+    pager: Pager,
+    contended: Vec<RunLink>,
+}
+
+fn explanation(experiment: &Experiment, run: &ClassRun) -> Explanation {
+    let judgement = class_insight::judge(experiment, run);
+    Explanation {
+        learner_id: run.learner_id,
+        name: run.display_name.clone(),
+        run_id: run.run_id.clone(),
+        when: korean_time(&run.submitted_at),
+        text: run.explanation().unwrap_or_default().to_owned(),
+        correct: judgement.as_ref().map(|j| j.correct),
+        verdict: judgement
+            .map_or_else(String::new, |j| format!("예측 {} · 측정 {}", j.predicted, j.measured)),
+    }
+}
+
+fn run_link(run: &ClassRun) -> RunLink {
+    RunLink {
+        learner_id: run.learner_id,
+        name: run.display_name.clone(),
+        run_id: run.run_id.clone(),
+        when: korean_time(&run.submitted_at),
+    }
+}
+
+async fn show_class_experiment(
+    State(state): State<AppState>,
+    SignedIn(me): SignedIn,
+    path: ClassItemPath,
+    Query(query): Query<ListQuery>,
+) -> Result<Html<String>> {
+    let class = taught_class(&state.db, &me, &path.class).await?;
+    let id = ExperimentId::parse(&path.item).ok_or(AppError::NotFound)?;
+    let experiment = state.content.experiment(&id).ok_or(AppError::NotFound)?;
+    render(&experiment_page(&state, me, class, experiment, &query).await?)
+}
+
+async fn experiment_page<'a>(
+    state: &AppState,
+    instructor: Instructor,
+    class: ClassRow,
+    experiment: &'a Experiment,
+    query: &ListQuery,
+) -> Result<ExperimentPage<'a>> {
+    let (db, class_id, id) = (&state.db, class.class_id, experiment.id.as_str());
+    let latest = class_runs::latest_results(db, class_id, id).await?;
+    let predicted = class_runs::predicted_runs(db, class_id, id).await?;
+    let contended = class_runs::contended_runs(db, class_id, id).await?;
+    let search = query.search();
+    let window = (EXPLANATIONS_PAGE, (query.page() - 1) * EXPLANATIONS_PAGE);
+    let (explained, total) = class_runs::explanations(db, class_id, id, &search, window).await?;
+    let base = format!("/classes/{class_id}/experiments/{id}?q={}&", encode_component(&search));
+    Ok(ExperimentPage {
+        instructor,
+        measured: latest.len(),
+        charts: class_insight::distributions(experiment, &latest),
+        accuracy: class_insight::accuracy(experiment, &predicted),
+        explanations: explained.iter().map(|run| explanation(experiment, run)).collect(),
+        explanation_total: total,
+        pager: Pager::new(query.page(), EXPLANATIONS_PAGE, total, base),
+        contended: contended.iter().map(run_link).collect(),
+        search,
+        class,
+        experiment,
+    })
+}

@@ -1,0 +1,218 @@
+//! What a class's runs of one experiment add up to: the distribution of its measurements (one
+//! per learner), how often its predictions were right and which wrong ones were common.
+//! Pure functions over runs already read, so they are tested without a database.
+
+use serde_json::Value;
+
+use super::class_charts::{Histogram, histogram};
+use crate::accounts::class_runs::ClassRun;
+use crate::content::{Experiment, Measure};
+use crate::runs::prediction;
+
+/// A number to chart across the class, with how to title it.
+struct Charted {
+    measure: Measure,
+    title: String,
+    unit: String,
+    reference: Option<f64>,
+}
+
+fn title_of(measure: &Measure) -> String {
+    match measure {
+        Measure::Field { field, variant } => {
+            let what = match field.as_str() {
+                "speedup" => "속도 향상 (순차 대비)",
+                "wall_s" => "벽시계 시간",
+                "cpu_s" => "CPU 시간",
+                _ => "유효 코어 수",
+            };
+            format!("{variant} {what}")
+        }
+        Measure::Metric { variant, name } => format!("{variant} {name}"),
+        Measure::ShareNonzero { variant, name } => {
+            format!("{variant}: {name}이(가) 0이 아닌 반복의 비율")
+        }
+    }
+}
+
+fn unit_of(measure: &Measure) -> &'static str {
+    match measure {
+        Measure::Field { field, .. } if field == "speedup" => "배",
+        Measure::Field { field, .. } if field == "effective_cores" => "개",
+        Measure::Field { .. } => "초",
+        _ => "",
+    }
+}
+
+/// The prediction's measure first (what the class was asked about), then the speedup of every
+/// variant measured against `sequential`, if the experiment has one.
+fn charted(experiment: &Experiment) -> Vec<Charted> {
+    let mut out: Vec<Charted> = Vec::new();
+    if let Some(spec) = &experiment.prediction
+        && let Ok(measure) = Measure::parse(&spec.measure)
+    {
+        let reference = matches!(&measure, Measure::Field { field, .. } if field == "speedup");
+        let title = format!("{} — 예측한 값", title_of(&measure));
+        out.push(Charted {
+            title,
+            unit: spec.unit.clone(),
+            reference: reference.then_some(1.0),
+            measure,
+        });
+    }
+    if experiment.variants.iter().any(|v| v == "sequential") {
+        for variant in experiment.variants.iter().filter(|v| *v != "sequential") {
+            let measure = Measure::Field { field: "speedup".into(), variant: variant.clone() };
+            if out.iter().all(|c| c.measure != measure) {
+                let (title, unit) = (title_of(&measure), unit_of(&measure).to_owned());
+                out.push(Charted { measure, title, unit, reference: Some(1.0) });
+            }
+        }
+    }
+    out
+}
+
+/// One histogram per charted measure, over each learner's latest result.
+pub fn distributions(experiment: &Experiment, latest: &[ClassRun]) -> Vec<Histogram> {
+    let results: Vec<Value> = latest.iter().filter_map(ClassRun::result_json).collect();
+    charted(experiment)
+        .iter()
+        .filter_map(|c| {
+            let values: Vec<f64> =
+                results.iter().filter_map(|r| prediction::measure(&c.measure, r)).collect();
+            histogram(&c.title, &c.unit, &values, c.reference)
+        })
+        .collect()
+}
+
+/// A wrong answer several learners gave.
+pub struct CommonMistake {
+    pub predicted: String,
+    pub count: usize,
+    /// What was measured the first time it was given (newest runs first).
+    pub measured: String,
+}
+
+pub enum Accuracy {
+    /// The experiment asks for no prediction.
+    NotAsked,
+    /// There is a question, but no judged prediction yet.
+    NoneYet,
+    Judged {
+        judged: usize,
+        correct: usize,
+        learners: usize,
+        mistakes: Vec<CommonMistake>,
+    },
+}
+
+impl Accuracy {
+    pub fn percent(&self) -> String {
+        match self {
+            Accuracy::Judged { judged, correct, .. } if *judged > 0 => {
+                format!("{:.0}%", *correct as f64 * 100.0 / *judged as f64)
+            }
+            _ => "—".to_owned(),
+        }
+    }
+}
+
+/// The judgement of a run's prediction against its own measurement, if both are there.
+pub fn judge(experiment: &Experiment, run: &ClassRun) -> Option<prediction::Judgement> {
+    prediction::judge(experiment, &run.prediction_json()?, &run.result_json()?)
+}
+
+/// How the class's predictions fared; the five most common wrong answers.
+pub fn accuracy(experiment: &Experiment, predicted: &[ClassRun]) -> Accuracy {
+    if experiment.prediction.is_none() {
+        return Accuracy::NotAsked;
+    }
+    let judged: Vec<(&ClassRun, prediction::Judgement)> =
+        predicted.iter().filter_map(|run| Some((run, judge(experiment, run)?))).collect();
+    if judged.is_empty() {
+        return Accuracy::NoneYet;
+    }
+    let mut mistakes: Vec<CommonMistake> = Vec::new();
+    for (_, judgement) in judged.iter().filter(|(_, j)| !j.correct) {
+        match mistakes.iter_mut().find(|m| m.predicted == judgement.predicted) {
+            Some(mistake) => mistake.count += 1,
+            None => mistakes.push(CommonMistake {
+                predicted: judgement.predicted.clone(),
+                count: 1,
+                measured: judgement.measured.clone(),
+            }),
+        }
+    }
+    mistakes.sort_by_key(|m| std::cmp::Reverse(m.count));
+    mistakes.truncate(5);
+    let mut learners: Vec<i64> = judged.iter().map(|(run, _)| run.learner_id).collect();
+    learners.sort_unstable();
+    learners.dedup();
+    let correct = judged.iter().filter(|(_, j)| j.correct).count();
+    Accuracy::Judged { judged: judged.len(), correct, learners: learners.len(), mistakes }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::{Content, ExperimentId};
+
+    fn run(learner_id: i64, prediction: f64, processes: f64) -> ClassRun {
+        let result = serde_json::json!({"variants": [
+            {"name": "sequential", "speedup": 1.0},
+            {"name": "threads", "speedup": 0.97},
+            {"name": "processes", "speedup": processes, "workers": [{"spans": [[0, 1]]}]},
+        ]});
+        ClassRun {
+            run_id: format!("run{learner_id}"),
+            learner_id,
+            display_name: format!("학생{learner_id}"),
+            experiment: "cpu-bound".into(),
+            status: "succeeded".into(),
+            params: "{}".into(),
+            code_edited: false,
+            prediction: Some(serde_json::json!({"value": prediction}).to_string()),
+            explanation: None,
+            result: Some(result.to_string()),
+            submitted_at: "2026-11-25T08:00:00.000Z".into(),
+            started_at: None,
+            finished_at: None,
+            code: None,
+        }
+    }
+
+    fn cpu_bound(content: &Content) -> &Experiment {
+        let id = ExperimentId::parse("cpu-bound").expect("id");
+        content.experiment(&id).expect("the CPU experiment")
+    }
+
+    #[test]
+    fn accuracy_counts_right_predictions_and_ranks_the_common_wrong_ones() {
+        let content = Content::load(concat!(env!("CARGO_MANIFEST_DIR"), "/content").as_ref())
+            .expect("content");
+        let runs = [run(1, 1.8, 1.8), run(2, 4.0, 1.8), run(3, 4.0, 1.9), run(4, 8.0, 1.8)];
+        let Accuracy::Judged { judged, correct, learners, mistakes } =
+            accuracy(cpu_bound(&content), &runs)
+        else {
+            panic!("the CPU experiment asks for a prediction");
+        };
+        assert_eq!((judged, correct, learners), (4, 1, 4));
+        assert_eq!(mistakes[0].predicted, "4 배");
+        assert_eq!(mistakes[0].count, 2);
+        assert_eq!(accuracy(cpu_bound(&content), &[]).percent(), "—");
+    }
+
+    #[test]
+    fn the_predicted_measure_comes_first_then_each_variants_speedup() {
+        let content = Content::load(concat!(env!("CARGO_MANIFEST_DIR"), "/content").as_ref())
+            .expect("content");
+        let charts = distributions(cpu_bound(&content), &[run(1, 1.8, 1.8), run(2, 1.8, 1.6)]);
+        let titles: Vec<&str> = charts.iter().map(|c| c.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            ["processes 속도 향상 (순차 대비) — 예측한 값", "threads 속도 향상 (순차 대비)"]
+        );
+        assert_eq!(charts[0].count, 2);
+        assert_eq!(charts[0].median, "1.7");
+    }
+}

@@ -1,0 +1,23 @@
+//! The path of a page inside a class, `/classes/{id}/{kind}/{item}`: both segments as text, and
+//! an undecodable one the Korean 404 like every other page.
+
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+
+use crate::error::AppError;
+
+pub struct ClassItemPath {
+    pub class: String,
+    pub item: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClassItemPath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path((class, item)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        Ok(ClassItemPath { class, item })
+    }
+}
