@@ -19,11 +19,17 @@
     return text;
   }
 
-  // Fetches the server-rendered panel of a run and puts it in `live`.
+  // Fetches the server-rendered panel of a run and puts it in `live`. Only the latest request
+  // may write: a slow refresh started by a `result` must not undo the one after `done`.
+  let refreshes = 0;
   async function refreshPanel(live, id) {
+    const ticket = String(++refreshes);
+    live.dataset.ticket = ticket;
     const response = await fetch(`/runs/${id}/panel`, { headers: { Accept: "text/html" } });
     if (!response.ok) return;
-    live.innerHTML = await response.text();
+    const html = await response.text();
+    if (live.dataset.ticket !== ticket) return;
+    live.innerHTML = html;
   }
 
   function appendOutput(live, stream, text) {

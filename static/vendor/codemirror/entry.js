@@ -235,7 +235,7 @@ function attach(textarea, options) {
   const shadow = host.attachShadow({ mode: "open" });
 
   const label = (opts.ariaLabel || labelFor(textarea) || "Python 코드").trim();
-  const contentAttrs = { "aria-label": label };
+  const contentAttrs = { "aria-label": label, tabindex: "0" };
   const description = descriptionFor(textarea);
   if (description) {
     // IDs don't reach across the shadow boundary, so the description is copied in.

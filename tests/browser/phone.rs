@@ -1,0 +1,71 @@
+//! A phone-sized viewport (390×844, touch): no page scrolls sideways, before or after a result
+//! is drawn, and the experiment card fits the screen and runs.
+
+use anyhow::{Result, ensure};
+use serde_json::Value;
+
+use crate::flows::{CARD, CPU_LESSON, PAGE_LIMIT, finished_run, small_params};
+use crate::scenario::scenario;
+use crate::session::{Browser, Viewport};
+
+/// [innerWidth, scrollWidth, the widest element that sticks out (if any)].
+const WIDTH: &str = "
+    const width = window.innerWidth;
+    let worst = null;
+    for (const el of document.body.querySelectorAll('*')) {
+      const r = el.getBoundingClientRect();
+      if (r.right > width + 1 && (!worst || r.right > worst.right)) {
+        let clipped = false;
+        for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+          const o = getComputedStyle(p).overflowX;
+          if (o !== 'visible') { clipped = true; break; }
+        }
+        if (!clipped) worst = { right: r.right, what: el.tagName + '.' + el.className };
+      }
+    }
+    return [width, document.scrollingElement.scrollWidth, worst && worst.what];";
+
+async fn no_sideways_scroll(browser: &Browser, page: &str) -> Result<()> {
+    let answer = browser.js(WIDTH, vec![]).await?;
+    let (width, scroll) = (answer[0].as_f64().unwrap_or(0.0), answer[1].as_f64().unwrap_or(0.0));
+    ensure!(width == 390.0, "the viewport is a phone's: innerWidth {width}");
+    ensure!(scroll <= width, "{page} scrolls sideways: scrollWidth {scroll} > {width}; {answer}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn on_a_phone_no_page_scrolls_sideways_and_the_card_runs() {
+    scenario("phone_viewport", async |lab| {
+        let b = lab.open("", Viewport::Phone).await?;
+        b.goto("/").await?;
+        no_sideways_scroll(&b, "/").await?;
+        let links = "return [...document.querySelectorAll('.lesson-item__link')].map((a) => a.getAttribute('href'));";
+        let lessons: Vec<String> = serde_json::from_value(b.js(links, vec![]).await?)?;
+        ensure!(lessons.len() >= 8, "the index lists the lessons: {lessons:?}");
+        for page in lessons.iter().map(String::as_str).chain(["/me", "/environment", "/join"]) {
+            b.goto(page).await?;
+            no_sideways_scroll(&b, page).await?;
+        }
+
+        b.goto(CPU_LESSON).await?;
+        let fits = format!(
+            "return [...document.querySelectorAll('{CARD} input, {CARD} select, {CARD} button:not([hidden])')]
+               .filter((el) => el.getClientRects().length > 0)
+               .filter((el) => {{ const r = el.getBoundingClientRect(); return r.left < 0 || r.right > innerWidth; }})
+               .map((el) => el.id || el.textContent.trim());"
+        );
+        let outside = b.js(&fits, vec![]).await?;
+        ensure!(outside == Value::Array(vec![]), "controls outside the screen: {outside}");
+        small_params(&b).await?;
+        let button = b.find(&format!("{CARD} [data-run-button]")).await?;
+        let (_, _, w, h) = button.rectangle().await?;
+        ensure!(w >= 44.0 && h >= 24.0, "the run button is big enough to tap: {w}×{h}");
+        button.click().await?;
+        let (_, status) = finished_run(&b).await?;
+        ensure!(status == "완료", "the run ended as {status}");
+        b.wait_for(&format!("{CARD} .timeline__svg"), PAGE_LIMIT).await?;
+        no_sideways_scroll(&b, "the lesson with a result").await?;
+        Ok(())
+    })
+    .await;
+}
