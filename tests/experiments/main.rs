@@ -5,6 +5,15 @@
 
 mod cpu_bound;
 // One module per experiment; add yours below in alphabetical order.
+mod convoy;
+mod gil_release;
+mod granularity;
+mod io_bound;
+mod races;
+mod sharing_cost;
+mod start_methods;
+mod timeline;
+mod ways_out;
 
 use std::path::Path;
 use std::sync::Arc;
