@@ -23,16 +23,18 @@ const MAX_AGE_SECS: u64 = 400 * 24 * 3600;
 pub struct LearnerToken {
     token: String,
     instructor_session: Option<SessionToken>,
+    /// Made on this very request: no learner row can have it yet, so reading pages costs no query.
+    fresh: bool,
 }
 
 impl LearnerToken {
     fn generate() -> LearnerToken {
-        LearnerToken { token: secret::hex_token(), instructor_session: None }
+        LearnerToken { token: secret::hex_token(), instructor_session: None, fresh: false }
     }
 
     fn parse(raw: &str) -> Option<LearnerToken> {
         secret::is_hex_token(raw)
-            .then(|| LearnerToken { token: raw.to_owned(), instructor_session: None })
+            .then(|| LearnerToken { token: raw.to_owned(), instructor_session: None, fresh: false })
     }
 
     fn hash(&self) -> Vec<u8> {
@@ -59,7 +61,7 @@ pub async fn ensure_cookie(jar: CookieJar, mut request: Request, next: Next) -> 
     let existing = jar.get(COOKIE).and_then(|c| LearnerToken::parse(c.value()));
     let (mut token, is_new) = match existing {
         Some(token) => (token, false),
-        None => (LearnerToken::generate(), true),
+        None => (LearnerToken { fresh: true, ..LearnerToken::generate() }, true),
     };
     token.instructor_session = session::token_in(&jar);
     request.extensions_mut().insert(token.clone());
@@ -122,6 +124,9 @@ async fn touch(pool: &SqlitePool, learner_id: i64, now: &str) -> sqlx::Result<()
 
 /// The learner's id if they have ever done something worth keeping, on this or a bound browser.
 pub async fn find(pool: &SqlitePool, token: &LearnerToken) -> sqlx::Result<Option<i64>> {
+    if token.fresh {
+        return Ok(None);
+    }
     sqlx::query_scalar(
         "select learner_id from learner where token_hash = ?1 \
          union all select learner_id from learner_device where token_hash = ?1 limit 1",
