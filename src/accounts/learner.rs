@@ -33,8 +33,11 @@ impl LearnerToken {
     }
 
     fn parse(raw: &str) -> Option<LearnerToken> {
-        secret::is_hex_token(raw)
-            .then(|| LearnerToken { token: raw.to_owned(), instructor_session: None, fresh: false })
+        secret::is_hex_token(raw).then(|| LearnerToken {
+            token: raw.to_owned(),
+            instructor_session: None,
+            fresh: false,
+        })
     }
 
     fn hash(&self) -> Vec<u8> {
