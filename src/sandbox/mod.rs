@@ -13,6 +13,7 @@ pub mod probe;
 mod python;
 mod real;
 mod seccomp;
+mod spawn;
 pub mod spec;
 
 use std::path::PathBuf;

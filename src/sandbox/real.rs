@@ -1,21 +1,24 @@
 //! The isolating backend: per run a folder and a cgroup, then `gil-lab sandbox-exec` as a child
 //! whose output is read with caps and which is killed on wall time, cancel or an output flood.
 
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::os::unix::fs::{PermissionsExt, chown};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use std::io::Write;
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::net::unix::pipe::Receiver;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::backend::{Backend, CappedText, Chunk, ChunkSender, Ending, HARNESS, Job, Outcome};
 use super::cgroup::{CgroupStats, RunCgroup};
 use super::explain::{self, Ended};
+use super::spawn::{self, Launcher};
 use super::spec::{LaunchSpec, LaunchStatus, Limits};
 
 /// Extra pids for the launcher, hakoniwa's reaper and the container's init.
@@ -224,7 +227,7 @@ async fn supervise(
         move || explain::read_records(results, max, &live)
     });
     let status_task = tokio::task::spawn_blocking(move || explain::read_all(status, STATUS_CAP));
-    let pid = child.id().and_then(|p| i32::try_from(p).ok());
+    let pid = Some(child.pid());
     let kill_reason = tokio::select! {
         _ = child.wait() => None,
         () = tokio::time::sleep(job.limits.wall) => Some(Ended::TimedOut),
@@ -251,11 +254,7 @@ async fn supervise(
 /// with it the pid namespace) first; the launcher then reports and exits by itself. Killing the
 /// launcher's group first orphans hakoniwa's helper and the container's init to the host's
 /// pid 1, as zombies until it reaps them (never, when the server itself is pid 1).
-async fn stop_sandbox(
-    pid: Option<i32>,
-    cgroup: Option<&RunCgroup>,
-    child: &mut tokio::process::Child,
-) {
+async fn stop_sandbox(pid: Option<i32>, cgroup: Option<&RunCgroup>, child: &mut Launcher) {
     let Some(pid) = pid else {
         child.wait().await.ok();
         return;
@@ -299,9 +298,9 @@ async fn join_text(task: tokio::task::JoinHandle<String>) -> String {
 }
 
 struct Spawned {
-    child: tokio::process::Child,
-    stdout: tokio::process::ChildStdout,
-    stderr: tokio::process::ChildStderr,
+    child: Launcher,
+    stdout: Receiver,
+    stderr: Receiver,
     results: std::io::PipeReader,
     status: std::io::PipeReader,
 }
@@ -310,46 +309,22 @@ struct Spawned {
 /// pipe as fd 4, in a process group of its own.
 async fn spawn_launcher(exe: &Path, spec: &LaunchSpec) -> Result<Spawned, String> {
     let io = |e: std::io::Error| format!("spawn launcher: {e}");
+    let (stdin_r, mut stdin_w) = std::io::pipe().map_err(io)?;
+    let (stdout, stdout_w) = std::io::pipe().map_err(io)?;
+    let (stderr, stderr_w) = std::io::pipe().map_err(io)?;
     let (results, results_w) = std::io::pipe().map_err(io)?;
     let (status, status_w) = std::io::pipe().map_err(io)?;
-    let (results_w, status_w): (OwnedFd, OwnedFd) = (results_w.into(), status_w.into());
-    let (res_fd, st_fd) = (results_w.as_raw_fd(), status_w.as_raw_fd());
-    let mut command = tokio::process::Command::new(exe);
-    command
-        .arg("sandbox-exec")
-        .env_clear()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
-    // SAFETY: only async-signal-safe fcntl/dup2/close between fork and exec. Both ends are
-    // first moved above 10 so placing one cannot clobber the other.
-    unsafe {
-        command.pre_exec(move || {
-            let high_res = libc::fcntl(res_fd, libc::F_DUPFD, 10);
-            let high_st = libc::fcntl(st_fd, libc::F_DUPFD, 10);
-            if high_res < 0
-                || high_st < 0
-                || libc::dup2(high_res, 3) < 0
-                || libc::dup2(high_st, 4) < 0
-            {
-                return Err(std::io::Error::last_os_error());
-            }
-            libc::close(high_res);
-            libc::close(high_st);
-            Ok(())
-        });
-    }
-    let mut child = command.spawn().map_err(io)?;
-    drop(command);
-    drop((results_w, status_w));
+    let child_ends: [OwnedFd; 5] =
+        [stdin_r.into(), stdout_w.into(), stderr_w.into(), results_w.into(), status_w.into()];
+    let [a, b, c, d, e] = &child_ends;
+    let child = spawn::spawn(exe, [a, b, c, d, e]).map_err(io)?;
+    drop(child_ends);
     let spec_json = serde_json::to_vec(spec).map_err(|e| e.to_string())?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(&spec_json).await.map_err(io)?;
-    }
-    let stdout = child.stdout.take().ok_or("no stdout pipe")?;
-    let stderr = child.stderr.take().ok_or("no stderr pipe")?;
+    // A few KiB into an empty pipe: never blocks; the launcher reads it to EOF.
+    stdin_w.write_all(&spec_json).map_err(io)?;
+    drop(stdin_w);
+    let stdout = Receiver::from_owned_fd(stdout.into()).map_err(io)?;
+    let stderr = Receiver::from_owned_fd(stderr.into()).map_err(io)?;
     Ok(Spawned { child, stdout, stderr, results, status })
 }
 
