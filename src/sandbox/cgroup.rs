@@ -243,10 +243,11 @@ mod tests {
     #[test]
     fn flat_keyed_files_are_parsed_by_key() {
         let dir = std::env::temp_dir().join(format!("cg-parse-{}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
+        fs::create_dir_all(&dir).expect("make a fake cgroup folder");
         let file = dir.join("memory.oom_control");
-        fs::write(&file, "oom_kill_disable 0\nunder_oom 0\noom_kill 5\n").unwrap();
+        fs::write(&file, "oom_kill_disable 0\nunder_oom 0\noom_kill 5\n")
+            .expect("write a fake oom_control");
         assert_eq!(read_key(&file, "oom_kill"), Some(5));
-        fs::remove_dir_all(&dir).unwrap();
+        fs::remove_dir_all(&dir).expect("remove the fake cgroup folder");
     }
 }

@@ -154,7 +154,7 @@ mod tests {
 
     #[test]
     fn all_filters_compile() {
-        let programs = SeccompPrograms::build().unwrap();
+        let programs = SeccompPrograms::build().expect("the seccomp filters compile");
         assert_eq!(programs.count(), if cfg!(target_arch = "x86_64") { 4 } else { 3 });
     }
 }

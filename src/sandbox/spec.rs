@@ -158,7 +158,8 @@ mod tests {
     fn statuses_serialize_to_the_documented_shapes() {
         assert_eq!(LaunchStatus::Exited { exit_code: 0 }.to_line(), "{\"exit_code\":0}\n");
         assert_eq!(LaunchStatus::Signaled { signal: 9 }.to_line(), "{\"signal\":9}\n");
-        let back: LaunchStatus = serde_json::from_str(r#"{"error":"x"}"#).unwrap();
+        let back: LaunchStatus =
+            serde_json::from_str(r#"{"error":"x"}"#).expect("a failed status parses");
         assert_eq!(back, LaunchStatus::Failed { error: "x".into() });
     }
 
