@@ -1,7 +1,7 @@
 //! Runs: submitting, the queue in the `run` table, the workers that execute runs, and live events.
 
 mod events;
-mod load;
+pub mod load;
 pub mod prediction;
 pub mod result;
 pub mod store;

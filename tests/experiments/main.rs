@@ -17,8 +17,10 @@ mod ways_out;
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use gil_lab::content::{Content, ExperimentId};
+use gil_lab::runs::load::CpuSnapshot;
 use gil_lab::runs::{RunId, job, result};
 use gil_lab::sandbox::{Backend, Ending, Outcome, SandboxBackend};
 use serde_json::{Map, Value};
@@ -28,6 +30,8 @@ use tokio_util::sync::CancellationToken;
 pub struct Measured {
     pub outcome: Outcome,
     pub result: Value,
+    /// Cores that other programs kept busy while it ran.
+    pub others_busy: f64,
 }
 
 impl Measured {
@@ -59,22 +63,62 @@ impl Measured {
 
 static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// Other load on two cores can only hide parallelism, never fake it: a claim is checked on up
-/// to three runs and holds if any run shows it. The last failure is reported otherwise.
+/// Other programs on two cores can hide parallelism (or slow one variant at random), so a claim
+/// is decided by *quiet* measurements only: one taken while others kept the cores busy is
+/// re-taken once the machine is quiet again. The claim holds if any measurement shows it; it
+/// fails when the quiet ones all contradict it; with no quiet moment in [`QUIET_WAIT`] it says
+/// "machine busy" and passes undecided — except under `CI=true`, where the machine is meant to
+/// be quiet and every measurement decides.
 pub async fn check(
     id: &str,
     params: Value,
     claim: impl Fn(&Measured) -> Result<(), String>,
 ) -> Measured {
-    let mut failures = Vec::new();
-    for _ in 0..3 {
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    let give_up = Instant::now() + QUIET_WAIT;
+    let (mut failures, mut decided) = (Vec::new(), 0);
+    let mut last = None;
+    while decided < 3 {
+        if decided + failures.len() > 0 && !ci && !wait_for_quiet(give_up).await {
+            break;
+        }
         let measured = run(id, params.clone()).await;
         match claim(&measured) {
             Ok(()) => return measured,
-            Err(failure) => failures.push(failure),
+            Err(failure) if ci || measured.others_busy <= BUSY => {
+                decided += 1;
+                failures.push(format!("quiet: {failure}"));
+            }
+            Err(failure) => failures
+                .push(format!("busy (others used {:.2} cores): {failure}", measured.others_busy)),
+        }
+        last = Some(measured);
+    }
+    if decided > 0 {
+        panic!("{id}: the claim failed on a quiet machine: {failures:#?}");
+    }
+    eprintln!("{id}: machine busy, the claim is undecided: {failures:#?}");
+    last.expect("at least one measurement")
+}
+
+/// Cores that other programs may use beside a measurement that still decides a claim.
+const BUSY: f64 = 0.25;
+/// How long a busy machine is waited for before a claim is left undecided.
+const QUIET_WAIT: Duration = Duration::from_secs(120);
+
+/// Waits until the other programs use at most [`BUSY`] cores over one second; false if `until`
+/// came first.
+async fn wait_for_quiet(until: Instant) -> bool {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    while Instant::now() < until {
+        let before = CpuSnapshot::take();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        match (before, CpuSnapshot::take()) {
+            (Some(before), Some(after)) if after.busy_cores_since(&before, cores) > BUSY => {}
+            _ => return true,
         }
     }
-    panic!("{id}: the claim failed three times: {failures:#?}");
+    false
 }
 
 /// Runs an experiment's own program with its default parameters (overridden by `params`).
@@ -103,9 +147,26 @@ pub async fn run(id: &str, params: Value) -> Measured {
     });
     let (sender, mut receiver) = tokio::sync::mpsc::channel(64);
     let drain = tokio::spawn(async move { while receiver.recv().await.is_some() {} });
+    let (before, started) = (CpuSnapshot::take(), Instant::now());
     let outcome = backend.execute(job, sender, CancellationToken::new()).await;
+    let others_busy = others_busy(before, started, &outcome);
     drain.await.ok();
     assert_eq!(outcome.ending, Ending::Exited(0), "{id}: {}\n{}", outcome.stderr, outcome.stdout);
     let result = result::build(&outcome.records, false);
-    Measured { outcome, result }
+    Measured { outcome, result, others_busy }
+}
+
+/// Cores that programs other than the run kept busy while it ran.
+fn others_busy(before: Option<CpuSnapshot>, started: Instant, outcome: &Outcome) -> f64 {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let (Some(before), Some(after)) = (before, CpuSnapshot::take()) else { return 0.0 };
+    let wall = started.elapsed().as_secs_f64();
+    let own: f64 = outcome
+        .records
+        .iter()
+        .filter(|r| r["type"] == "variant")
+        .filter_map(|r| r["cpu_ns"].as_f64())
+        .sum::<f64>()
+        / 1e9;
+    after.busy_cores_since(&before, cores) - own / wall
 }
