@@ -7,6 +7,7 @@ pub mod content;
 pub mod db;
 pub mod doctor;
 pub mod error;
+pub mod format;
 pub mod runs;
 pub mod runtimes;
 pub mod sandbox;

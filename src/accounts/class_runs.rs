@@ -3,9 +3,12 @@
 //! by `access::taught_class`), so nothing outside the class is ever read.
 
 use futures_util::TryStreamExt;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sqlx::types::Json;
 use sqlx::{FromRow, SqlitePool};
+
+use crate::content::ParamValues;
+use crate::runs::result::RunResult;
 
 /// A run with its learner's name in the class.
 #[derive(Debug, Clone, FromRow)]
@@ -15,11 +18,12 @@ pub struct ClassRun {
     pub display_name: String,
     pub experiment: String,
     pub status: String,
-    pub params: String,
+    pub params: Json<ParamValues>,
     pub code_edited: bool,
-    pub prediction: Option<String>,
+    pub prediction: Option<Json<Value>>,
     pub explanation: Option<String>,
-    pub result: Option<String>,
+    /// The numbers of the result; its timelines are in another column, never read here.
+    pub result: Option<Json<RunResult>>,
     pub submitted_at: String,
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
@@ -29,55 +33,17 @@ pub struct ClassRun {
 }
 
 impl ClassRun {
-    pub fn params_json(&self) -> Value {
-        serde_json::from_str(&self.params).unwrap_or(Value::Null)
+    pub fn result(&self) -> Option<&RunResult> {
+        self.result.as_ref().map(|r| &r.0)
     }
 
-    /// The result without its per-worker spans: class pages need the numbers, not the
-    /// timelines, and the spans are most of a result's size (skipped while parsing, unallocated).
-    pub fn result_json(&self) -> Option<Value> {
-        let slim: SlimResult = serde_json::from_str(self.result.as_deref()?).ok()?;
-        serde_json::to_value(slim).ok()
-    }
-
-    pub fn prediction_json(&self) -> Option<Value> {
-        self.prediction.as_deref().and_then(|p| serde_json::from_str(p).ok())
+    pub fn prediction(&self) -> Option<&Value> {
+        self.prediction.as_ref().map(|p| &p.0)
     }
 
     pub fn explanation(&self) -> Option<&str> {
         self.explanation.as_deref().map(str::trim).filter(|e| !e.is_empty())
     }
-}
-
-/// What class pages read of a result (`runs::result` writes it): everything but the spans.
-#[derive(Deserialize, Serialize)]
-struct SlimResult {
-    #[serde(default)]
-    variants: Vec<SlimVariant>,
-    #[serde(default)]
-    environment: Value,
-    #[serde(default)]
-    metrics: Value,
-}
-
-#[derive(Deserialize, Serialize)]
-struct SlimVariant {
-    #[serde(default)]
-    name: Value,
-    #[serde(default)]
-    wall_s: Value,
-    #[serde(default)]
-    cpu_s: Value,
-    #[serde(default)]
-    effective_cores: Value,
-    #[serde(default)]
-    speedup: Value,
-    #[serde(default)]
-    repeats: Value,
-    #[serde(default)]
-    metrics: Value,
-    #[serde(default)]
-    metrics_by_repeat: Value,
 }
 
 const COLUMNS: &str = "r.run_id, r.learner_id, m.display_name, r.experiment, r.status, r.params, \
@@ -227,32 +193,6 @@ pub async fn each_run(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_result_is_read_without_its_spans() {
-        let run = ClassRun {
-            run_id: String::new(),
-            learner_id: 1,
-            display_name: String::new(),
-            experiment: String::new(),
-            status: String::new(),
-            params: "{}".into(),
-            code_edited: false,
-            prediction: None,
-            explanation: None,
-            result: Some(r#"{"variants": [{"name": "threads", "speedup": 0.98, "workers": [{"spans": [[0, 1]]}],
-                "metrics_by_repeat": [{"x": 1}]}], "environment": {"contended": true}}"#.into()),
-            submitted_at: String::new(),
-            started_at: None,
-            finished_at: None,
-            code: None,
-        };
-        let result = run.result_json().expect("parsed");
-        assert_eq!(result["variants"][0]["speedup"], 0.98);
-        assert_eq!(result["variants"][0]["metrics_by_repeat"][0]["x"], 1);
-        assert!(result["variants"][0].get("workers").is_none());
-        assert_eq!(result["environment"]["contended"], true);
-    }
 
     #[test]
     fn search_wildcards_typed_by_the_instructor_are_literal() {

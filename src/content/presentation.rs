@@ -57,7 +57,7 @@ pub struct PredictionSpec {
     /// The Korean question asked before the run.
     pub prompt: String,
     /// The measure the prediction is judged against (see the module documentation).
-    pub measure: String,
+    pub measure: Measure,
     #[serde(default)]
     pub unit: String,
     /// Number kind: bounds of the input, and the relative error still counted as right.
@@ -73,34 +73,64 @@ fn default_tolerance() -> f64 {
     0.2
 }
 
-/// A parsed measure.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A parsed measure (`Measure::eval` in `runs::result` reads it from a result).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
 pub enum Measure {
-    Field { field: String, variant: String },
+    Field { field: Field, variant: String },
     Metric { variant: String, name: String },
     ShareNonzero { variant: String, name: String },
 }
 
-const FIELDS: [&str; 4] = ["wall_s", "cpu_s", "effective_cores", "speedup"];
+/// The numbers every variant of a result has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    WallS,
+    CpuS,
+    EffectiveCores,
+    Speedup,
+}
+
+impl Field {
+    pub fn parse(text: &str) -> Option<Field> {
+        Some(match text {
+            "wall_s" => Field::WallS,
+            "cpu_s" => Field::CpuS,
+            "effective_cores" => Field::EffectiveCores,
+            "speedup" => Field::Speedup,
+            _ => return None,
+        })
+    }
+}
+
+impl TryFrom<String> for Measure {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Measure, String> {
+        Measure::parse(&text)
+    }
+}
 
 impl Measure {
     pub fn parse(text: &str) -> Result<Measure, String> {
+        let usage = || {
+            format!(
+                "measure `{text}`: use field:variant, metric:variant:name or share_nonzero:variant:name"
+            )
+        };
         let parts: Vec<&str> = text.split(':').collect();
         let measure = match parts.as_slice() {
-            [field, variant] if FIELDS.contains(field) => {
-                Measure::Field { field: (*field).to_owned(), variant: (*variant).to_owned() }
-            }
+            [field, variant] => Measure::Field {
+                field: Field::parse(field).ok_or_else(usage)?,
+                variant: (*variant).to_owned(),
+            },
             ["metric", variant, name] => {
                 Measure::Metric { variant: (*variant).to_owned(), name: (*name).to_owned() }
             }
             ["share_nonzero", variant, name] => {
                 Measure::ShareNonzero { variant: (*variant).to_owned(), name: (*name).to_owned() }
             }
-            _ => {
-                return Err(format!(
-                    "measure `{text}`: use field:variant, metric:variant:name or share_nonzero:variant:name"
-                ));
-            }
+            _ => return Err(usage()),
         };
         Ok(measure)
     }
@@ -116,7 +146,7 @@ impl Measure {
 
 impl PredictionSpec {
     pub fn check(&self, variants: &[String]) -> Result<(), String> {
-        let measure = Measure::parse(&self.measure)?;
+        let measure = &self.measure;
         if !variants.iter().any(|v| v == measure.variant()) {
             return Err(format!(
                 "prediction measure names unknown variant `{}`",
@@ -137,14 +167,15 @@ impl PredictionSpec {
 
 impl ChartSpec {
     pub fn check(&self) -> Result<(), String> {
-        let value_ok = FIELDS.contains(&self.value.as_str())
+        let value_ok = Field::parse(&self.value).is_some()
             || self.value.strip_prefix("metric:").is_some_and(|name| !name.is_empty());
         match self.kind {
             ChartKind::Timeline => Ok(()),
             _ if value_ok => Ok(()),
-            _ => {
-                Err(format!("chart value `{}`: use one of {FIELDS:?} or metric:<name>", self.value))
-            }
+            _ => Err(format!(
+                "chart value `{}`: use wall_s, cpu_s, effective_cores, speedup or metric:<name>",
+                self.value
+            )),
         }
     }
 }
@@ -157,7 +188,7 @@ mod tests {
     fn measures_parse_in_their_three_forms_and_nothing_else() {
         assert_eq!(
             Measure::parse("speedup:processes"),
-            Ok(Measure::Field { field: "speedup".into(), variant: "processes".into() })
+            Ok(Measure::Field { field: Field::Speedup, variant: "processes".into() })
         );
         assert!(Measure::parse("metric:unlocked:lost_updates").is_ok());
         assert!(Measure::parse("share_nonzero:unlocked:lost_updates").is_ok());

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::Serialize;
-use serde_json::Value;
 use tokio::sync::broadcast;
 
+use super::result::RunResult;
 use super::{RunId, RunStatus};
 
 #[derive(Debug, Clone, Serialize)]
@@ -14,7 +14,7 @@ use super::{RunId, RunStatus};
 pub enum RunEvent {
     Status { status: RunStatus, position: Option<i64> },
     Output { stream: Stream, text: String },
-    Result { result: Value },
+    Result { result: RunResult },
     Done { status: RunStatus, reason: Option<String> },
 }
 
@@ -41,7 +41,7 @@ pub enum Stream {
 pub struct Backlog {
     pub stdout: String,
     pub stderr: String,
-    pub result: Option<Value>,
+    pub result: Option<RunResult>,
 }
 
 struct Channel {

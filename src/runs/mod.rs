@@ -4,6 +4,7 @@ mod events;
 pub mod load;
 pub mod prediction;
 pub mod result;
+pub mod stats;
 pub mod store;
 pub mod submit;
 mod worker;
@@ -48,6 +49,15 @@ impl Default for RunId {
     }
 }
 
+/// A stored id that is not one of ours is a bad row, not a new id.
+impl TryFrom<String> for RunId {
+    type Error = String;
+
+    fn try_from(raw: String) -> Result<RunId, String> {
+        RunId::parse(&raw).ok_or_else(|| format!("not a run id: {raw:?}"))
+    }
+}
+
 impl fmt::Display for RunId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -63,6 +73,14 @@ pub enum RunStatus {
     Failed,
     TimedOut,
     Cancelled,
+}
+
+impl TryFrom<String> for RunStatus {
+    type Error = String;
+
+    fn try_from(raw: String) -> Result<RunStatus, String> {
+        RunStatus::parse(&raw).ok_or_else(|| format!("not a run status: {raw:?}"))
+    }
 }
 
 impl RunStatus {

@@ -3,7 +3,9 @@
 
 use serde_json::{Value, json};
 
+use super::result::RunResult;
 use crate::content::{Experiment, Measure, PredictionKind, PredictionSpec};
+use crate::format::{number, percent, with_unit};
 
 /// A stored prediction next to the measurement.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,39 +38,21 @@ pub fn check(spec: &PredictionSpec, given: &Value) -> Result<Value, String> {
     }
 }
 
-/// The number a measure names in a result, if the result has it.
-pub fn measure(measure: &Measure, result: &Value) -> Option<f64> {
-    let variants = result["variants"].as_array()?;
-    let variant = variants.iter().find(|v| v["name"] == measure.variant())?;
-    match measure {
-        Measure::Field { field, .. } => variant[field.as_str()].as_f64(),
-        Measure::Metric { name, .. } => variant["metrics"][name.as_str()].as_f64(),
-        Measure::ShareNonzero { name, .. } => {
-            let repeats = variant["metrics_by_repeat"].as_array()?;
-            let values: Vec<f64> =
-                repeats.iter().filter_map(|m| m[name.as_str()].as_f64()).collect();
-            let nonzero = values.iter().filter(|v| **v != 0.0).count();
-            (!values.is_empty()).then(|| nonzero as f64 / values.len() as f64)
-        }
-    }
-}
-
 /// Judges a stored prediction; `None` when there is no question, no prediction or no measurement.
-pub fn judge(experiment: &Experiment, prediction: &Value, result: &Value) -> Option<Judgement> {
+pub fn judge(experiment: &Experiment, prediction: &Value, result: &RunResult) -> Option<Judgement> {
     judge_with(experiment.prediction.as_ref()?, prediction, result)
 }
 
-fn judge_with(spec: &PredictionSpec, prediction: &Value, result: &Value) -> Option<Judgement> {
-    let parsed = Measure::parse(&spec.measure).ok()?;
-    let measured = measure(&parsed, result)?;
-    let shown = show_measured(&parsed, measured, &spec.unit);
+fn judge_with(spec: &PredictionSpec, prediction: &Value, result: &RunResult) -> Option<Judgement> {
+    let measured = spec.measure.eval(result)?;
+    let shown = show_measured(&spec.measure, measured, &spec.unit);
     match spec.kind {
         PredictionKind::Number => {
             let predicted = prediction["value"].as_f64()?;
             let allowed = (spec.tolerance * measured.abs()).max(0.05);
             Some(Judgement {
                 correct: (predicted - measured).abs() <= allowed,
-                predicted: format!("{} {}", trim(predicted), spec.unit).trim_end().to_owned(),
+                predicted: with_unit(&number(predicted), &spec.unit),
                 measured: shown,
             })
         }
@@ -86,15 +70,9 @@ fn judge_with(spec: &PredictionSpec, prediction: &Value, result: &Value) -> Opti
 
 fn show_measured(measure: &Measure, value: f64, unit: &str) -> String {
     match measure {
-        Measure::ShareNonzero { .. } => format!("반복 중 {:.0}%", value * 100.0),
-        _ => format!("{} {unit}", trim(value)).trim_end().to_owned(),
+        Measure::ShareNonzero { .. } => format!("반복 중 {}", percent(value)),
+        _ => with_unit(&number(value), unit),
     }
-}
-
-/// Two decimals at most, without trailing zeros: 1.8, 2, 0.35.
-fn trim(x: f64) -> String {
-    let text = format!("{x:.2}");
-    text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 #[cfg(test)]
@@ -106,7 +84,7 @@ mod tests {
         PredictionSpec {
             kind,
             prompt: "?".into(),
-            measure: measure.into(),
+            measure: Measure::parse(measure).expect("measure"),
             unit: "배".into(),
             min: Some(0.0),
             max: Some(16.0),
@@ -119,19 +97,18 @@ mod tests {
         }
     }
 
-    fn result() -> Value {
-        json!({"variants": [
-            {"name": "processes", "speedup": 1.85, "metrics": {}, "metrics_by_repeat": []},
-            {"name": "unlocked", "metrics": {"lost_updates": 3},
+    fn result() -> RunResult {
+        serde_json::from_value(json!({"variants": [
+            {"name": "processes", "wall_s": 1.0, "speedup": 1.85},
+            {"name": "unlocked", "wall_s": 1.0, "metrics": {"lost_updates": 3},
              "metrics_by_repeat": [{"lost_updates": 3}, {"lost_updates": 0}, {"lost_updates": 9}, {"lost_updates": 1}]},
-        ]})
+        ]}))
+        .expect("a result")
     }
 
     #[test]
     fn a_number_is_right_within_the_tolerance_of_what_was_measured() {
         let number = spec(PredictionKind::Number, "speedup:processes");
-        let parsed = Measure::parse(&number.measure).expect("measure");
-        assert_eq!(measure(&parsed, &result()), Some(1.85));
         assert_eq!(
             check(&number, &json!({"value": 99})).unwrap_err(),
             "예측은 0 이상 16 이하로 적어 주세요."
@@ -147,8 +124,6 @@ mod tests {
     #[test]
     fn a_choice_is_judged_by_where_the_measured_share_falls() {
         let choice = spec(PredictionKind::Choice, "share_nonzero:unlocked:lost_updates");
-        let parsed = Measure::parse(&choice.measure).expect("measure");
-        assert_eq!(measure(&parsed, &result()), Some(0.75));
         assert_eq!(
             check(&choice, &json!({"choice": "가끔 모자람"})),
             Ok(json!({"choice": "가끔 모자람"}))

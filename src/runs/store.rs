@@ -1,27 +1,32 @@
 //! SQL for runs: the `run` table is both the record of every run and the queue.
 
-use serde_json::Value;
+use sqlx::types::Json;
 use sqlx::{FromRow, SqlitePool};
 
+use super::result::{RunResult, Timelines};
 use super::{RunId, RunStatus, now_rfc3339};
+use crate::content::ParamValues;
 
 /// A run as stored.
 #[derive(Debug, Clone, FromRow)]
 pub struct RunRow {
-    pub run_id: String,
+    #[sqlx(try_from = "String")]
+    pub run_id: RunId,
     pub learner_id: i64,
     pub experiment: String,
-    pub params: String,
+    pub params: Json<ParamValues>,
     pub code: String,
     pub code_edited: bool,
-    pub prediction: Option<String>,
+    pub prediction: Option<Json<serde_json::Value>>,
     pub explanation: Option<String>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: RunStatus,
     pub reason: Option<String>,
     pub exit_code: Option<i64>,
     pub stdout: String,
     pub stderr: String,
-    pub result: Option<String>,
+    result: Option<Json<RunResult>>,
+    timelines: Option<Json<Timelines>>,
     pub runtime: Option<String>,
     pub submitted_at: String,
     pub started_at: Option<String>,
@@ -31,29 +36,30 @@ pub struct RunRow {
 
 impl RunRow {
     pub fn id(&self) -> RunId {
-        RunId::parse(&self.run_id).unwrap_or_default()
+        self.run_id.clone()
     }
 
     pub fn status(&self) -> RunStatus {
-        RunStatus::parse(&self.status).unwrap_or(RunStatus::Failed)
+        self.status
     }
 
-    pub fn params_json(&self) -> Value {
-        serde_json::from_str(&self.params).unwrap_or(Value::Null)
+    /// The whole result, its timelines put back in.
+    pub fn result(&self) -> Option<RunResult> {
+        let result = self.result.as_ref()?.0.clone();
+        Some(match &self.timelines {
+            Some(Json(timelines)) => result.with_timelines(timelines.clone()),
+            None => result,
+        })
     }
 
-    pub fn result_json(&self) -> Option<Value> {
-        self.result.as_deref().and_then(|r| serde_json::from_str(r).ok())
-    }
-
-    pub fn prediction_json(&self) -> Option<Value> {
-        self.prediction.as_deref().and_then(|p| serde_json::from_str(p).ok())
+    pub fn prediction(&self) -> Option<&serde_json::Value> {
+        self.prediction.as_ref().map(|p| &p.0)
     }
 }
 
 const COLUMNS: &str = "run_id, learner_id, experiment, params, code, code_edited, prediction, \
-    explanation, status, reason, exit_code, stdout, stderr, result, runtime, submitted_at, \
-    started_at, finished_at, attempts";
+    explanation, status, reason, exit_code, stdout, stderr, result, timelines, runtime, \
+    submitted_at, started_at, finished_at, attempts";
 
 /// A new run, ready to insert: inserting it *is* enqueuing it.
 pub struct NewRun<'a> {
@@ -153,22 +159,30 @@ pub struct Finish<'a> {
     pub exit_code: Option<i64>,
     pub stdout: &'a str,
     pub stderr: &'a str,
-    pub result: Option<&'a str>,
+    pub result: Option<&'a RunResult>,
     pub runtime: Option<&'a str>,
 }
 
 #[tracing::instrument(skip_all, fields(run_id = %id, status = finish.status.as_str()))]
 pub async fn finish(pool: &SqlitePool, id: &RunId, finish: &Finish<'_>) -> sqlx::Result<()> {
+    let (result, timelines) = match finish.result {
+        Some(result) => {
+            let (numbers, timelines) = result.clone().split_timelines();
+            (Some(Json(numbers)), Some(Json(timelines)))
+        }
+        None => (None, None),
+    };
     sqlx::query(
         "update run set status = ?, reason = ?, exit_code = ?, stdout = ?, stderr = ?, \
-         result = ?, runtime = ?, finished_at = ? where run_id = ?",
+         result = ?, timelines = ?, runtime = ?, finished_at = ? where run_id = ?",
     )
     .bind(finish.status.as_str())
     .bind(finish.reason)
     .bind(finish.exit_code)
     .bind(finish.stdout)
     .bind(finish.stderr)
-    .bind(finish.result)
+    .bind(result)
+    .bind(timelines)
     .bind(finish.runtime)
     .bind(now_rfc3339())
     .bind(id.as_str())

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::SqlitePool;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
@@ -14,7 +14,8 @@ use super::events::{Hub, RunEvent, Stream};
 use super::load::{self, CpuSnapshot};
 use super::store::{self, Finish, RunRow};
 use super::{RunId, RunStatus, result};
-use crate::content::{Content, Experiment, ExperimentId};
+use crate::content::{Content, Experiment, ExperimentId, ParamValues};
+use crate::sandbox::protocol::{Record, measured_cpu_s};
 use crate::sandbox::{Backend, Chunk, Ending, Job, Outcome, RunLimits};
 
 /// How many times a run may be started before a crash during it counts as its failure.
@@ -148,7 +149,7 @@ impl Runner {
 
     fn job_for(&self, row: &RunRow) -> Option<Job> {
         let experiment = self.inner.content.experiment(&ExperimentId::parse(&row.experiment)?)?;
-        Some(job(experiment, row.id(), row.code.clone(), row.params_json(), self.inner.limits))
+        Some(job(experiment, row.id(), row.code.clone(), &row.params, self.inner.limits))
     }
 
     fn set_active(&self, id: &RunId, token: Option<CancellationToken>) {
@@ -174,13 +175,7 @@ impl Runner {
             (Some(before), Some(after)) => after.busy_cores_since(&before, cores),
             _ => 0.0,
         };
-        let own_cpu: f64 = outcome
-            .records
-            .iter()
-            .filter(|r| r["type"] == "variant")
-            .filter_map(|r| r["cpu_ns"].as_f64())
-            .sum::<f64>()
-            / 1e9;
+        let own_cpu = measured_cpu_s(&outcome.records);
         (outcome.clone(), load::contended(busy, own_cpu, wall))
     }
 
@@ -197,7 +192,6 @@ impl Runner {
         }
         let result =
             (!outcome.records.is_empty()).then(|| result::build(&outcome.records, contended));
-        let result_text = result.as_ref().map(Value::to_string);
         let runtime_text = outcome.runtime.to_string();
         let finish = Finish {
             status,
@@ -208,7 +202,7 @@ impl Runner {
             },
             stdout: &outcome.stdout,
             stderr: &outcome.stderr,
-            result: result_text.as_deref(),
+            result: result.as_ref(),
             runtime: Some(&runtime_text),
         };
         store::finish(&self.inner.db, id, &finish).await?;
@@ -245,7 +239,7 @@ pub fn job(
     experiment: &Experiment,
     run_id: RunId,
     code: String,
-    params: Value,
+    params: &ParamValues,
     limits: RunLimits,
 ) -> Job {
     let mut limits = limits;
@@ -270,7 +264,7 @@ async fn forward_live(hub: Hub, id: RunId, mut receiver: mpsc::Receiver<Chunk>) 
                 hub.publish(&id, RunEvent::Output { stream: Stream::Stderr, text })
             }
             Chunk::Record(record) => {
-                let is_variant = record["type"] == "variant";
+                let is_variant = matches!(record, Record::Variant(_));
                 records.push(record);
                 if is_variant {
                     let result = result::build(&records, false);

@@ -7,6 +7,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::protocol::Record;
 use crate::runs::RunId;
 
 /// The Python harness, written beside every program as `gil_lab.py`.
@@ -58,8 +59,8 @@ pub struct Outcome {
     pub stderr: String,
     /// Limits that were hit, each as a Korean sentence naming the limit.
     pub limits_hit: Vec<String>,
-    /// The harness's JSON lines, already parsed and bounded.
-    pub records: Vec<Value>,
+    /// The harness's records, already parsed and bounded.
+    pub records: Vec<Record>,
     /// Facts about where it ran (interpreter, sandbox layers, peak memory…).
     pub runtime: Value,
     /// Internal detail for the log when the sandbox failed.
@@ -71,7 +72,7 @@ pub struct Outcome {
 pub enum Chunk {
     Stdout(String),
     Stderr(String),
-    Record(Value),
+    Record(Record),
 }
 
 pub type ChunkSender = mpsc::Sender<Chunk>;

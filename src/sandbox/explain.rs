@@ -3,10 +3,9 @@
 
 use std::io::{BufRead, BufReader, Read};
 
-use serde_json::Value;
-
 use super::backend::{Chunk, ChunkSender, Ending, RunLimits};
 use super::cgroup::CgroupStats;
+use super::protocol::Record;
 use super::spec::LaunchStatus;
 
 const MAX_RECORDS: usize = 10_000;
@@ -97,7 +96,11 @@ pub fn limits_hit(
 
 /// Reads the harness's JSON lines as they come, forwarding each live; stops keeping them past
 /// `max_bytes` or `MAX_RECORDS` but drains the pipe so the writer is never blocked.
-pub fn read_records(pipe: std::io::PipeReader, max_bytes: usize, live: &ChunkSender) -> Vec<Value> {
+pub fn read_records(
+    pipe: std::io::PipeReader,
+    max_bytes: usize,
+    live: &ChunkSender,
+) -> Vec<Record> {
     let mut reader = BufReader::new(pipe);
     let mut records = Vec::new();
     let mut used = 0usize;
@@ -111,9 +114,9 @@ pub fn read_records(pipe: std::io::PipeReader, max_bytes: usize, live: &ChunkSen
         if used > max_bytes || records.len() >= MAX_RECORDS {
             continue;
         }
-        if let Ok(value @ Value::Object(_)) = serde_json::from_slice::<Value>(&line) {
-            live.blocking_send(Chunk::Record(value.clone())).ok();
-            records.push(value);
+        if let Some(record) = Record::parse(&line) {
+            live.blocking_send(Chunk::Record(record.clone())).ok();
+            records.push(record);
         }
     }
     records

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use super::backend::{Backend, Chunk, ChunkSender, Ending, Job, Outcome};
+use super::protocol::{EnvironmentRecord, Record, VariantRecord, WorkerRecord};
 
 #[derive(Debug, Default, Clone)]
 pub struct FakeBackend;
@@ -81,16 +82,19 @@ fn directives(code: &str) -> impl Iterator<Item = (&str, &str)> {
     })
 }
 
-fn records(config: &Value) -> Vec<Value> {
+fn records(config: &Value) -> Vec<Record> {
     let workers = config["params"]["workers"].as_u64().unwrap_or(2);
     let repeats = config["repeats"].as_u64().unwrap_or(1);
     let variants: Vec<&str> = config["variants"]
         .as_array()
         .map(|v| v.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    let mut out = vec![json!({
-        "type": "environment", "python": "3.11.2", "implementation": "cpython",
-        "gil_enabled": true, "cores": 2, "switch_interval": 0.005
+    let mut out = vec![Record::Environment(EnvironmentRecord {
+        python: Some("3.11.2".into()),
+        implementation: Some("cpython".into()),
+        gil_enabled: Some(true),
+        cores: Some(2),
+        switch_interval: Some(0.005),
     })];
     for repeat in 0..repeats {
         for name in &variants {
@@ -99,12 +103,20 @@ fn records(config: &Value) -> Vec<Value> {
                 _ => (1_000_000_000, 1),
             };
             let per_worker = wall * cores / workers.max(1);
-            let workers: Vec<Value> = (0..workers)
-                .map(|id| json!({ "id": id, "cpu_ns": per_worker, "spans": [[0, per_worker]] }))
+            let workers = (0..workers)
+                .map(|id| WorkerRecord {
+                    id,
+                    cpu_ns: per_worker,
+                    spans: vec![(0, per_worker as i64)],
+                })
                 .collect();
-            out.push(json!({
-                "type": "variant", "name": name, "repeat": repeat, "wall_ns": wall + repeat,
-                "cpu_ns": wall * cores, "workers": workers, "metrics": {}
+            out.push(Record::Variant(VariantRecord {
+                name: (*name).to_owned(),
+                repeat: repeat as u32,
+                wall_ns: wall + repeat,
+                cpu_ns: wall * cores,
+                workers,
+                metrics: Default::default(),
             }));
         }
     }

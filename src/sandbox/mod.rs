@@ -10,6 +10,7 @@ mod init;
 mod kernel_probe;
 mod launcher;
 pub mod probe;
+pub mod protocol;
 mod python;
 mod real;
 mod seccomp;

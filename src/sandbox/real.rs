@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::io::Write;
 
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use super::backend::{Backend, CappedText, Chunk, ChunkSender, Ending, HARNESS, Job, Outcome};
 use super::cgroup::{CgroupStats, RunCgroup};
 use super::explain::{self, Ended};
+use super::protocol::Record;
 use super::spawn::{self, Launcher};
 use super::spec::{LaunchSpec, LaunchStatus, Limits};
 
@@ -186,7 +187,7 @@ struct Supervised {
     ended: Ended,
     stdout: String,
     stderr: String,
-    records: Vec<Value>,
+    records: Vec<Record>,
     limits_hit: Vec<String>,
     error: Option<String>,
 }

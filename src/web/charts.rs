@@ -1,7 +1,8 @@
 //! Server-side charts of a run's result: the view models the SVG templates draw, with numbers
 //! already formatted and a text alternative for each chart.
 
-use serde_json::Value;
+use crate::format::seconds;
+use crate::runs::result::{RunResult, Variant};
 
 /// Width of the drawing area of a timeline, in SVG units.
 pub const PLOT_WIDTH: f64 = 640.0;
@@ -30,19 +31,19 @@ pub struct Timeline {
 }
 
 /// One timeline per variant that recorded spans, all on the same time scale so lengths compare.
-pub fn timelines(result: &Value) -> Vec<Timeline> {
-    let variants = result["variants"].as_array().map(Vec::as_slice).unwrap_or_default();
-    let scale = variants.iter().filter_map(|v| v["wall_s"].as_f64()).fold(0.0, f64::max);
+pub fn timelines(result: &RunResult) -> Vec<Timeline> {
+    let scale = result.variants.iter().map(|v| v.wall_s).fold(0.0, f64::max);
     if scale <= 0.0 {
         return Vec::new();
     }
-    variants.iter().filter_map(|v| timeline(v, scale)).collect()
+    result.variants.iter().filter_map(|v| timeline(v, scale)).collect()
 }
 
-fn timeline(variant: &Value, scale: f64) -> Option<Timeline> {
-    let name = variant["name"].as_str()?.to_owned();
-    let workers = variant["workers"].as_array()?;
-    let spans: Vec<Vec<(f64, f64)>> = workers.iter().map(spans_of).collect();
+fn timeline(variant: &Variant, scale: f64) -> Option<Timeline> {
+    let name = variant.name.clone();
+    let workers = &variant.workers;
+    let spans: Vec<Vec<(f64, f64)>> =
+        workers.iter().map(|w| w.spans.iter().map(|&[a, b]| (a, b)).collect()).collect();
     if spans.iter().all(Vec::is_empty) {
         return None;
     }
@@ -52,7 +53,7 @@ fn timeline(variant: &Value, scale: f64) -> Option<Timeline> {
         .zip(&spans)
         .enumerate()
         .map(|(i, (worker, spans))| TimelineRow {
-            label: format!("작업자 {}", worker["id"].as_u64().unwrap_or(i as u64)),
+            label: format!("작업자 {}", worker.id),
             y: 4.0 + i as f64 * (ROW_HEIGHT + ROW_GAP),
             colour: i % 8,
             bars: spans
@@ -63,7 +64,7 @@ fn timeline(variant: &Value, scale: f64) -> Option<Timeline> {
         .collect::<Vec<_>>();
     let height = 4.0 + rows.len() as f64 * (ROW_HEIGHT + ROW_GAP) + 22.0;
     let overlap_percent = (overlap_share(&spans) * 1000.0).round() / 10.0;
-    let wall = variant["wall_s"].as_f64().unwrap_or(0.0);
+    let wall = variant.wall_s;
     let title = format!("{} — 작업자 {}명, 벽시계 {}", label_of(&name), rows.len(), seconds(wall));
     let description = format!(
         "{}: 작업자 {}명이 {} 동안 실행되었고, 일한 시간 중 둘 이상이 동시에 실행된 비율은 {:.1}%입니다.",
@@ -81,15 +82,6 @@ fn timeline(variant: &Value, scale: f64) -> Option<Timeline> {
         overlap_percent,
         description,
     })
-}
-
-fn spans_of(worker: &Value) -> Vec<(f64, f64)> {
-    worker["spans"]
-        .as_array()
-        .map(|spans| {
-            spans.iter().filter_map(|s| Some((s.get(0)?.as_f64()?, s.get(1)?.as_f64()?))).collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Time with at least two workers running ÷ time with at least one, by a sweep over span edges.
@@ -127,19 +119,6 @@ pub fn label_of(variant: &str) -> String {
     }
 }
 
-/// `0.482초` or `12.3ms`: short and readable at the scale of the value.
-pub fn seconds(s: f64) -> String {
-    if s == 0.0 {
-        "0".to_owned()
-    } else if s < 0.001 {
-        format!("{:.0}µs", s * 1e6)
-    } else if s < 1.0 {
-        format!("{:.1}ms", s * 1e3)
-    } else {
-        format!("{s:.2}초")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,10 +136,11 @@ mod tests {
 
     #[test]
     fn timelines_share_one_time_scale_and_describe_themselves() {
-        let result = json!({"variants": [
+        let result: RunResult = serde_json::from_value(json!({"variants": [
             {"name": "threads", "wall_s": 1.0, "workers": [{"id": 0, "spans": [[0.0, 0.5]]}, {"id": 1, "spans": [[0.5, 1.0]]}]},
             {"name": "processes", "wall_s": 0.5, "workers": [{"id": 0, "spans": [[0.0, 0.5]]}, {"id": 1, "spans": [[0.0, 0.5]]}]},
-        ]});
+        ]}))
+        .expect("a result");
         let charts = timelines(&result);
         assert_eq!(charts.len(), 2);
         assert_eq!(charts[0].overlap_percent, 0.0);

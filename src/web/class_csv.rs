@@ -10,14 +10,14 @@ use axum::routing::get;
 
 use super::auth::SignedIn;
 use super::class_insight;
-use super::class_learner::speedups;
 use super::extract::PagePath;
+use super::run_view::speedups;
 use crate::accounts::access::taught_class;
 use crate::accounts::class_runs::{self, ClassRun};
 use crate::app::AppState;
-use crate::content::{Content, ExperimentId, Measure};
+use crate::content::{Content, ExperimentId};
 use crate::error::Result;
-use crate::runs::{RunStatus, prediction};
+use crate::runs::RunStatus;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/classes/{id}/runs.csv", get(export_class_csv))
@@ -76,29 +76,31 @@ fn seconds_between(start: Option<&str>, end: Option<&str>) -> Option<f64> {
 
 fn row(content: &Content, run: &ClassRun) -> Vec<String> {
     let experiment = ExperimentId::parse(&run.experiment).and_then(|id| content.experiment(&id));
-    let result = run.result_json();
+    let result = run.result();
     let judgement = experiment.and_then(|e| class_insight::judge(e, run));
     let measure = experiment
-        .and_then(|e| Measure::parse(&e.prediction.as_ref()?.measure).ok())
-        .zip(result.as_ref())
-        .and_then(|(m, r)| prediction::measure(&m, r));
-    let predicted =
-        judgement.as_ref().map(|j| j.predicted.clone()).or_else(|| run.prediction.clone());
+        .and_then(|e| e.prediction.as_ref())
+        .zip(result)
+        .and_then(|(p, r)| p.measure.eval(r));
+    let predicted = judgement
+        .as_ref()
+        .map(|j| j.predicted.clone())
+        .or_else(|| run.prediction().map(|p| p.to_string()));
     let verdict = judgement.as_ref().map_or("", |j| if j.correct { "맞음" } else { "틀림" });
     let status: &str = match RunStatus::parse(&run.status) {
         Some(status) => status.label(),
         None => &run.status,
     };
-    let contended = result.as_ref().and_then(|r| r["environment"]["contended"].as_bool());
+    let contended = result.map(|r| r.environment.contended);
     vec![
         text_cell(&run.display_name),
         text_cell(&run.experiment),
         text_cell(experiment.map_or("", |e| e.title.as_str())),
         text_cell(&run.run_id),
         text_cell(status),
-        text_cell(&run.params),
+        text_cell(&serde_json::to_string(&run.params.0).unwrap_or_default()),
         text_cell(if run.code_edited { "예" } else { "아니오" }),
-        text_cell(&result.as_ref().map(speedups).unwrap_or_default()),
+        text_cell(&result.map(speedups).unwrap_or_default()),
         number_cell(measure),
         text_cell(contended.map_or("", |c| if c { "예" } else { "아니오" })),
         text_cell(predicted.as_deref().unwrap_or_default()),

@@ -2,11 +2,9 @@
 //! per learner), how often its predictions were right and which wrong ones were common.
 //! Pure functions over runs already read, so they are tested without a database.
 
-use serde_json::Value;
-
 use super::class_charts::{Histogram, histogram};
 use crate::accounts::class_runs::ClassRun;
-use crate::content::{Experiment, Measure};
+use crate::content::{Experiment, Field, Measure};
 use crate::runs::prediction;
 
 /// A number to chart across the class, with how to title it.
@@ -20,11 +18,11 @@ struct Charted {
 fn title_of(measure: &Measure) -> String {
     match measure {
         Measure::Field { field, variant } => {
-            let what = match field.as_str() {
-                "speedup" => "속도 향상 (순차 대비)",
-                "wall_s" => "벽시계 시간",
-                "cpu_s" => "CPU 시간",
-                _ => "유효 코어 수",
+            let what = match field {
+                Field::Speedup => "속도 향상 (순차 대비)",
+                Field::WallS => "벽시계 시간",
+                Field::CpuS => "CPU 시간",
+                Field::EffectiveCores => "유효 코어 수",
             };
             format!("{variant} {what}")
         }
@@ -37,8 +35,8 @@ fn title_of(measure: &Measure) -> String {
 
 fn unit_of(measure: &Measure) -> &'static str {
     match measure {
-        Measure::Field { field, .. } if field == "speedup" => "배",
-        Measure::Field { field, .. } if field == "effective_cores" => "개",
+        Measure::Field { field: Field::Speedup, .. } => "배",
+        Measure::Field { field: Field::EffectiveCores, .. } => "개",
         Measure::Field { .. } => "초",
         _ => "",
     }
@@ -48,10 +46,9 @@ fn unit_of(measure: &Measure) -> &'static str {
 /// variant measured against `sequential`, if the experiment has one.
 fn charted(experiment: &Experiment) -> Vec<Charted> {
     let mut out: Vec<Charted> = Vec::new();
-    if let Some(spec) = &experiment.prediction
-        && let Ok(measure) = Measure::parse(&spec.measure)
-    {
-        let reference = matches!(&measure, Measure::Field { field, .. } if field == "speedup");
+    if let Some(spec) = &experiment.prediction {
+        let measure = spec.measure.clone();
+        let reference = matches!(&measure, Measure::Field { field: Field::Speedup, .. });
         let title = format!("{} — 예측한 값", title_of(&measure));
         out.push(Charted {
             title,
@@ -62,7 +59,7 @@ fn charted(experiment: &Experiment) -> Vec<Charted> {
     }
     if experiment.variants.iter().any(|v| v == "sequential") {
         for variant in experiment.variants.iter().filter(|v| *v != "sequential") {
-            let measure = Measure::Field { field: "speedup".into(), variant: variant.clone() };
+            let measure = Measure::Field { field: Field::Speedup, variant: variant.clone() };
             if out.iter().all(|c| c.measure != measure) {
                 let (title, unit) = (title_of(&measure), unit_of(&measure).to_owned());
                 out.push(Charted { measure, title, unit, reference: Some(1.0) });
@@ -74,12 +71,11 @@ fn charted(experiment: &Experiment) -> Vec<Charted> {
 
 /// One histogram per charted measure, over each learner's latest result.
 pub fn distributions(experiment: &Experiment, latest: &[ClassRun]) -> Vec<Histogram> {
-    let results: Vec<Value> = latest.iter().filter_map(ClassRun::result_json).collect();
     charted(experiment)
         .iter()
         .filter_map(|c| {
             let values: Vec<f64> =
-                results.iter().filter_map(|r| prediction::measure(&c.measure, r)).collect();
+                latest.iter().filter_map(|r| c.measure.eval(r.result()?)).collect();
             histogram(&c.title, &c.unit, &values, c.reference)
         })
         .collect()
@@ -110,7 +106,7 @@ impl Accuracy {
     pub fn percent(&self) -> String {
         match self {
             Accuracy::Judged { judged, correct, .. } if *judged > 0 => {
-                format!("{:.0}%", *correct as f64 * 100.0 / *judged as f64)
+                crate::format::percent(*correct as f64 / *judged as f64)
             }
             _ => "—".to_owned(),
         }
@@ -119,7 +115,7 @@ impl Accuracy {
 
 /// The judgement of a run's prediction against its own measurement, if both are there.
 pub fn judge(experiment: &Experiment, run: &ClassRun) -> Option<prediction::Judgement> {
-    prediction::judge(experiment, &run.prediction_json()?, &run.result_json()?)
+    prediction::judge(experiment, run.prediction()?, run.result()?)
 }
 
 /// How the class's predictions fared; the five most common wrong answers.
@@ -156,12 +152,13 @@ pub fn accuracy(experiment: &Experiment, predicted: &[ClassRun]) -> Accuracy {
 mod tests {
     use super::*;
     use crate::content::{Content, ExperimentId};
+    use sqlx::types::Json;
 
     fn run(learner_id: i64, prediction: f64, processes: f64) -> ClassRun {
         let result = serde_json::json!({"variants": [
-            {"name": "sequential", "speedup": 1.0},
-            {"name": "threads", "speedup": 0.97},
-            {"name": "processes", "speedup": processes, "workers": [{"spans": [[0, 1]]}]},
+            {"name": "sequential", "wall_s": 1.0, "speedup": 1.0},
+            {"name": "threads", "wall_s": 1.0, "speedup": 0.97},
+            {"name": "processes", "wall_s": 0.5, "speedup": processes},
         ]});
         ClassRun {
             run_id: format!("run{learner_id}"),
@@ -169,11 +166,11 @@ mod tests {
             display_name: format!("학생{learner_id}"),
             experiment: "cpu-bound".into(),
             status: "succeeded".into(),
-            params: "{}".into(),
+            params: Json(Default::default()),
             code_edited: false,
-            prediction: Some(serde_json::json!({"value": prediction}).to_string()),
+            prediction: Some(Json(serde_json::json!({"value": prediction}))),
             explanation: None,
-            result: Some(result.to_string()),
+            result: Some(Json(serde_json::from_value(result).expect("a result"))),
             submitted_at: "2026-11-25T08:00:00.000Z".into(),
             started_at: None,
             finished_at: None,

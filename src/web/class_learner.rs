@@ -15,13 +15,14 @@ use super::class_path::ClassItemPath;
 use super::code_diff::{self, CodeDiff};
 use super::pages::{korean_time, render};
 use super::paging::{ListQuery, Pager};
+use super::run_view::speedups;
 use crate::accounts::access::{class_learner, taught_class};
 use crate::accounts::class::ClassRow;
 use crate::accounts::class_runs::{self, ClassRun};
 use crate::accounts::instructor::Instructor;
 use crate::accounts::membership::Member;
 use crate::app::AppState;
-use crate::content::{Content, ExperimentId};
+use crate::content::{Content, ExperimentId, ParamValues};
 use crate::error::Result;
 use crate::runs::RunStatus;
 
@@ -59,20 +60,9 @@ struct LearnerPage {
 }
 
 /// `workers=4, start_method=fork`.
-fn params_text(params: &Value) -> String {
-    let Some(map) = params.as_object() else { return String::new() };
+pub fn params_text(params: &ParamValues) -> String {
     let shown = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-    map.iter().map(|(k, v)| format!("{k}={}", shown(v))).collect::<Vec<_>>().join(", ")
-}
-
-/// `threads 0.98× · processes 1.82×` for variants measured against another.
-pub fn speedups(result: &Value) -> String {
-    let variants = result["variants"].as_array().map(Vec::as_slice).unwrap_or_default();
-    let parts: Vec<String> = variants
-        .iter()
-        .filter_map(|v| Some(format!("{} {:.2}×", v["name"].as_str()?, v["speedup"].as_f64()?)))
-        .collect();
-    parts.join(" · ")
+    params.iter().map(|(k, v)| format!("{k}={}", shown(v))).collect::<Vec<_>>().join(", ")
 }
 
 fn learner_run(content: &Content, run: &ClassRun) -> LearnerRun {
@@ -91,8 +81,8 @@ fn learner_run(content: &Content, run: &ClassRun) -> LearnerRun {
         experiment_id: run.experiment.clone(),
         title: experiment.map_or_else(|| run.experiment.clone(), |e| e.title.clone()),
         status: RunStatus::parse(&run.status).unwrap_or(RunStatus::Failed),
-        params: params_text(&run.params_json()),
-        summary: run.result_json().map(|r| speedups(&r)).unwrap_or_default(),
+        params: params_text(&run.params),
+        summary: run.result().map(speedups).unwrap_or_default(),
         verdict,
         explanation: run.explanation().map(str::to_owned),
         diff,

@@ -1,10 +1,11 @@
 //! Bars, histograms and distributions of a result, laid out as plain SVG shapes that one
 //! template draws; each plot carries its Korean text alternative.
 
-use serde_json::Value;
-
 use super::charts::label_of;
-use crate::content::{ChartKind, ChartSpec};
+use crate::content::{ChartKind, ChartSpec, Field};
+use crate::format::short;
+use crate::runs::result::{RunResult, Variant};
+use crate::runs::stats::{Spread, percentile};
 
 const LEFT: f64 = 190.0;
 const WIDTH: f64 = 540.0;
@@ -26,7 +27,7 @@ pub struct Plot {
 }
 
 /// The plot a chart declaration asks for, if the result has the numbers for it.
-pub fn plot(spec: &ChartSpec, result: &Value) -> Option<Plot> {
+pub fn plot(spec: &ChartSpec, result: &RunResult) -> Option<Plot> {
     let series = series(&spec.value, result);
     if series.is_empty() {
         return None;
@@ -46,62 +47,37 @@ struct Series {
     values: Vec<f64>,
 }
 
-fn series(value: &str, result: &Value) -> Vec<Series> {
-    let variants = result["variants"].as_array().map(Vec::as_slice).unwrap_or_default();
-    variants
-        .iter()
-        .filter_map(|v| {
-            let label = label_of(v["name"].as_str()?);
-            let values: Vec<f64> = match value.strip_prefix("metric:") {
-                Some(name) => v["metrics_by_repeat"]
-                    .as_array()?
-                    .iter()
-                    .flat_map(|m| numbers(&m[name]))
-                    .collect(),
-                None if value == "wall_s" => numbers(&v["walls_s"]),
-                None => numbers(&v[value]),
-            };
-            let median = match value.strip_prefix("metric:") {
-                Some(_) => median_of(&values)?,
-                None => v[value].as_f64()?,
-            };
-            Some(Series { label, median, values })
-        })
-        .collect()
+fn series(value: &str, result: &RunResult) -> Vec<Series> {
+    result.variants.iter().filter_map(|v| series_of(value, v)).collect()
 }
 
-/// A number, or every number of a list (latencies).
-fn numbers(value: &Value) -> Vec<f64> {
-    match value {
-        Value::Array(items) => items.iter().filter_map(Value::as_f64).collect(),
-        other => other.as_f64().into_iter().collect(),
+/// A metric over the repetitions (its median and every value, lists flattened), or a field:
+/// the variant's number, with the wall times of every repetition behind `wall_s`.
+fn series_of(value: &str, variant: &Variant) -> Option<Series> {
+    let label = label_of(&variant.name);
+    if let Some(name) = value.strip_prefix("metric:") {
+        let values: Vec<f64> = variant
+            .metrics_by_repeat
+            .iter()
+            .filter_map(|m| m.get(name))
+            .flat_map(|m| m.numbers())
+            .collect();
+        let median = Spread::of(&values)?.median;
+        return Some(Series { label, median, values });
     }
-}
-
-fn median_of(values: &[f64]) -> Option<f64> {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted.get(sorted.len().saturating_sub(1) / 2).copied()
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+    let (median, values) = match Field::parse(value)? {
+        Field::WallS => (variant.wall_s, variant.walls_s.clone()),
+        Field::CpuS => (variant.cpu_s, vec![variant.cpu_s]),
+        Field::EffectiveCores => (variant.effective_cores, vec![variant.effective_cores]),
+        Field::Speedup => (variant.speedup?, vec![variant.speedup?]),
+    };
+    Some(Series { label, median, values })
 }
 
 fn scale_max(series: &[Series]) -> f64 {
     let max =
         series.iter().flat_map(|s| s.values.iter().copied().chain([s.median])).fold(0.0, f64::max);
     if max > 0.0 { max * 1.05 } else { 1.0 }
-}
-
-/// Short numbers for labels: 0.63, 12.4, 1,234.
-pub fn short(x: f64) -> String {
-    match x.abs() {
-        a if a >= 1000.0 => format!("{x:.0}"),
-        a if a >= 10.0 => format!("{x:.1}"),
-        a if a >= 0.01 || a == 0.0 => format!("{x:.2}"),
-        _ => format!("{x:.4}"),
-    }
 }
 
 fn axis(shapes: &mut Vec<Shape>, max: f64, y: f64) {
@@ -260,8 +236,7 @@ fn distribution(label: &str, series: &[Series]) -> Plot {
             values
         })
         .collect();
-    let p99_max =
-        sorted.iter().filter(|v| !v.is_empty()).map(|v| percentile(v, 0.99)).fold(0.0, f64::max);
+    let p99_max = sorted.iter().filter_map(|v| percentile(v, 0.99)).fold(0.0, f64::max);
     let max = if p99_max > 0.0 { p99_max * 1.15 } else { 1.0 };
     let x = |v: f64| LEFT + (v / max).min(1.0) * WIDTH;
     let row = 34.0;
@@ -287,10 +262,9 @@ fn distribution(label: &str, series: &[Series]) -> Plot {
                 class: "plot__point",
             });
         }
-        if values.is_empty() {
+        let (Some(p50), Some(p99)) = (percentile(values, 0.5), percentile(values, 0.99)) else {
             continue;
-        }
-        let (p50, p99) = (percentile(values, 0.5), percentile(values, 0.99));
+        };
         for (value, class) in [(p50, "plot__median"), (p99, "plot__p99")] {
             shapes.push(Shape::Line {
                 x1: x(value),
@@ -326,16 +300,20 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn result(value: serde_json::Value) -> RunResult {
+        serde_json::from_value(value).expect("a result")
+    }
+
     fn spec(kind: ChartKind, value: &str) -> ChartSpec {
         ChartSpec { kind, value: value.into(), label: "값".into() }
     }
 
     #[test]
     fn bars_use_the_median_and_a_whisker_over_repetitions() {
-        let result = json!({"variants": [
+        let result = result(json!({"variants": [
             {"name": "sequential", "wall_s": 1.0, "walls_s": [0.9, 1.0, 1.2]},
             {"name": "processes", "wall_s": 0.5, "walls_s": [0.5]},
-        ]});
+        ]}));
         let plot = plot(&spec(ChartKind::Bars, "wall_s"), &result).expect("plot");
         let whiskers = plot
             .shapes
@@ -348,8 +326,9 @@ mod tests {
 
     #[test]
     fn a_histogram_has_a_dot_per_repetition_and_says_how_often_it_was_not_zero() {
-        let result = json!({"variants": [{"name": "unlocked", "metrics_by_repeat": [
-            {"lost_updates": 0}, {"lost_updates": 10}, {"lost_updates": 12}]}]});
+        let result =
+            result(json!({"variants": [{"name": "unlocked", "wall_s": 1.0, "metrics_by_repeat": [
+            {"lost_updates": 0}, {"lost_updates": 10}, {"lost_updates": 12}]}]}));
         let plot = plot(&spec(ChartKind::Histogram, "metric:lost_updates"), &result).expect("plot");
         let dots = plot.shapes.iter().filter(|s| matches!(s, Shape::Circle { .. })).count();
         assert_eq!(dots, 3);
@@ -358,8 +337,9 @@ mod tests {
 
     #[test]
     fn a_distribution_reads_list_metrics() {
-        let result = json!({"variants": [{"name": "alone", "metrics_by_repeat": [
-            {"latencies_ms": [1.0, 1.1, 1.2]}, {"latencies_ms": [1.0, 6.0]}]}]});
+        let result =
+            result(json!({"variants": [{"name": "alone", "wall_s": 1.0, "metrics_by_repeat": [
+            {"latencies_ms": [1.0, 1.1, 1.2]}, {"latencies_ms": [1.0, 6.0]}]}]}));
         let plot =
             plot(&spec(ChartKind::Distribution, "metric:latencies_ms"), &result).expect("plot");
         let points = plot.shapes.iter().filter(|s| matches!(s, Shape::Circle { .. })).count();

@@ -126,9 +126,9 @@ pub fn run_json(run: &RunRow) -> Value {
         "id": run.run_id,
         "experiment": run.experiment,
         "status": run.status(),
-        "params": run.params_json(),
+        "params": run.params,
         "code_edited": run.code_edited,
-        "prediction": run.prediction_json(),
+        "prediction": run.prediction(),
         "explanation": run.explanation,
         "submitted_at": run.submitted_at,
         "started_at": run.started_at,
@@ -137,7 +137,7 @@ pub fn run_json(run: &RunRow) -> Value {
         "reason": run.reason,
         "stdout": run.stdout,
         "stderr": run.stderr,
-        "result": run.result_json(),
+        "result": run.result(),
     })
 }
 
@@ -295,7 +295,7 @@ fn replay(run: &RunRow) -> Vec<RunEvent> {
     let backlog = crate::runs::Backlog {
         stdout: run.stdout.clone(),
         stderr: run.stderr.clone(),
-        result: run.result_json(),
+        result: run.result(),
     };
     let mut events = vec![RunEvent::Status { status: run.status(), position: None }];
     events.extend(backlog_events(backlog));

@@ -8,7 +8,7 @@ use axum::routing::get;
 
 use super::extract::PagePath;
 use super::pages::render;
-use super::run_view::ResultView;
+use super::run_view::{ResultView, speedups};
 use crate::accounts::access::{Viewer, visible_run};
 use crate::accounts::learner::LearnerToken;
 use crate::app::AppState;
@@ -45,13 +45,13 @@ impl RunPanel {
     /// From the stored row, or for a run in progress from what its watchers were sent so far.
     fn of(state: &AppState, run: &RunRow, viewer: &Viewer) -> RunPanel {
         let experiment = experiment_of(&state.content, run);
-        let stored = run.result_json();
-        let judgement = match (experiment, run.prediction_json(), &stored) {
-            (Some(e), Some(p), Some(r)) => prediction::judge(e, &p, r),
+        let stored = run.result();
+        let judgement = match (experiment, run.prediction(), &stored) {
+            (Some(e), Some(p), Some(r)) => prediction::judge(e, p, r),
             _ => None,
         };
         let mut panel = RunPanel {
-            id: run.run_id.clone(),
+            id: run.run_id.to_string(),
             status: run.status(),
             reason: run.reason.clone(),
             stdout: run.stdout.clone(),
@@ -96,16 +96,12 @@ async fn show_run(
     let viewer = Viewer::of(&state.db, &token).await?;
     let run = visible_run(&state.db, &viewer, &id).await?;
     let experiment = experiment_of(&state.content, &run);
-    let params = run
-        .params_json()
-        .as_object()
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.to_string())).collect())
-        .unwrap_or_default();
+    let params = run.params.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
     let page = RunPage {
         title: experiment.map_or_else(|| run.experiment.clone(), |e| e.title.clone()),
         lesson: experiment.map(|e| format!("/lessons/{}#exp-{}", e.lesson, e.id)),
         params,
-        prediction: run.prediction_json().map(|p| p.to_string()),
+        prediction: run.prediction().map(|p| p.to_string()),
         panel: RunPanel::of(&state, &run, &viewer),
         run: &run,
     };
@@ -159,21 +155,9 @@ async fn show_my_runs(State(state): State<AppState>, token: LearnerToken) -> Res
 }
 
 pub fn list_item(content: &Content, run: &RunRow) -> RunListItem {
-    let summary = run
-        .result_json()
-        .and_then(|r| {
-            let variants = r["variants"].as_array()?.clone();
-            let parts: Vec<String> = variants
-                .iter()
-                .filter_map(|v| {
-                    Some(format!("{} {:.2}×", v["name"].as_str()?, v["speedup"].as_f64()?))
-                })
-                .collect();
-            Some(parts.join(" · "))
-        })
-        .unwrap_or_default();
+    let summary = run.result().map(|r| speedups(&r)).unwrap_or_default();
     RunListItem {
-        id: run.run_id.clone(),
+        id: run.run_id.to_string(),
         title: experiment_of(content, run)
             .map_or_else(|| run.experiment.clone(), |e| e.title.clone()),
         status: run.status(),

@@ -5,6 +5,7 @@ use axum::http::{Request, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
+use gil_lab::runs::RunStatus;
 
 const CPU: &str = r#"{"experiment": "cpu-bound", "params": {"workers": 2}}"#;
 
@@ -246,7 +247,8 @@ async fn runs_interrupted_by_a_crash_are_queued_again_or_failed_after_repeated_c
 
     let second = TestApp::spawn_at(tempfile::tempdir().expect("tempdir"), url.clone()).await;
     let row = gil_lab::runs::store::claim_next(&second.state.db).await.expect("claim");
-    assert_eq!(row.map(|r| r.run_id), Some(id.clone()), "queued again after the first crash");
+    let claimed = row.map(|r| r.run_id.to_string());
+    assert_eq!(claimed, Some(id.clone()), "queued again after the first crash");
     drop(second);
 
     let third = TestApp::spawn_at(dir, url).await;
@@ -255,7 +257,7 @@ async fn runs_interrupted_by_a_crash_are_queued_again_or_failed_after_repeated_c
             .await
             .expect("get")
             .expect("row");
-    assert_eq!(row.status, "failed", "a second crash during the same run fails it");
+    assert_eq!(row.status, RunStatus::Failed, "a second crash during the same run fails it");
     assert!(row.reason.as_deref().is_some_and(has_hangul));
 }
 

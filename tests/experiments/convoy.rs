@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::Measured;
 
 fn p50(m: &Measured, variant: &str) -> f64 {
-    m.variant(variant)["metrics"]["p50_ms"].as_f64().expect("p50_ms")
+    m.metric_f64(variant, "p50_ms")
 }
 
 /// `alone`, beside one CPU thread, at the shorter switch interval, beside a CPU process.
@@ -28,7 +28,7 @@ async fn a_cpu_thread_multiplies_the_latency_of_a_one_ms_sleep() {
         Ok(())
     })
     .await;
-    let latencies = measured.variant("alone")["metrics"]["latencies_ms"].as_array().expect("list");
+    let latencies = measured.metric("alone", "latencies_ms").numbers();
     assert_eq!(latencies.len(), 200, "the distribution chart gets every sample");
 }
 
@@ -36,7 +36,7 @@ async fn a_cpu_thread_multiplies_the_latency_of_a_one_ms_sleep() {
 async fn a_cpu_thread_cuts_the_round_trips_of_a_local_echo() {
     crate::check("convoy", json!({"probe": "echo"}), |m| {
         let [alone, threads, short, processes] = medians(m);
-        let rate = |v: &str| m.variant(v)["metrics"]["ops_per_s"].as_f64().unwrap_or(0.0);
+        let rate = |v: &str| m.metric_f64(v, "ops_per_s");
         println!(
             "convoy echo p50 ms: {alone} / {threads} / {short} / {processes}; {} vs {} per s",
             rate("alone"),

@@ -19,9 +19,11 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gil_lab::content::{Content, ExperimentId};
+use gil_lab::content::{Content, ExperimentId, Measure};
 use gil_lab::runs::load::CpuSnapshot;
-use gil_lab::runs::{RunId, job, result};
+use gil_lab::runs::result::{self, MetricValue, RunResult, Variant};
+use gil_lab::runs::{RunId, job};
+use gil_lab::sandbox::protocol::measured_cpu_s;
 use gil_lab::sandbox::{Backend, Ending, Outcome, SandboxBackend};
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
@@ -29,35 +31,39 @@ use tokio_util::sync::CancellationToken;
 /// One experiment's run: how it ended, and its result as the server would store it.
 pub struct Measured {
     pub outcome: Outcome,
-    pub result: Value,
+    pub result: RunResult,
     /// Cores that other programs kept busy while it ran.
     pub others_busy: f64,
 }
 
 impl Measured {
     /// The named variant of the result.
-    pub fn variant(&self, name: &str) -> &Value {
-        let variants = self.result["variants"].as_array().expect("variants");
-        variants
-            .iter()
-            .find(|v| v["name"] == name)
-            .unwrap_or_else(|| panic!("no variant {name}: {}", self.result))
+    pub fn variant(&self, name: &str) -> &Variant {
+        self.result.variant(name).unwrap_or_else(|| panic!("no variant {name}: {:?}", self.result))
     }
 
+    /// A number of a variant (`wall_s`, `speedup`…), read as predictions read it.
     pub fn number(&self, variant: &str, field: &str) -> f64 {
-        self.variant(variant)[field]
-            .as_f64()
-            .unwrap_or_else(|| panic!("{variant}.{field} in {}", self.result))
+        let measure = Measure::parse(&format!("{field}:{variant}")).expect("a measure");
+        measure.eval(&self.result).unwrap_or_else(|| panic!("{variant}.{field}: {:?}", self.result))
+    }
+
+    /// A metric of the variant's median repetition.
+    pub fn metric(&self, variant: &str, name: &str) -> &MetricValue {
+        self.variant(variant).metrics.get(name).unwrap_or_else(|| panic!("{variant}.{name}"))
+    }
+
+    /// A numeric metric of the variant's median repetition.
+    pub fn metric_f64(&self, variant: &str, name: &str) -> f64 {
+        self.metric(variant, name).as_f64().unwrap_or_else(|| panic!("{variant}.{name}: a number"))
     }
 
     /// The metric of every repetition of a variant, in order.
     pub fn metric_by_repeat(&self, variant: &str, name: &str) -> Vec<f64> {
-        let repeats =
-            self.variant(variant)["metrics_by_repeat"].as_array().expect("metrics_by_repeat");
-        repeats
-            .iter()
-            .map(|m| m[name].as_f64().unwrap_or_else(|| panic!("{name} in {m}")))
-            .collect()
+        let v = self.variant(variant);
+        let values = v.metric_by_repeat(name);
+        assert_eq!(values.len(), v.metrics_by_repeat.len(), "{name} in every repetition");
+        values
     }
 }
 
@@ -131,13 +137,7 @@ pub async fn run(id: &str, params: Value) -> Measured {
     let values = gil_lab::content::check_values(&experiment.params, &given).expect("valid params");
     let code = experiment.code.clone().expect("a runnable experiment");
     let config = gil_lab::config::Config::for_tests(String::new(), Default::default());
-    let job = job(
-        experiment,
-        RunId::new(),
-        code,
-        serde_json::to_value(values).expect("json"),
-        config.run_limits(),
-    );
+    let job = job(experiment, RunId::new(), code, &values, config.run_limits());
     let backend = Arc::new(SandboxBackend {
         exe: env!("CARGO_BIN_EXE_gil-lab").into(),
         python: gil_lab::sandbox::resolve_python("python3".as_ref()).expect("python3"),
@@ -161,12 +161,5 @@ fn others_busy(before: Option<CpuSnapshot>, started: Instant, outcome: &Outcome)
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let (Some(before), Some(after)) = (before, CpuSnapshot::take()) else { return 0.0 };
     let wall = started.elapsed().as_secs_f64();
-    let own: f64 = outcome
-        .records
-        .iter()
-        .filter(|r| r["type"] == "variant")
-        .filter_map(|r| r["cpu_ns"].as_f64())
-        .sum::<f64>()
-        / 1e9;
-    after.busy_cores_since(&before, cores) - own / wall
+    after.busy_cores_since(&before, cores) - measured_cpu_s(&outcome.records) / wall
 }

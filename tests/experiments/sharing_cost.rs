@@ -2,17 +2,10 @@
 
 use serde_json::json;
 
-use crate::Measured;
-
-/// A metric of the variant's median repetition.
-fn metric(m: &Measured, variant: &str, name: &str) -> f64 {
-    m.variant(variant)["metrics"][name].as_f64().unwrap_or_else(|| panic!("{variant}.{name}"))
-}
-
 #[tokio::test]
 async fn sharing_costs_rise_from_local_to_locks_to_messages_to_the_manager() {
     let m = crate::check("sharing-cost", json!({}), |m| {
-        let us = |kind: &str| metric(m, kind, "us_per_op");
+        let us = |kind: &str| m.metric_f64(kind, "us_per_op");
         let (local, locked) = (us("local_int"), us("locked_value"));
         let (pipe, queue) = (us("pipe"), us("queue"));
         let (set, increment) = (us("manager_set"), us("manager_increment"));
@@ -30,6 +23,6 @@ async fn sharing_costs_rise_from_local_to_locks_to_messages_to_the_manager() {
         Ok(())
     })
     .await;
-    let times = metric(&m, "manager_set", "times_local");
+    let times = m.metric_f64("manager_set", "times_local");
     assert!(times > 100.0, "a Manager write costs hundreds of local additions or more: {times}");
 }

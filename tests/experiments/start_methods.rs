@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::Measured;
 
 fn ms(m: &Measured, variant: &str) -> f64 {
-    m.variant(variant)["metrics"]["ms_per_worker"].as_f64().expect("ms_per_worker")
+    m.metric_f64(variant, "ms_per_worker")
 }
 
 #[tokio::test]

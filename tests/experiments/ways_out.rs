@@ -5,13 +5,6 @@
 
 use serde_json::json;
 
-use crate::Measured;
-
-/// A metric of the variant's median repetition.
-fn metric(m: &Measured, variant: &str, name: &str) -> f64 {
-    m.variant(variant)["metrics"][name].as_f64().unwrap_or_else(|| panic!("{variant}.{name}"))
-}
-
 fn runtimes_installed() {
     let numba = std::process::Command::new("/usr/bin/python3")
         .args(["-c", "import numba"])
@@ -25,11 +18,11 @@ fn runtimes_installed() {
 async fn numba_threads_need_nogil_and_pypy_is_fast_but_keeps_a_gil() {
     runtimes_installed();
     crate::check("ways-out", json!({}), |m| {
-        let speedup = |variant: &str| metric(m, variant, "runtime_speedup");
+        let speedup = |variant: &str| m.metric_f64(variant, "runtime_speedup");
         let (nogil, gil) = (speedup("numba_nogil_threads"), speedup("numba_gil_threads"));
         let (threads, processes) = (speedup("pypy_threads"), speedup("pypy_processes"));
-        let faster = metric(m, "cpython_sequential", "ns_per_iteration")
-            / metric(m, "pypy_sequential", "ns_per_iteration");
+        let faster = m.metric_f64("cpython_sequential", "ns_per_iteration")
+            / m.metric_f64("pypy_sequential", "ns_per_iteration");
         // Quiet machine: Numba nogil 2.0×, with the GIL 1.0×; PyPy ≈55× faster per iteration,
         // its threads ≈0.95×, its processes ≈1.9×.
         if nogil < 1.4 || gil > 1.2 || faster < 5.0 || threads > 1.2 || processes < 1.4 {

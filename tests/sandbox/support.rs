@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use gil_lab::runs::RunId;
 use gil_lab::sandbox::cgroup::{self, CgroupMode};
+use gil_lab::sandbox::protocol::{EnvironmentRecord, Record, VariantRecord};
 use gil_lab::sandbox::{Backend, Chunk, Ending, Job, Outcome, RunLimits, SandboxBackend};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -237,8 +238,16 @@ impl Ran {
         self.outcome.runtime["peak_memory_bytes"].as_u64()
     }
 
-    pub fn records_of(&self, kind: &str) -> Vec<&Value> {
-        self.outcome.records.iter().filter(|r| r["type"] == kind).collect()
+    pub fn environments(&self) -> Vec<&EnvironmentRecord> {
+        let records = self.outcome.records.iter();
+        records
+            .filter_map(|r| if let Record::Environment(e) = r { Some(e) } else { None })
+            .collect()
+    }
+
+    pub fn variants(&self) -> Vec<&VariantRecord> {
+        let records = self.outcome.records.iter();
+        records.filter_map(|r| if let Record::Variant(v) = r { Some(v) } else { None }).collect()
     }
 
     /// One line per run for the report (`cargo test -- --nocapture`).

@@ -125,21 +125,19 @@ async fn the_harness_records_arrive_on_their_own_channel() {
     let ran = sandbox.run_with(COMPARE, config, limits).await;
     assert_eq!(ran.ending(), Ending::Exited(0), "{}", ran.stderr());
     assert_eq!(ran.stdout(), "learner output on stdout\n", "records never mix with stdout");
-    let environment = ran.records_of("environment");
+    let environment = ran.environments();
     assert_eq!(environment.len(), 1, "{:?}", ran.outcome.records);
-    assert_eq!(environment[0]["implementation"], "cpython");
-    let variants = ran.records_of("variant");
-    let names: Vec<&str> = variants.iter().filter_map(|v| v["name"].as_str()).collect();
+    assert_eq!(environment[0].implementation.as_deref(), Some("cpython"));
+    let variants = ran.variants();
+    let names: Vec<&str> = variants.iter().map(|v| v.name.as_str()).collect();
     let expected = ["sequential", "threads", "processes"].repeat(2);
     assert_eq!(names[..6], expected[..], "two interleaved repeats, then the custom one");
     assert_eq!(names.get(6), Some(&"custom"));
     for variant in &variants[..6] {
-        assert!(variant["wall_ns"].as_u64().is_some_and(|ns| ns > 0), "{variant}");
-        assert!(variant["cpu_ns"].as_u64().is_some_and(|ns| ns > 0), "{variant}");
-        let workers = variant["workers"].as_array().expect("workers");
-        assert_eq!(workers.len(), 2, "{variant}");
-        assert!(workers.iter().all(|w| w["spans"].as_array().is_some_and(|s| !s.is_empty())));
+        assert!(variant.wall_ns > 0 && variant.cpu_ns > 0, "{variant:?}");
+        assert_eq!(variant.workers.len(), 2, "{variant:?}");
+        assert!(variant.workers.iter().all(|w| !w.spans.is_empty()), "{variant:?}");
     }
-    assert_eq!(variants[6]["metrics"]["lost_updates"], 137);
+    assert_eq!(variants[6].metrics["lost_updates"].as_f64(), Some(137.0));
     assert_eq!(ran.live[2], ran.outcome.records.len(), "every record was also sent live");
 }

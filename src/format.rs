@@ -1,0 +1,84 @@
+//! The one way numbers and times are written for people, on pages, in charts and in exports.
+
+/// At most `decimals` decimals, without trailing zeros: `1.8`, `2`, `0.35`.
+pub fn decimals(x: f64, decimals: usize) -> String {
+    let text = format!("{x:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
+}
+
+/// Two decimals at most, without trailing zeros: `1.8`, `2`, `0.35`.
+pub fn number(x: f64) -> String {
+    decimals(x, 2)
+}
+
+/// `2 배`, or the number alone when there is no unit.
+pub fn with_unit(number: &str, unit: &str) -> String {
+    format!("{number} {unit}").trim_end().to_owned()
+}
+
+/// A share (0–1) in whole percent: `75%`.
+pub fn percent(share: f64) -> String {
+    format!("{:.0}%", share * 100.0)
+}
+
+/// A speedup: `1.85×`.
+pub fn times(x: f64) -> String {
+    format!("{x:.2}×")
+}
+
+/// Effective cores (CPU time ÷ wall time): `1.93`.
+pub fn cores(x: f64) -> String {
+    format!("{x:.2}")
+}
+
+/// `1.25초`, `12.3ms`, `85µs`: short and readable at the scale of the value.
+pub fn seconds(s: f64) -> String {
+    if s == 0.0 {
+        "0".to_owned()
+    } else if s < 0.001 {
+        format!("{:.0}µs", s * 1e6)
+    } else if s < 1.0 {
+        format!("{:.1}ms", s * 1e3)
+    } else {
+        format!("{s:.2}초")
+    }
+}
+
+/// Short numbers for chart labels, precise where they are small: `0.63`, `12.4`, `1234`.
+pub fn short(x: f64) -> String {
+    match x.abs() {
+        a if a >= 1000.0 => format!("{x:.0}"),
+        a if a >= 10.0 => format!("{x:.1}"),
+        a if a >= 0.01 || a == 0.0 => format!("{x:.2}"),
+        _ => format!("{x:.4}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_as_people_write_them() {
+        assert_eq!(
+            (number(1.80), number(2.0), number(0.354)),
+            ("1.8".into(), "2".into(), "0.35".into())
+        );
+        assert_eq!(with_unit("2", "배"), "2 배");
+        assert_eq!(with_unit("2", ""), "2");
+        assert_eq!(percent(0.75), "75%");
+        assert_eq!((times(1.851), cores(1.926)), ("1.85×".into(), "1.93".into()));
+        assert_eq!(
+            (seconds(1.254), seconds(0.0123), seconds(0.000085)),
+            ("1.25초".into(), "12.3ms".into(), "85µs".into())
+        );
+        assert_eq!(
+            (short(0.634), short(12.44), short(1234.4)),
+            ("0.63".into(), "12.4".into(), "1234".into())
+        );
+    }
+}

@@ -1,0 +1,207 @@
+//! From the harness's records to a run's result: bounded, summarised per variant, with speedups.
+
+use super::{Environment, MetricValue, Metrics, RunResult, Variant, Worker};
+use crate::runs::stats::Spread;
+use crate::sandbox::protocol::{EnvironmentRecord, Record, VariantRecord, WorkerRecord};
+
+const MAX_VARIANTS: usize = 16;
+const MAX_WORKERS: usize = 64;
+const MAX_SPANS: usize = 4000;
+const MAX_METRICS: usize = 32;
+const MAX_NAME: usize = 64;
+const MAX_TEXT: usize = 200;
+const MAX_NUMBERS: usize = 1000;
+
+/// Builds the result; records that break a bound are skipped or cut, never trusted.
+pub fn build(records: &[Record], contended: bool) -> RunResult {
+    let mut result = RunResult::default();
+    let mut measurements: Vec<&VariantRecord> = Vec::new();
+    for record in records {
+        match record {
+            Record::Environment(env) => result.environment = environment(env),
+            Record::Metric { name, value } if result.metrics.len() < MAX_METRICS => {
+                if let (true, Some(value)) = (short(name), kept(value)) {
+                    result.metrics.insert(name.clone(), value);
+                }
+            }
+            Record::Variant(v) if short(&v.name) && v.wall_ns > 0 => measurements.push(v),
+            _ => {}
+        }
+    }
+    result.environment.contended = contended;
+    result.variants = summarize(&measurements);
+    result
+}
+
+fn short(name: &str) -> bool {
+    !name.is_empty() && name.chars().count() <= MAX_NAME
+}
+
+fn text(value: &Option<String>) -> Option<String> {
+    value.as_ref().map(|s| s.chars().take(MAX_NAME).collect())
+}
+
+fn environment(record: &EnvironmentRecord) -> Environment {
+    Environment {
+        python: text(&record.python),
+        implementation: text(&record.implementation),
+        gil_enabled: record.gil_enabled,
+        cores: record.cores,
+        switch_interval: record.switch_interval,
+        contended: false,
+    }
+}
+
+/// Numbers, flags, short texts and short lists of numbers are kept.
+fn kept(value: &MetricValue) -> Option<MetricValue> {
+    match value {
+        MetricValue::Number(_) | MetricValue::Flag(_) => Some(value.clone()),
+        MetricValue::Text(s) if s.chars().count() <= MAX_TEXT => Some(value.clone()),
+        MetricValue::Numbers(items) if items.len() <= MAX_NUMBERS => Some(value.clone()),
+        _ => None,
+    }
+}
+
+fn metrics(record: &VariantRecord) -> Metrics {
+    record
+        .metrics
+        .iter()
+        .filter(|(name, _)| short(name))
+        .filter_map(|(name, value)| Some((name.clone(), kept(value)?)))
+        .take(MAX_METRICS)
+        .collect()
+}
+
+fn worker(record: &WorkerRecord) -> Worker {
+    let spans = record
+        .spans
+        .iter()
+        .take(MAX_SPANS)
+        .filter(|(t0, t1)| t1 >= t0)
+        .map(|&(t0, t1)| [seconds(t0), seconds(t1)])
+        .collect();
+    Worker { id: record.id, cpu_s: record.cpu_ns as f64 / 1e9, spans }
+}
+
+/// Seconds with microsecond precision, so the JSON stays small.
+fn seconds(ns: i64) -> f64 {
+    (ns as f64 / 1e3).round() / 1e6
+}
+
+fn summarize(measurements: &[&VariantRecord]) -> Vec<Variant> {
+    let mut names: Vec<&str> = Vec::new();
+    for m in measurements {
+        if !names.contains(&m.name.as_str()) && names.len() < MAX_VARIANTS {
+            names.push(&m.name);
+        }
+    }
+    let repeats_of = |name: &str| -> Vec<&VariantRecord> {
+        measurements.iter().copied().filter(|m| m.name == name).collect()
+    };
+    // A speedup is against running the same work sequentially; without that variant there is none.
+    let baseline = Spread::of(&walls(&repeats_of("sequential"))).map(|s| s.median);
+    names.iter().filter_map(|name| variant(&repeats_of(name), baseline)).collect()
+}
+
+fn walls(repeats: &[&VariantRecord]) -> Vec<f64> {
+    repeats.iter().map(|m| m.wall_ns as f64 / 1e9).collect()
+}
+
+/// One variant over its repetitions: the median wall time and its spread; CPU time, workers and
+/// metrics of the repetition nearest that median (the earlier one on a tie).
+fn variant(repeats: &[&VariantRecord], baseline: Option<f64>) -> Option<Variant> {
+    let walls = walls(repeats);
+    let spread = Spread::of(&walls)?;
+    // In nanoseconds, where the distances are exact: a tie stays a tie.
+    let median_ns = (spread.median * 1e9).round();
+    let distance = |m: &&&VariantRecord| (m.wall_ns as f64 - median_ns).abs();
+    let nearest = repeats.iter().min_by(|a, b| distance(a).total_cmp(&distance(b)))?;
+    let cpu_s = nearest.cpu_ns as f64 / 1e9;
+    let nearest_wall = nearest.wall_ns as f64 / 1e9;
+    Some(Variant {
+        name: nearest.name.clone(),
+        wall_s: spread.median,
+        wall_min_s: spread.min,
+        wall_max_s: spread.max,
+        cpu_s,
+        effective_cores: round3(cpu_s / nearest_wall),
+        speedup: baseline.map(|b| round3(b / spread.median)),
+        repeats: repeats.len() as u32,
+        walls_s: walls,
+        workers: nearest.workers.iter().take(MAX_WORKERS).map(worker).collect(),
+        metrics: metrics(nearest),
+        metrics_by_repeat: repeats.iter().map(|m| metrics(m)).collect(),
+    })
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn variant(name: &str, wall_ms: u64, cpu_ms: u64) -> Record {
+        let line = format!(
+            r#"{{"type": "variant", "name": "{name}", "repeat": 0, "wall_ns": {}, "cpu_ns": {},
+               "workers": [{{"id": 0, "cpu_ns": 1, "spans": [[0, 1000]]}}],
+               "metrics": {{"lost_updates": 3}}}}"#,
+            wall_ms * 1_000_000,
+            cpu_ms * 1_000_000
+        );
+        Record::parse(line.as_bytes()).expect("a variant record")
+    }
+
+    #[test]
+    fn variants_get_the_median_of_their_repeats_and_a_speedup_against_sequential() {
+        let records = [
+            variant("sequential", 1000, 1000),
+            variant("processes", 500, 1000),
+            variant("sequential", 1200, 1200),
+            variant("processes", 700, 1400),
+            variant("sequential", 900, 900),
+            variant("processes", 400, 800),
+        ];
+        let result = build(&records, false);
+        assert_eq!(result.variants.len(), 2);
+        let (sequential, processes) = (&result.variants[0], &result.variants[1]);
+        assert_eq!(sequential.name, "sequential");
+        assert_eq!((sequential.wall_s, sequential.speedup), (1.0, Some(1.0)));
+        assert_eq!((processes.wall_s, processes.speedup), (0.5, Some(2.0)));
+        assert_eq!(processes.effective_cores, 2.0);
+        assert_eq!((processes.wall_min_s, processes.wall_max_s), (0.4, 0.7));
+        assert_eq!(processes.workers[0].spans[0][1], 0.000001);
+        assert_eq!(processes.metric_by_repeat("lost_updates"), [3.0, 3.0, 3.0]);
+    }
+
+    #[test]
+    fn an_even_count_of_repeats_has_the_mean_of_the_middles_as_its_median() {
+        let records = [variant("sequential", 1000, 1000), variant("sequential", 1200, 1200)];
+        let result = build(&records, false);
+        assert!((result.variants[0].wall_s - 1.1).abs() < 1e-12);
+        assert_eq!(result.variants[0].cpu_s, 1.0, "the nearest repetition, the earlier on a tie");
+    }
+
+    #[test]
+    fn without_a_sequential_variant_there_is_no_speedup() {
+        let result = build(&[variant("locked", 100, 100), variant("unlocked", 50, 50)], false);
+        assert_eq!(result.variants[1].speedup, None);
+    }
+
+    #[test]
+    fn malformed_records_are_skipped_not_trusted() {
+        let lines: [&[u8]; 4] = [
+            br#"{"type": "variant", "name": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "wall_ns": 5}"#,
+            br#"{"type": "variant", "name": "ok", "wall_ns": 0}"#,
+            br#"{"type": "variant", "name": "ok", "wall_ns": 10, "metrics": {"big": {"nested": 1}}}"#,
+            br#"{"type": "metric", "name": "note", "value": [[1]]}"#,
+        ];
+        let records: Vec<Record> = lines.iter().filter_map(|l| Record::parse(l)).collect();
+        let result = build(&records, true);
+        assert_eq!(result.variants.len(), 1);
+        assert!(result.variants[0].metrics.is_empty());
+        assert!(result.metrics.is_empty());
+        assert!(result.environment.contended);
+    }
+}

@@ -1,0 +1,129 @@
+//! A run's result: one set of types from the harness's records to the page, stored as typed
+//! JSON. The JSON field names are the API contract of DESIGN §6.
+
+mod build;
+mod measure;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::sandbox::protocol::MetricValue;
+pub use build::build;
+
+/// Named metrics, in name order.
+pub type Metrics = BTreeMap<String, MetricValue>;
+
+/// Per variant, in order, its workers with their spans.
+pub type Timelines = Vec<Vec<Worker>>;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunResult {
+    #[serde(default)]
+    pub variants: Vec<Variant>,
+    #[serde(default)]
+    pub environment: Environment,
+    /// Metrics of the whole run, outside any variant.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metrics: Metrics,
+}
+
+/// One variant (sequential, threads, processes…) summarised over its repetitions.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Variant {
+    pub name: String,
+    /// Median wall time over the repetitions.
+    pub wall_s: f64,
+    #[serde(default)]
+    pub wall_min_s: f64,
+    #[serde(default)]
+    pub wall_max_s: f64,
+    /// CPU time of the repetition whose wall time is the median.
+    #[serde(default)]
+    pub cpu_s: f64,
+    /// CPU time ÷ wall time of that repetition.
+    #[serde(default)]
+    pub effective_cores: f64,
+    /// Median wall time of `sequential` ÷ this one's; none without a sequential variant.
+    #[serde(default)]
+    pub speedup: Option<f64>,
+    #[serde(default = "one")]
+    pub repeats: u32,
+    /// Wall time of every repetition, in the order they ran.
+    #[serde(default)]
+    pub walls_s: Vec<f64>,
+    /// The workers of the median repetition, with their spans of work (the timeline).
+    #[serde(default)]
+    pub workers: Vec<Worker>,
+    /// Metrics of the median repetition.
+    #[serde(default)]
+    pub metrics: Metrics,
+    /// Metrics of every repetition, in the order they ran.
+    #[serde(default)]
+    pub metrics_by_repeat: Vec<Metrics>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Worker {
+    pub id: u64,
+    #[serde(default)]
+    pub cpu_s: f64,
+    /// `[start, end]` in seconds from the start of the variant.
+    #[serde(default)]
+    pub spans: Vec<[f64; 2]>,
+}
+
+/// Where the run was measured.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Environment {
+    #[serde(default)]
+    pub python: Option<String>,
+    #[serde(default)]
+    pub implementation: Option<String>,
+    #[serde(default)]
+    pub gil_enabled: Option<bool>,
+    #[serde(default)]
+    pub cores: Option<u64>,
+    #[serde(default)]
+    pub switch_interval: Option<f64>,
+    /// Other programs kept the machine busy while it ran: the numbers may be off.
+    #[serde(default)]
+    pub contended: bool,
+}
+
+impl RunResult {
+    pub fn variant(&self, name: &str) -> Option<&Variant> {
+        self.variants.iter().find(|v| v.name == name)
+    }
+
+    /// The most repetitions any variant had.
+    pub fn repeats(&self) -> u32 {
+        self.variants.iter().map(|v| v.repeats).max().unwrap_or(1)
+    }
+
+    /// The numbers apart from the workers' spans, which are most of a result's size: lists of
+    /// many runs (the class pages, the CSV) read the numbers only.
+    pub fn split_timelines(mut self) -> (RunResult, Timelines) {
+        let timelines = self.variants.iter_mut().map(|v| std::mem::take(&mut v.workers)).collect();
+        (self, timelines)
+    }
+
+    /// Puts back what [`RunResult::split_timelines`] took out.
+    pub fn with_timelines(mut self, timelines: Timelines) -> RunResult {
+        for (variant, workers) in self.variants.iter_mut().zip(timelines) {
+            variant.workers = workers;
+        }
+        self
+    }
+}
+
+impl Variant {
+    /// A metric of every repetition, where it is a number.
+    pub fn metric_by_repeat(&self, name: &str) -> Vec<f64> {
+        self.metrics_by_repeat.iter().filter_map(|m| m.get(name)?.as_f64()).collect()
+    }
+}
