@@ -15,7 +15,7 @@ use super::load::{self, CpuSnapshot};
 use super::store::{self, Finish, RunRow};
 use super::{RunId, RunStatus, result};
 use crate::content::{Content, Experiment, ExperimentId};
-use crate::sandbox::{Backend, Chunk, Ending, Job, Outcome, RunLimits};
+use crate::sandbox::{Backend, Chunk, Ending, Job, Limit, Outcome, RunLimits};
 
 /// How many times a run may be started before a crash during it counts as its failure.
 const MAX_ATTEMPTS: i64 = 2;
@@ -295,7 +295,7 @@ fn judge(outcome: &Outcome, limits: RunLimits) -> (RunStatus, Option<String>) {
             (RunStatus::Failed, Some(hits.unwrap_or(base)))
         }
         Ending::TimedOut => {
-            let base = format!("실행 시간 제한({}초)을 넘겨 중지했습니다.", limits.wall.as_secs());
+            let base = limits.hit_sentence(Limit::Wall, 0).unwrap_or_default();
             (RunStatus::TimedOut, Some(join(base, hits)))
         }
         Ending::Cancelled => (RunStatus::Cancelled, Some(store::CANCELLED_REASON.to_owned())),

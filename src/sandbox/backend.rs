@@ -1,12 +1,11 @@
 //! What the run workers need from a sandbox: a job in, an outcome out, output streamed live.
 
-use std::time::Duration;
-
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::limits::RunLimits;
 use crate::runs::RunId;
 
 /// The Python harness, written beside every program as `gil_lab.py`.
@@ -21,19 +20,6 @@ pub struct Job {
     /// `config.json` for the harness: parameters, variants, repeats.
     pub config: Value,
     pub limits: RunLimits,
-}
-
-/// Limits of one run; `wall` covers the whole run, the rest the whole sandbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RunLimits {
-    pub wall: Duration,
-    pub cpu_seconds: u64,
-    pub memory_bytes: u64,
-    pub max_processes: u64,
-    pub output_bytes: usize,
-    pub file_size_bytes: u64,
-    pub tmpfs_bytes: u64,
-    pub result_bytes: usize,
 }
 
 /// How a run ended, before the harness records are interpreted.

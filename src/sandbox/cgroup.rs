@@ -7,6 +7,8 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use super::limits::CgroupLimits;
+
 const CGROUP_ROOT: &str = "/sys/fs/cgroup";
 /// Parent of every run's cgroup, so an operator can find (and clean) them in one place.
 const PARENT: &str = "gil-lab";
@@ -64,7 +66,8 @@ pub struct RunCgroup {
 impl RunCgroup {
     /// Creates the run's cgroup with a memory limit (swap included) and a pids limit.
     /// Needs root (or a delegated v2 subtree). `name` must be a single path component.
-    pub fn create(name: &str, memory_bytes: u64, max_pids: u64) -> Result<Self, String> {
+    pub fn create(name: &str, limits: CgroupLimits) -> Result<Self, String> {
+        let CgroupLimits { memory_bytes, max_pids } = limits;
         if name.is_empty() || name.contains(['/', '\0']) || name.starts_with('.') {
             return Err(format!("cgroup: bad name {name:?}"));
         }
@@ -237,7 +240,8 @@ mod tests {
 
     #[test]
     fn a_name_with_a_slash_is_refused() {
-        assert!(RunCgroup::create("../escape", 1 << 20, 8).is_err());
+        let limits = CgroupLimits { memory_bytes: 1 << 20, max_pids: 8 };
+        assert!(RunCgroup::create("../escape", limits).is_err());
     }
 
     #[test]

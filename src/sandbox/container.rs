@@ -8,6 +8,7 @@ use hakoniwa::landlock::{CompatMode, FsAccess, Resource, Ruleset};
 use hakoniwa::{Container, MountOptions, Namespace, Rlimit, Stdio};
 
 use super::init::{self, ExecPlan, ExecReport};
+use super::limits;
 use super::seccomp::SeccompPrograms;
 use super::spec::{LaunchSpec, LaunchStatus, SANDBOX_DIR};
 
@@ -34,7 +35,7 @@ pub fn build(spec: &LaunchSpec) -> Result<Container, String> {
     c.devfsmount("/dev");
     // Both writable places are size-limited tmpfs; multiprocessing needs a writable /dev/shm.
     let tmpfs = MountOptions::NOSUID | MountOptions::NODEV | MountOptions::NOEXEC;
-    let data = format!("size={},mode=1777", spec.limits.tmpfs_bytes);
+    let data = format!("size={},mode=1777", spec.tmpfs_bytes);
     c.mount("tmpfs", "/tmp", "tmpfs", tmpfs, Some(data.clone()));
     c.mount("tmpfs", "/dev/shm", "tmpfs", tmpfs, Some(data));
     c.bindmount_ro(program_dir, SANDBOX_DIR);
@@ -43,15 +44,19 @@ pub fn build(spec: &LaunchSpec) -> Result<Container, String> {
     Ok(c)
 }
 
+/// The rlimits as `RunLimits::rlimits` chose them (see `sandbox::limits`).
 fn set_rlimits(c: &mut Container, spec: &LaunchSpec) {
-    let l = &spec.limits;
-    // Hard CPU one second above soft: SIGXCPU first (a clear reason), SIGKILL if ignored.
-    c.setrlimit(Rlimit::Cpu, l.cpu_seconds, l.cpu_seconds + 1)
-        .setrlimit(Rlimit::As, l.address_space_bytes, l.address_space_bytes)
-        .setrlimit(Rlimit::Nproc, l.max_processes, l.max_processes)
-        .setrlimit(Rlimit::Fsize, l.file_size_bytes, l.file_size_bytes)
-        .setrlimit(Rlimit::Nofile, l.open_files, l.open_files)
-        .setrlimit(Rlimit::Core, 0, 0);
+    for limit in &spec.rlimits {
+        let resource = match limit.resource {
+            limits::Resource::Cpu => Rlimit::Cpu,
+            limits::Resource::As => Rlimit::As,
+            limits::Resource::Nproc => Rlimit::Nproc,
+            limits::Resource::Fsize => Rlimit::Fsize,
+            limits::Resource::Nofile => Rlimit::Nofile,
+            limits::Resource::Core => Rlimit::Core,
+        };
+        c.setrlimit(resource, limit.soft, limit.hard);
+    }
 }
 
 /// Landlock on top of the mounts: even a bypassed mount table cannot reach beyond these.

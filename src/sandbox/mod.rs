@@ -9,6 +9,7 @@ mod fake;
 mod init;
 mod kernel_probe;
 mod launcher;
+pub mod limits;
 pub mod probe;
 mod python;
 mod real;
@@ -19,11 +20,10 @@ pub mod spec;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use backend::{
-    Backend, CappedText, Chunk, ChunkSender, Ending, HARNESS, Job, Outcome, RunLimits,
-};
+pub use backend::{Backend, CappedText, Chunk, ChunkSender, Ending, HARNESS, Job, Outcome};
 pub use fake::FakeBackend;
 pub use launcher::run_launcher;
+pub use limits::{Limit, RunLimits};
 pub use python::resolve_python;
 pub use real::SandboxBackend;
 

@@ -19,10 +19,8 @@ use super::backend::{Backend, CappedText, Chunk, ChunkSender, Ending, HARNESS, J
 use super::cgroup::{CgroupStats, RunCgroup};
 use super::explain::{self, Ended};
 use super::spawn::{self, Launcher};
-use super::spec::{LaunchSpec, LaunchStatus, Limits};
+use super::spec::{LaunchSpec, LaunchStatus};
 
-/// Extra pids for the launcher, hakoniwa's reaper and the container's init.
-const PIDS_HEADROOM: u64 = 8;
 const STATUS_CAP: usize = 64 * 1024;
 
 pub struct SandboxBackend {
@@ -103,12 +101,8 @@ impl SandboxBackend {
         let name = format!("{}-{}", std::process::id(), job.run_id);
         tokio::task::spawn_blocking(move || {
             make_run_dir(&run_dir, uid, &files)?;
-            let cgroup = if use_cgroups {
-                let pids = limits.max_processes + PIDS_HEADROOM;
-                Some(RunCgroup::create(&name, limits.memory_bytes, pids)?)
-            } else {
-                None
-            };
+            let cgroup =
+                if use_cgroups { Some(RunCgroup::create(&name, limits.cgroup())?) } else { None };
             let spec = LaunchSpec {
                 python,
                 args: LaunchSpec::default_args(),
@@ -117,14 +111,8 @@ impl SandboxBackend {
                 uid,
                 gid: uid,
                 env: Default::default(),
-                limits: Limits {
-                    cpu_seconds: limits.cpu_seconds,
-                    address_space_bytes: limits.memory_bytes.max(1 << 30) * 2,
-                    max_processes: limits.max_processes,
-                    file_size_bytes: limits.file_size_bytes,
-                    open_files: 256,
-                    tmpfs_bytes: limits.tmpfs_bytes,
-                },
+                rlimits: limits.rlimits(),
+                tmpfs_bytes: limits.tmpfs_size(),
                 cgroup_join: cgroup.as_ref().map(RunCgroup::join_files).unwrap_or_default(),
             };
             Ok(Prepared { dir: run_dir, cgroup, spec })

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::limits::{Resource, Rlimit};
+
 /// Dedicated uid/gid for sandboxed programs. Not `nobody` (65534): a dumpable launcher can be
 /// ptraced by any other host process of the same uid. No /etc/passwd entry is needed.
 pub const DEFAULT_SANDBOX_UID: u32 = 61337;
@@ -45,37 +47,14 @@ pub struct LaunchSpec {
     /// Added to the fixed environment (PATH, HOME, PYTHONUNBUFFERED, PYTHONPATH).
     #[serde(default)]
     pub env: BTreeMap<String, String>,
-    pub limits: Limits,
+    /// Every rlimit of the container's processes (see `RunLimits::rlimits`).
+    pub rlimits: Vec<Rlimit>,
+    /// Size of each of the two tmpfs mounts (`/tmp`, `/dev/shm`).
+    pub tmpfs_bytes: u64,
     /// Files the launcher writes `0` into, as root, to join the run's cgroups before it drops
     /// privileges: v1 `tasks` files, or a v2 `cgroup.procs`. See `RunCgroup::join_files`.
     #[serde(default)]
     pub cgroup_join: Vec<PathBuf>,
-}
-
-/// Per-process limits enforced inside the container (rlimits and the tmpfs size).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Limits {
-    pub cpu_seconds: u64,
-    pub address_space_bytes: u64,
-    /// RLIMIT_NPROC: processes *and threads* of the sandbox uid in its user namespace.
-    pub max_processes: u64,
-    pub file_size_bytes: u64,
-    pub open_files: u64,
-    /// Size of each of the two tmpfs mounts (`/tmp`, `/dev/shm`).
-    pub tmpfs_bytes: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            cpu_seconds: 10,
-            address_space_bytes: 1 << 30,
-            max_processes: 64,
-            file_size_bytes: 16 << 20,
-            open_files: 256,
-            tmpfs_bytes: 64 << 20,
-        }
-    }
 }
 
 impl LaunchSpec {
@@ -119,6 +98,12 @@ impl LaunchSpec {
                 path.starts_with("/sys/fs/cgroup/") && !path.to_string_lossy().contains("..");
             if !inside || !matches!(name, Some("tasks" | "cgroup.procs")) {
                 return Err(format!("spec: bad cgroup join file {}", path.display()));
+            }
+        }
+        // A spec without one of them would run that resource unbounded.
+        for resource in Resource::ALL {
+            if !self.rlimits.iter().any(|r| r.resource == resource) {
+                return Err(format!("spec: rlimit {resource:?} missing"));
             }
         }
         if self.args.iter().any(|a| a.contains('\0')) {
@@ -173,7 +158,8 @@ mod tests {
             uid: 0,
             gid: DEFAULT_SANDBOX_GID,
             env: BTreeMap::new(),
-            limits: Limits::default(),
+            rlimits: vec![],
+            tmpfs_bytes: 64 << 20,
             cgroup_join: vec![],
         };
         assert!(spec.validate().is_err());
