@@ -12,6 +12,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::sandbox::JobId;
+
 pub use events::{Backlog, Hub, RunEvent, Stream};
 pub use submit::{Submission, SubmitLimits, submit};
 pub use worker::{Runner, job, recover_interrupted};
@@ -39,6 +41,12 @@ impl RunId {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The sandbox's name for this run's job: the same 12 characters.
+    pub fn job_id(&self) -> JobId {
+        // The alphabet above is letters and digits only, which every job id may be.
+        JobId::parse(&self.0).expect("a run id is a valid job id")
     }
 }
 
@@ -123,6 +131,13 @@ mod tests {
         assert!(RunId::parse("0000000000000").is_none());
         assert!(RunId::parse("abc").is_none());
         assert!(RunId::parse("ABCDEFGHJKMN").is_none());
+    }
+
+    #[test]
+    fn every_letter_of_a_run_id_may_name_a_job() {
+        let all = std::str::from_utf8(ID_ALPHABET).expect("ASCII");
+        assert!(JobId::parse(all).is_some());
+        assert_eq!(RunId::new().job_id().as_str().len(), 12);
     }
 
     #[test]

@@ -135,7 +135,7 @@ impl Runner {
             cancel.cancel();
         }
         let limits = job.limits;
-        let (outcome, contended) = self.execute(job, cancel).await;
+        let (outcome, contended) = self.execute(&id, job, cancel).await;
         self.set_active(&id, None);
         if outcome.ending == Ending::Cancelled && self.inner.shutdown.is_cancelled() {
             store::requeue(&self.inner.db, &id).await?;
@@ -160,8 +160,8 @@ impl Runner {
     }
 
     /// Runs the job while forwarding its output to watchers; also says if the machine was busy.
-    async fn execute(&self, job: Job, cancel: CancellationToken) -> (Outcome, bool) {
-        let id = job.run_id.clone();
+    async fn execute(&self, id: &RunId, job: Job, cancel: CancellationToken) -> (Outcome, bool) {
+        let id = id.clone();
         let (sender, receiver) = mpsc::channel(64);
         let forward = tokio::spawn(forward_live(self.inner.hub.clone(), id, receiver));
         let before = CpuSnapshot::take();
@@ -255,7 +255,7 @@ pub fn job(
         "variants": experiment.variants,
         "repeats": experiment.repeats,
     });
-    Job { run_id, code, config, limits }
+    Job { id: run_id.job_id(), code, config, limits }
 }
 
 /// Sends output to watchers as it comes, and a fresh partial result after each variant.

@@ -20,7 +20,7 @@ pub mod spec;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use backend::{Backend, CappedText, Chunk, ChunkSender, Ending, HARNESS, Job, Outcome};
+pub use backend::{Backend, CappedText, Chunk, ChunkSender, Ending, HARNESS, Job, JobId, Outcome};
 pub use fake::FakeBackend;
 pub use launcher::run_launcher;
 pub use limits::{Limit, RunLimits};

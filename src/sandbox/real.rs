@@ -89,7 +89,7 @@ impl SandboxBackend {
     }
 
     async fn prepare(&self, job: &Job) -> Result<Prepared, String> {
-        let dir = self.runs_dir.join(job.run_id.as_str());
+        let dir = self.runs_dir.join(job.id.as_str());
         let (uid, limits, use_cgroups) = (self.uid, job.limits, self.use_cgroups);
         let files = vec![
             ("main.py", job.code.clone()),
@@ -98,7 +98,7 @@ impl SandboxBackend {
         ];
         let python = self.python.clone();
         let run_dir = dir.clone();
-        let name = format!("{}-{}", std::process::id(), job.run_id);
+        let name = format!("{}-{}", std::process::id(), job.id);
         tokio::task::spawn_blocking(move || {
             make_run_dir(&run_dir, uid, &files)?;
             let cgroup =
