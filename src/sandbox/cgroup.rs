@@ -1,5 +1,5 @@
 //! Per-run cgroups (v1 memory+pids, or v2): create with limits, tell the launcher what to join,
-//! read the stats, kill what is left, remove. Only std::fs; errors are strings, never panics.
+//! read the stats, kill what is left, remove. Only std::fs; errors are `CgroupError`, never panics.
 
 use std::ffi::CString;
 use std::fs;
@@ -13,6 +13,35 @@ const CGROUP_ROOT: &str = "/sys/fs/cgroup";
 /// Parent of every run's cgroup, so an operator can find (and clean) them in one place.
 const PARENT: &str = "gil-lab";
 const CGROUP2_SUPER_MAGIC: i64 = 0x6367_7270;
+
+/// A cgroup operation that failed, with the file it was about.
+#[derive(Debug, thiserror::Error)]
+pub enum CgroupError {
+    #[error("cgroup: bad name {0:?}")]
+    BadName(String),
+    #[error("cgroup: no usable memory/pids controller")]
+    NoController,
+    #[error("cgroup: mkdir {}", path.display())]
+    Mkdir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cgroup: write {}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cgroup: {0} processes survived SIGKILL")]
+    Survivors(usize),
+    #[error("cgroup: remove {}", path.display())]
+    Remove {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CgroupMode {
@@ -66,23 +95,23 @@ pub struct RunCgroup {
 impl RunCgroup {
     /// Creates the run's cgroup with a memory limit (swap included) and a pids limit.
     /// Needs root (or a delegated v2 subtree). `name` must be a single path component.
-    pub fn create(name: &str, limits: CgroupLimits) -> Result<Self, String> {
+    pub fn create(name: &str, limits: CgroupLimits) -> Result<Self, CgroupError> {
         let CgroupLimits { memory_bytes, max_pids } = limits;
         if name.is_empty() || name.contains(['/', '\0']) || name.starts_with('.') {
-            return Err(format!("cgroup: bad name {name:?}"));
+            return Err(CgroupError::BadName(name.to_owned()));
         }
         match detect() {
             CgroupMode::V1 => Self::create_v1(name, memory_bytes, max_pids),
             CgroupMode::V2 => Self::create_v2(name, memory_bytes, max_pids),
-            CgroupMode::None => Err("cgroup: no usable memory/pids controller".into()),
+            CgroupMode::None => Err(CgroupError::NoController),
         }
     }
 
-    fn create_v1(name: &str, memory_bytes: u64, max_pids: u64) -> Result<Self, String> {
+    fn create_v1(name: &str, memory_bytes: u64, max_pids: u64) -> Result<Self, CgroupError> {
         let memory = v1_dir("memory").join(PARENT).join(name);
         let pids = v1_dir("pids").join(PARENT).join(name);
         let cgroup = Self { mode: CgroupMode::V1, dirs: vec![memory.clone(), pids.clone()] };
-        let setup = || -> Result<(), String> {
+        let setup = || -> Result<(), CgroupError> {
             make_dir(&memory)?;
             make_dir(&pids)?;
             write(&memory.join("memory.limit_in_bytes"), memory_bytes)?;
@@ -94,11 +123,11 @@ impl RunCgroup {
         Ok(cgroup)
     }
 
-    fn create_v2(name: &str, memory_bytes: u64, max_pids: u64) -> Result<Self, String> {
+    fn create_v2(name: &str, memory_bytes: u64, max_pids: u64) -> Result<Self, CgroupError> {
         let parent = Path::new(CGROUP_ROOT).join(PARENT);
         let dir = parent.join(name);
         let cgroup = Self { mode: CgroupMode::V2, dirs: vec![dir.clone()] };
-        let setup = || -> Result<(), String> {
+        let setup = || -> Result<(), CgroupError> {
             make_dir(&parent)?;
             // Controllers must be enabled on every level above the run's cgroup.
             write_str(&Path::new(CGROUP_ROOT).join("cgroup.subtree_control"), "+memory +pids")?;
@@ -113,7 +142,7 @@ impl RunCgroup {
     }
 
     /// Removes what a failed `create` left behind and passes its error on.
-    fn discard(&self, err: String) -> String {
+    fn discard(&self, err: CgroupError) -> CgroupError {
         for dir in &self.dirs {
             let _ = fs::remove_dir(dir);
         }
@@ -166,7 +195,7 @@ impl RunCgroup {
     /// SIGKILLs everything in the cgroup and waits until it is empty (or `timeout` passes).
     /// v1 has no atomic kill: re-read and kill until a read comes back empty; the pids limit
     /// bounds how many a fork race can add.
-    pub fn kill_all(&self, timeout: Duration) -> Result<(), String> {
+    pub fn kill_all(&self, timeout: Duration) -> Result<(), CgroupError> {
         let deadline = Instant::now() + timeout;
         if let (CgroupMode::V2, Some(dir)) = (self.mode, self.dirs.first()) {
             write_str(&dir.join("cgroup.kill"), "1")?;
@@ -177,7 +206,7 @@ impl RunCgroup {
                 return Ok(());
             }
             if Instant::now() >= deadline {
-                return Err(format!("cgroup: {} processes survived SIGKILL", pids.len()));
+                return Err(CgroupError::Survivors(pids.len()));
             }
             for pid in pids {
                 // SAFETY: kill(2) on a pid read from the run's own cgroup.
@@ -188,36 +217,31 @@ impl RunCgroup {
     }
 
     /// Removes the cgroup directories. Fails with EBUSY while processes remain: `kill_all` first.
-    pub fn remove(self) -> Result<(), String> {
-        let mut errors = vec![];
+    pub fn remove(self) -> Result<(), CgroupError> {
         for dir in &self.dirs {
             match fs::remove_dir(dir) {
                 Ok(()) => {}
                 Err(e) if e.kind() == ErrorKind::NotFound => {}
-                Err(e) => errors.push(format!("{}: {e}", dir.display())),
+                Err(source) => return Err(CgroupError::Remove { path: dir.clone(), source }),
             }
         }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(format!("cgroup: remove: {}", errors.join("; ")))
-        }
+        Ok(())
     }
 }
 
-fn make_dir(dir: &Path) -> Result<(), String> {
-    fs::create_dir_all(dir).map_err(|e| format!("cgroup: mkdir {}: {e}", dir.display()))
+fn make_dir(dir: &Path) -> Result<(), CgroupError> {
+    fs::create_dir_all(dir).map_err(|source| CgroupError::Mkdir { path: dir.into(), source })
 }
 
-fn write(path: &Path, value: u64) -> Result<(), String> {
+fn write(path: &Path, value: u64) -> Result<(), CgroupError> {
     write_str(path, &value.to_string())
 }
 
-fn write_str(path: &Path, value: &str) -> Result<(), String> {
-    fs::write(path, value).map_err(|e| format!("cgroup: write {}: {e}", path.display()))
+fn write_str(path: &Path, value: &str) -> Result<(), CgroupError> {
+    fs::write(path, value).map_err(|source| CgroupError::Write { path: path.into(), source })
 }
 
-fn write_optional(path: &Path, value: u64) -> Result<(), String> {
+fn write_optional(path: &Path, value: u64) -> Result<(), CgroupError> {
     if path.exists() { write(path, value) } else { Ok(()) }
 }
 

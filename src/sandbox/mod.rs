@@ -4,6 +4,7 @@
 mod backend;
 pub mod cgroup;
 mod container;
+mod error;
 mod explain;
 mod fake;
 mod init;
@@ -16,11 +17,13 @@ mod real;
 mod seccomp;
 mod spawn;
 pub mod spec;
+mod supervise;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use backend::{Backend, CappedText, Chunk, ChunkSender, Ending, HARNESS, Job, JobId, Outcome};
+pub use error::{LaunchError, SandboxError};
 pub use fake::FakeBackend;
 pub use launcher::run_launcher;
 pub use limits::{Limit, RunLimits};

@@ -68,10 +68,10 @@ impl LaunchSpec {
             .collect()
     }
 
-    /// Rejects a spec the launcher must not act on. Returns a reason fit for the status line.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Rejects a spec the launcher must not act on.
+    pub fn validate(&self) -> Result<(), SpecError> {
         if self.uid == 0 || self.gid == 0 {
-            return Err("spec: uid and gid must not be 0".into());
+            return Err(SpecError::Root);
         }
         for (name, path) in [
             ("python", &self.python),
@@ -79,16 +79,16 @@ impl LaunchSpec {
             ("work_dir", &self.work_dir),
         ] {
             if !path.is_absolute() {
-                return Err(format!("spec: {name} must be an absolute path"));
+                return Err(SpecError::Relative(name));
             }
         }
         if !self.python.starts_with("/usr") {
-            return Err("spec: python must live under /usr (the only tree in the sandbox)".into());
+            return Err(SpecError::PythonOutsideUsr);
         }
         for (key, value) in &self.env {
             let bad_key = key.is_empty() || key.contains(['=', '\0']);
             if bad_key || value.contains('\0') {
-                return Err(format!("spec: bad environment entry {key:?}"));
+                return Err(SpecError::BadEnv(key.clone()));
             }
         }
         // The launcher writes to these as root: keep them inside the cgroup filesystem.
@@ -97,20 +97,39 @@ impl LaunchSpec {
             let inside =
                 path.starts_with("/sys/fs/cgroup/") && !path.to_string_lossy().contains("..");
             if !inside || !matches!(name, Some("tasks" | "cgroup.procs")) {
-                return Err(format!("spec: bad cgroup join file {}", path.display()));
+                return Err(SpecError::BadJoinFile(path.clone()));
             }
         }
         // A spec without one of them would run that resource unbounded.
         for resource in Resource::ALL {
             if !self.rlimits.iter().any(|r| r.resource == resource) {
-                return Err(format!("spec: rlimit {resource:?} missing"));
+                return Err(SpecError::MissingRlimit(resource));
             }
         }
         if self.args.iter().any(|a| a.contains('\0')) {
-            return Err("spec: an argument contains NUL".into());
+            return Err(SpecError::NulArgument);
         }
         Ok(())
     }
+}
+
+/// Why the launcher refused a spec.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SpecError {
+    #[error("spec: uid and gid must not be 0")]
+    Root,
+    #[error("spec: {0} must be an absolute path")]
+    Relative(&'static str),
+    #[error("spec: python must live under /usr (the only tree in the sandbox)")]
+    PythonOutsideUsr,
+    #[error("spec: bad environment entry {0:?}")]
+    BadEnv(String),
+    #[error("spec: bad cgroup join file {}", .0.display())]
+    BadJoinFile(PathBuf),
+    #[error("spec: rlimit {0:?} missing")]
+    MissingRlimit(Resource),
+    #[error("spec: an argument contains NUL")]
+    NulArgument,
 }
 
 /// The launcher's one final line on fd 4. Exactly one of the shapes
@@ -162,6 +181,6 @@ mod tests {
             tmpfs_bytes: 64 << 20,
             cgroup_join: vec![],
         };
-        assert!(spec.validate().is_err());
+        assert_eq!(spec.validate(), Err(SpecError::Root));
     }
 }
