@@ -1,5 +1,6 @@
 //! Runs: submitting, the queue in the `run` table, the workers that execute runs, and live events.
 
+mod active;
 mod events;
 pub mod load;
 pub mod prediction;

@@ -1,7 +1,6 @@
 //! The run workers: claim a run, execute it in the sandbox, record the outcome, tell watchers.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -10,6 +9,7 @@ use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use super::active::ActiveRuns;
 use super::events::{Hub, RunEvent, Stream};
 use super::load::{self, CpuSnapshot};
 use super::store::{self, Finish, RunRow};
@@ -34,7 +34,7 @@ struct Inner {
     limits: RunLimits,
     wake: Notify,
     shutdown: CancellationToken,
-    active: Mutex<HashMap<RunId, CancellationToken>>,
+    active: ActiveRuns,
 }
 
 /// After a crash or restart: runs left `running` are queued again, or failed after repeated tries.
@@ -62,7 +62,7 @@ impl Runner {
             limits,
             wake: Notify::new(),
             shutdown,
-            active: Mutex::new(HashMap::new()),
+            active: ActiveRuns::default(),
         };
         Runner { inner: Arc::new(inner) }
     }
@@ -82,10 +82,7 @@ impl Runner {
 
     /// Stops a running run of this process (its row is already marked by `store::request_cancel`).
     pub fn cancel(&self, id: &RunId) {
-        let active = self.inner.active.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(token) = active.get(id) {
-            token.cancel();
-        }
+        self.inner.active.cancel(id);
     }
 
     /// Starts `n` workers; each ends when the shutdown token fires and its run is put back.
@@ -128,15 +125,14 @@ impl Runner {
             self.fail_unrunnable(&id).await?;
             return Ok(Some(id));
         };
-        let cancel = self.inner.shutdown.child_token();
-        self.set_active(&id, Some(cancel.clone()));
+        let active = self.inner.active.start(id.clone(), self.inner.shutdown.child_token());
         // A cancel that arrived between the claim and now.
         if store::cancel_requested(&self.inner.db, &id).await? {
-            cancel.cancel();
+            active.token().cancel();
         }
         let limits = job.limits;
-        let (outcome, contended) = self.execute(&id, job, cancel).await;
-        self.set_active(&id, None);
+        let (outcome, contended) = self.execute(&id, job, active.token().clone()).await;
+        drop(active);
         if outcome.ending == Ending::Cancelled && self.inner.shutdown.is_cancelled() {
             store::requeue(&self.inner.db, &id).await?;
             tracing::info!(run_id = %id, "run interrupted by shutdown, queued again");
@@ -149,14 +145,6 @@ impl Runner {
     fn job_for(&self, row: &RunRow) -> Option<Job> {
         let experiment = self.inner.content.experiment(&ExperimentId::parse(&row.experiment)?)?;
         Some(job(experiment, row.id(), row.code.clone(), row.params_json(), self.inner.limits))
-    }
-
-    fn set_active(&self, id: &RunId, token: Option<CancellationToken>) {
-        let mut active = self.inner.active.lock().unwrap_or_else(|p| p.into_inner());
-        match token {
-            Some(token) => active.insert(id.clone(), token),
-            None => active.remove(id),
-        };
     }
 
     /// Runs the job while forwarding its output to watchers; also says if the machine was busy.

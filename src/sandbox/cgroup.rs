@@ -1,5 +1,6 @@
 //! Per-run cgroups (v1 memory+pids, or v2): create with limits, tell the launcher what to join,
-//! read the stats, kill what is left, remove. Only std::fs; errors are `CgroupError`, never panics.
+//! read the stats, kill what is left, remove. Only std::fs; errors are `CgroupError`,
+//! never panics.
 
 use std::ffi::CString;
 use std::fs;
@@ -7,41 +8,13 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use super::error::{CgroupError, chain};
 use super::limits::CgroupLimits;
 
 const CGROUP_ROOT: &str = "/sys/fs/cgroup";
 /// Parent of every run's cgroup, so an operator can find (and clean) them in one place.
 const PARENT: &str = "gil-lab";
 const CGROUP2_SUPER_MAGIC: i64 = 0x6367_7270;
-
-/// A cgroup operation that failed, with the file it was about.
-#[derive(Debug, thiserror::Error)]
-pub enum CgroupError {
-    #[error("cgroup: bad name {0:?}")]
-    BadName(String),
-    #[error("cgroup: no usable memory/pids controller")]
-    NoController,
-    #[error("cgroup: mkdir {}", path.display())]
-    Mkdir {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("cgroup: write {}", path.display())]
-    Write {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("cgroup: {0} processes survived SIGKILL")]
-    Survivors(usize),
-    #[error("cgroup: remove {}", path.display())]
-    Remove {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CgroupMode {
@@ -84,7 +57,10 @@ fn v1_dir(controller: &str) -> PathBuf {
     Path::new(CGROUP_ROOT).join(controller)
 }
 
-/// One run's cgroup(s). Dropping it does nothing: call `kill_all` then `remove`.
+/// How long emptying a cgroup may take before its survivors are reported.
+const KILL_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// One run's cgroup(s). Dropping it kills what is left in it and removes it.
 #[derive(Debug)]
 pub struct RunCgroup {
     mode: CgroupMode,
@@ -119,7 +95,8 @@ impl RunCgroup {
             write_optional(&memory.join("memory.memsw.limit_in_bytes"), memory_bytes)?;
             write(&pids.join("pids.max"), max_pids)
         };
-        setup().map_err(|e| cgroup.discard(e))?;
+        // On failure `cgroup` drops here and removes what was made.
+        setup()?;
         Ok(cgroup)
     }
 
@@ -137,16 +114,9 @@ impl RunCgroup {
             write_optional(&dir.join("memory.swap.max"), 0)?;
             write(&dir.join("pids.max"), max_pids)
         };
-        setup().map_err(|e| cgroup.discard(e))?;
+        // On failure `cgroup` drops here and removes what was made.
+        setup()?;
         Ok(cgroup)
-    }
-
-    /// Removes what a failed `create` left behind and passes its error on.
-    fn discard(&self, err: CgroupError) -> CgroupError {
-        for dir in &self.dirs {
-            let _ = fs::remove_dir(dir);
-        }
-        err
     }
 
     pub fn mode(&self) -> CgroupMode {
@@ -216,16 +186,33 @@ impl RunCgroup {
         }
     }
 
-    /// Removes the cgroup directories. Fails with EBUSY while processes remain: `kill_all` first.
-    pub fn remove(self) -> Result<(), CgroupError> {
+    /// Kills what is left and reads what the run used, before the cgroup is removed.
+    pub fn empty_and_measure(&self) -> CgroupStats {
+        if let Err(error) = self.kill_all(KILL_TIMEOUT) {
+            tracing::error!(error = %chain(&error), "processes of a run survived");
+        }
+        self.stats()
+    }
+}
+
+impl Drop for RunCgroup {
+    /// A cgroup with processes cannot be removed (EBUSY): empty it first, if it is not yet.
+    fn drop(&mut self) {
+        if !self.procs().is_empty()
+            && let Err(error) = self.kill_all(KILL_TIMEOUT)
+        {
+            tracing::error!(error = %chain(&error), "processes of a run survived");
+        }
         for dir in &self.dirs {
             match fs::remove_dir(dir) {
                 Ok(()) => {}
                 Err(e) if e.kind() == ErrorKind::NotFound => {}
-                Err(source) => return Err(CgroupError::Remove { path: dir.clone(), source }),
+                Err(source) => {
+                    let error = CgroupError::Remove { path: dir.clone(), source };
+                    tracing::warn!(error = %chain(&error), "cgroup not removed");
+                }
             }
         }
-        Ok(())
     }
 }
 
@@ -266,6 +253,24 @@ mod tests {
     fn a_name_with_a_slash_is_refused() {
         let limits = CgroupLimits { memory_bytes: 1 << 20, max_pids: 8 };
         assert!(RunCgroup::create("../escape", limits).is_err());
+    }
+
+    #[test]
+    fn a_cgroup_is_removed_when_it_is_dropped_even_on_a_panic() {
+        let root = tempfile::tempdir().expect("a fake cgroup root");
+        let dirs = vec![root.path().join("memory-run"), root.path().join("pids-run")];
+        for dir in &dirs {
+            fs::create_dir(dir).expect("a fake cgroup folder");
+        }
+        drop(RunCgroup { mode: CgroupMode::V1, dirs: dirs[..1].to_vec() });
+        assert!(!dirs[0].exists(), "dropped: removed");
+        let owned = RunCgroup { mode: CgroupMode::V1, dirs: dirs[1..].to_vec() };
+        let panicked = std::panic::catch_unwind(move || {
+            let _cgroup = owned;
+            panic!("the run's owner fails half-way");
+        });
+        assert!(panicked.is_err());
+        assert!(!dirs[1].exists(), "unwound: removed");
     }
 
     #[test]

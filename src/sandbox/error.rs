@@ -1,11 +1,10 @@
-//! What can go wrong around a run, on the server's side (`SandboxError`) and inside the
-//! launcher (`LaunchError`), each error carrying its cause.
+//! What can go wrong around a run, on the server's side (`SandboxError`, `CgroupError`) and
+//! inside the launcher (`LaunchError`), each error carrying its cause.
 
 use std::error::Error;
 use std::io;
 use std::path::PathBuf;
 
-use super::cgroup::CgroupError;
 use super::seccomp::SeccompError;
 use super::spec::SpecError;
 
@@ -29,6 +28,35 @@ pub enum SandboxError {
     /// The launcher's own report on its status line (a `LaunchError`, already rendered).
     #[error("{0}")]
     Launcher(String),
+}
+
+/// A cgroup operation that failed, with the file it was about.
+#[derive(Debug, thiserror::Error)]
+pub enum CgroupError {
+    #[error("cgroup: bad name {0:?}")]
+    BadName(String),
+    #[error("cgroup: no usable memory/pids controller")]
+    NoController,
+    #[error("cgroup: mkdir {}", path.display())]
+    Mkdir {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cgroup: write {}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cgroup: {0} processes survived SIGKILL")]
+    Survivors(usize),
+    #[error("cgroup: remove {}", path.display())]
+    Remove {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
 }
 
 /// The launcher could not build the container or run the program in it.

@@ -14,6 +14,7 @@ pub mod limits;
 pub mod probe;
 mod python;
 mod real;
+mod run_dir;
 mod seccomp;
 mod spawn;
 pub mod spec;
@@ -23,7 +24,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use backend::{Backend, CappedText, Chunk, ChunkSender, Ending, HARNESS, Job, JobId, Outcome};
-pub use error::{LaunchError, SandboxError};
+pub use error::{CgroupError, LaunchError, SandboxError};
 pub use fake::FakeBackend;
 pub use launcher::run_launcher;
 pub use limits::{Limit, RunLimits};

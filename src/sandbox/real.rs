@@ -1,9 +1,7 @@
 //! The isolating backend: per run a folder and a cgroup, then `gil-lab sandbox-exec` as a child
 //! (see `supervise`), then the folder and the cgroup removed and the limits hit named.
 
-use std::os::unix::fs::{PermissionsExt, chown};
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::PathBuf;
 
 use futures_util::future::BoxFuture;
 use serde_json::json;
@@ -13,6 +11,7 @@ use super::backend::{Backend, ChunkSender, Ending, HARNESS, Job, Outcome};
 use super::cgroup::{CgroupStats, RunCgroup};
 use super::error::{SandboxError, chain};
 use super::explain;
+use super::run_dir::RunDir;
 use super::spec::LaunchSpec;
 use super::supervise::supervise;
 
@@ -42,10 +41,12 @@ impl Backend for SandboxBackend {
     }
 }
 
-/// What was set up for one run, torn down after it.
+/// What was set up for one run. Both guards release on drop, also when the run's future is
+/// dropped or panics; the cgroup is declared first so that its processes are killed before
+/// their folder is removed.
 struct Prepared {
-    dir: PathBuf,
     cgroup: Option<RunCgroup>,
+    dir: RunDir,
     spec: LaunchSpec,
 }
 
@@ -59,10 +60,9 @@ impl SandboxBackend {
         let outcome =
             supervise(&self.exe, &prepared.spec, &job, live, cancel, prepared.cgroup.as_ref())
                 .await;
-        let cgroup = prepared.cgroup;
-        let dir = prepared.dir;
+        let Prepared { cgroup, dir, .. } = prepared;
         let stats =
-            tokio::task::spawn_blocking(move || clean_up(cgroup, &dir)).await.unwrap_or_default();
+            tokio::task::spawn_blocking(move || clean_up(cgroup, dir)).await.unwrap_or_default();
         let limits_hit = explain::limits_hit(&outcome.ended, &stats, &outcome.stderr, &limits);
         Outcome {
             ending: outcome.ended.ending(),
@@ -82,7 +82,6 @@ impl SandboxBackend {
     }
 
     async fn prepare(&self, job: &Job) -> Result<Prepared, SandboxError> {
-        let dir = self.runs_dir.join(job.id.as_str());
         let (uid, limits, use_cgroups) = (self.uid, job.limits, self.use_cgroups);
         let files = vec![
             ("main.py", job.code.clone()),
@@ -90,17 +89,17 @@ impl SandboxBackend {
             ("config.json", job.config.to_string()),
         ];
         let python = self.python.clone();
-        let run_dir = dir.clone();
+        let path = self.runs_dir.join(job.id.as_str());
         let name = format!("{}-{}", std::process::id(), job.id);
         tokio::task::spawn_blocking(move || {
-            make_run_dir(&run_dir, uid, &files)?;
+            let dir = RunDir::create(path, uid, &files)?;
             let cgroup =
                 if use_cgroups { Some(RunCgroup::create(&name, limits.cgroup())?) } else { None };
             let spec = LaunchSpec {
                 python,
                 args: LaunchSpec::default_args(),
-                program_dir: run_dir.join("program"),
-                work_dir: run_dir.join("work"),
+                program_dir: dir.program(),
+                work_dir: dir.work(),
                 uid,
                 gid: uid,
                 env: Default::default(),
@@ -108,7 +107,7 @@ impl SandboxBackend {
                 tmpfs_bytes: limits.tmpfs_size(),
                 cgroup_join: cgroup.as_ref().map(RunCgroup::join_files).unwrap_or_default(),
             };
-            Ok(Prepared { dir: run_dir, cgroup, spec })
+            Ok(Prepared { cgroup, dir, spec })
         })
         .await
         .map_err(SandboxError::Prepare)?
@@ -127,37 +126,11 @@ fn failed(error: SandboxError) -> Outcome {
     }
 }
 
-fn make_run_dir(dir: &Path, uid: u32, files: &[(&str, String)]) -> Result<(), SandboxError> {
-    let io = |source| SandboxError::RunDir { path: dir.to_owned(), source };
-    let program = dir.join("program");
-    let work = dir.join("work");
-    for folder in [dir, &program, &work] {
-        std::fs::create_dir_all(folder).map_err(io)?;
-        std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o755)).map_err(io)?;
-    }
-    for (name, text) in files {
-        let path = program.join(name);
-        std::fs::write(&path, text).map_err(io)?;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).map_err(io)?;
-    }
-    chown(&work, Some(uid), Some(uid)).map_err(io)?;
-    std::fs::set_permissions(&work, std::fs::Permissions::from_mode(0o700)).map_err(io)
-}
-
-/// Kills whatever is left, reads the cgroup's figures, removes the cgroup and the folder.
-fn clean_up(cgroup: Option<RunCgroup>, dir: &Path) -> CgroupStats {
-    let mut stats = CgroupStats::default();
-    if let Some(cgroup) = cgroup {
-        if let Err(error) = cgroup.kill_all(Duration::from_secs(3)) {
-            tracing::error!(%error, "processes of a run survived");
-        }
-        stats = cgroup.stats();
-        if let Err(error) = cgroup.remove() {
-            tracing::warn!(%error, "cgroup not removed");
-        }
-    }
-    if let Err(error) = std::fs::remove_dir_all(dir) {
-        tracing::warn!(%error, dir = %dir.display(), "run folder not removed");
-    }
+/// Empties the cgroup and reads its figures; dropping the guards then removes the cgroup
+/// and the folder, in that order.
+fn clean_up(cgroup: Option<RunCgroup>, dir: RunDir) -> CgroupStats {
+    let stats = cgroup.as_ref().map(RunCgroup::empty_and_measure).unwrap_or_default();
+    drop(cgroup);
+    drop(dir);
     stats
 }
