@@ -7,6 +7,8 @@ pub mod content;
 pub mod db;
 pub mod doctor;
 pub mod error;
+#[cfg(test)]
+mod layering;
 pub mod runs;
 pub mod runtimes;
 pub mod sandbox;
