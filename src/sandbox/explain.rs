@@ -1,5 +1,5 @@
-//! Making sense of a finished sandbox: how it ended, which limit it hit (in Korean, naming the
-//! limit), and reading its pipes within bounds.
+//! Making sense of a finished sandbox: how it ended, which limits it hit (their sentences come
+//! from `limits`), and reading its pipes within bounds.
 
 use std::io::{BufRead, BufReader, Read};
 
