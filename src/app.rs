@@ -135,7 +135,7 @@ pub fn run_blocking(config: Config) -> ExitCode {
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = config.addr;
     let workers = config.max_parallel_runs;
-    let backend = crate::sandbox::real_backend(&config)?;
+    let backend = crate::sandbox::real_backend(&config.sandbox_settings())?;
     tracing::info!(backend = backend.describe(), "sandbox ready");
     let state = AppState::build(config, backend).await?;
     tracing::info!(lessons = state.content.lessons().len(), "course loaded");

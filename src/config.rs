@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::runs::SubmitLimits;
-use crate::sandbox::RunLimits;
+use crate::sandbox::{RunLimits, SandboxSettings};
 
 /// GIL 실험실: a Korean course on CPython's GIL with real, sandboxed experiments.
 #[derive(Debug, Parser)]
@@ -153,6 +153,15 @@ impl Config {
             file_size_bytes: self.run_file_size_mb * MIB,
             tmpfs_bytes: self.run_tmpfs_mb * MIB,
             result_bytes: 8 * 1024 * 1024,
+        }
+    }
+
+    /// The real sandbox's settings: the server re-executes itself as the launcher.
+    pub fn sandbox_settings(&self) -> SandboxSettings {
+        SandboxSettings {
+            exe: PathBuf::from("/proc/self/exe"),
+            python: self.python.clone(),
+            uid: self.sandbox_uid,
         }
     }
 

@@ -8,6 +8,8 @@ pub mod db;
 pub mod doctor;
 pub mod error;
 pub mod format;
+#[cfg(test)]
+mod layering;
 pub mod runs;
 pub mod runtimes;
 pub mod sandbox;

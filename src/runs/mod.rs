@@ -1,5 +1,6 @@
 //! Runs: submitting, the queue in the `run` table, the workers that execute runs, and live events.
 
+mod active;
 mod events;
 pub mod load;
 pub mod prediction;
@@ -12,6 +13,8 @@ mod worker;
 use std::fmt;
 
 use serde::Serialize;
+
+use crate::sandbox::JobId;
 
 pub use events::{Backlog, Hub, RunEvent, Stream};
 pub use submit::{Submission, SubmitLimits, submit};
@@ -40,6 +43,12 @@ impl RunId {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The sandbox's name for this run's job: the same 12 characters.
+    pub fn job_id(&self) -> JobId {
+        // The alphabet above is letters and digits only, which every job id may be.
+        JobId::parse(&self.0).expect("a run id is a valid job id")
     }
 }
 
@@ -141,6 +150,13 @@ mod tests {
         assert!(RunId::parse("0000000000000").is_none());
         assert!(RunId::parse("abc").is_none());
         assert!(RunId::parse("ABCDEFGHJKMN").is_none());
+    }
+
+    #[test]
+    fn every_letter_of_a_run_id_may_name_a_job() {
+        let all = std::str::from_utf8(ID_ALPHABET).expect("ASCII");
+        assert!(JobId::parse(all).is_some());
+        assert_eq!(RunId::new().job_id().as_str().len(), 12);
     }
 
     #[test]

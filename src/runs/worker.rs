@@ -1,7 +1,6 @@
 //! The run workers: claim a run, execute it in the sandbox, record the outcome, tell watchers.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
@@ -10,13 +9,14 @@ use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use super::active::ActiveRuns;
 use super::events::{Hub, RunEvent, Stream};
 use super::load::{self, CpuSnapshot};
 use super::store::{self, Finish, RunRow};
 use super::{RunId, RunStatus, result};
 use crate::content::{Content, Experiment, ExperimentId, ParamValues};
 use crate::sandbox::protocol::{Record, measured_cpu_s};
-use crate::sandbox::{Backend, Chunk, Ending, Job, Outcome, RunLimits};
+use crate::sandbox::{Backend, Chunk, Ending, Job, Limit, Outcome, RunLimits};
 
 /// How many times a run may be started before a crash during it counts as its failure.
 const MAX_ATTEMPTS: i64 = 2;
@@ -35,7 +35,7 @@ struct Inner {
     limits: RunLimits,
     wake: Notify,
     shutdown: CancellationToken,
-    active: Mutex<HashMap<RunId, CancellationToken>>,
+    active: ActiveRuns,
 }
 
 /// After a crash or restart: runs left `running` are queued again, or failed after repeated tries.
@@ -63,7 +63,7 @@ impl Runner {
             limits,
             wake: Notify::new(),
             shutdown,
-            active: Mutex::new(HashMap::new()),
+            active: ActiveRuns::default(),
         };
         Runner { inner: Arc::new(inner) }
     }
@@ -83,10 +83,7 @@ impl Runner {
 
     /// Stops a running run of this process (its row is already marked by `store::request_cancel`).
     pub fn cancel(&self, id: &RunId) {
-        let active = self.inner.active.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(token) = active.get(id) {
-            token.cancel();
-        }
+        self.inner.active.cancel(id);
     }
 
     /// Starts `n` workers; each ends when the shutdown token fires and its run is put back.
@@ -129,15 +126,14 @@ impl Runner {
             self.fail_unrunnable(&id).await?;
             return Ok(Some(id));
         };
-        let cancel = self.inner.shutdown.child_token();
-        self.set_active(&id, Some(cancel.clone()));
+        let active = self.inner.active.start(id.clone(), self.inner.shutdown.child_token());
         // A cancel that arrived between the claim and now.
         if store::cancel_requested(&self.inner.db, &id).await? {
-            cancel.cancel();
+            active.token().cancel();
         }
         let limits = job.limits;
-        let (outcome, contended) = self.execute(job, cancel).await;
-        self.set_active(&id, None);
+        let (outcome, contended) = self.execute(&id, job, active.token().clone()).await;
+        drop(active);
         if outcome.ending == Ending::Cancelled && self.inner.shutdown.is_cancelled() {
             store::requeue(&self.inner.db, &id).await?;
             tracing::info!(run_id = %id, "run interrupted by shutdown, queued again");
@@ -152,17 +148,9 @@ impl Runner {
         Some(job(experiment, row.id(), row.code.clone(), &row.params, self.inner.limits))
     }
 
-    fn set_active(&self, id: &RunId, token: Option<CancellationToken>) {
-        let mut active = self.inner.active.lock().unwrap_or_else(|p| p.into_inner());
-        match token {
-            Some(token) => active.insert(id.clone(), token),
-            None => active.remove(id),
-        };
-    }
-
     /// Runs the job while forwarding its output to watchers; also says if the machine was busy.
-    async fn execute(&self, job: Job, cancel: CancellationToken) -> (Outcome, bool) {
-        let id = job.run_id.clone();
+    async fn execute(&self, id: &RunId, job: Job, cancel: CancellationToken) -> (Outcome, bool) {
+        let id = id.clone();
         let (sender, receiver) = mpsc::channel(64);
         let forward = tokio::spawn(forward_live(self.inner.hub.clone(), id, receiver));
         let before = CpuSnapshot::take();
@@ -249,7 +237,7 @@ pub fn job(
         "variants": experiment.variants,
         "repeats": experiment.repeats,
     });
-    Job { run_id, code, config, limits }
+    Job { id: run_id.job_id(), code, config, limits }
 }
 
 /// Sends output to watchers as it comes, and a fresh partial result after each variant.
@@ -289,7 +277,7 @@ fn judge(outcome: &Outcome, limits: RunLimits) -> (RunStatus, Option<String>) {
             (RunStatus::Failed, Some(hits.unwrap_or(base)))
         }
         Ending::TimedOut => {
-            let base = format!("실행 시간 제한({}초)을 넘겨 중지했습니다.", limits.wall.as_secs());
+            let base = limits.hit_sentence(Limit::Wall, 0).unwrap_or_default();
             (RunStatus::TimedOut, Some(join(base, hits)))
         }
         Ending::Cancelled => (RunStatus::Cancelled, Some(store::CANCELLED_REASON.to_owned())),

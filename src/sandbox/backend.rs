@@ -1,40 +1,47 @@
 //! What the run workers need from a sandbox: a job in, an outcome out, output streamed live.
 
-use std::time::Duration;
-
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::limits::RunLimits;
 use super::protocol::Record;
-use crate::runs::RunId;
 
 /// The Python harness, written beside every program as `gil_lab.py`.
 pub const HARNESS: &str = include_str!("harness/gil_lab.py");
 
+/// The sandbox's own name for a job: it names the job's folder and cgroup, and its log lines.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct JobId(String);
+
+impl JobId {
+    /// 1 to 64 ASCII letters, digits, `-` or `_`: a single path component, never `.` or `..`.
+    pub fn parse(raw: &str) -> Option<JobId> {
+        let safe = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+        (!raw.is_empty() && raw.len() <= 64 && raw.bytes().all(safe)).then(|| JobId(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for JobId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// One program to run, with the limits that bound it.
 #[derive(Debug, Clone)]
 pub struct Job {
-    pub run_id: RunId,
+    pub id: JobId,
     /// The learner's `main.py`.
     pub code: String,
     /// `config.json` for the harness: parameters, variants, repeats.
     pub config: Value,
     pub limits: RunLimits,
-}
-
-/// Limits of one run; `wall` covers the whole run, the rest the whole sandbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RunLimits {
-    pub wall: Duration,
-    pub cpu_seconds: u64,
-    pub memory_bytes: u64,
-    pub max_processes: u64,
-    pub output_bytes: usize,
-    pub file_size_bytes: u64,
-    pub tmpfs_bytes: u64,
-    pub result_bytes: usize,
 }
 
 /// How a run ended, before the harness records are interpreted.
@@ -131,6 +138,14 @@ impl CappedText {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_job_id_is_one_safe_path_component() {
+        assert_eq!(JobId::parse("abc-12_Z").map(|id| id.to_string()), Some("abc-12_Z".into()));
+        for bad in ["", "..", "a/b", "a b", "ä", &"x".repeat(65)] {
+            assert_eq!(JobId::parse(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn capped_text_keeps_whole_characters_and_notes_the_cut() {

@@ -1,11 +1,15 @@
 //! Per-run cgroups (v1 memory+pids, or v2): create with limits, tell the launcher what to join,
-//! read the stats, kill what is left, remove. Only std::fs; errors are strings, never panics.
+//! read the stats, kill what is left, remove. Only std::fs; errors are `CgroupError`,
+//! never panics.
 
 use std::ffi::CString;
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+use super::error::{CgroupError, chain};
+use super::limits::CgroupLimits;
 
 const CGROUP_ROOT: &str = "/sys/fs/cgroup";
 /// Parent of every run's cgroup, so an operator can find (and clean) them in one place.
@@ -53,7 +57,10 @@ fn v1_dir(controller: &str) -> PathBuf {
     Path::new(CGROUP_ROOT).join(controller)
 }
 
-/// One run's cgroup(s). Dropping it does nothing: call `kill_all` then `remove`.
+/// How long emptying a cgroup may take before its survivors are reported.
+const KILL_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// One run's cgroup(s). Dropping it kills what is left in it and removes it.
 #[derive(Debug)]
 pub struct RunCgroup {
     mode: CgroupMode,
@@ -64,22 +71,23 @@ pub struct RunCgroup {
 impl RunCgroup {
     /// Creates the run's cgroup with a memory limit (swap included) and a pids limit.
     /// Needs root (or a delegated v2 subtree). `name` must be a single path component.
-    pub fn create(name: &str, memory_bytes: u64, max_pids: u64) -> Result<Self, String> {
+    pub fn create(name: &str, limits: CgroupLimits) -> Result<Self, CgroupError> {
+        let CgroupLimits { memory_bytes, max_pids } = limits;
         if name.is_empty() || name.contains(['/', '\0']) || name.starts_with('.') {
-            return Err(format!("cgroup: bad name {name:?}"));
+            return Err(CgroupError::BadName(name.to_owned()));
         }
         match detect() {
             CgroupMode::V1 => Self::create_v1(name, memory_bytes, max_pids),
             CgroupMode::V2 => Self::create_v2(name, memory_bytes, max_pids),
-            CgroupMode::None => Err("cgroup: no usable memory/pids controller".into()),
+            CgroupMode::None => Err(CgroupError::NoController),
         }
     }
 
-    fn create_v1(name: &str, memory_bytes: u64, max_pids: u64) -> Result<Self, String> {
+    fn create_v1(name: &str, memory_bytes: u64, max_pids: u64) -> Result<Self, CgroupError> {
         let memory = v1_dir("memory").join(PARENT).join(name);
         let pids = v1_dir("pids").join(PARENT).join(name);
         let cgroup = Self { mode: CgroupMode::V1, dirs: vec![memory.clone(), pids.clone()] };
-        let setup = || -> Result<(), String> {
+        let setup = || -> Result<(), CgroupError> {
             make_dir(&memory)?;
             make_dir(&pids)?;
             write(&memory.join("memory.limit_in_bytes"), memory_bytes)?;
@@ -87,15 +95,16 @@ impl RunCgroup {
             write_optional(&memory.join("memory.memsw.limit_in_bytes"), memory_bytes)?;
             write(&pids.join("pids.max"), max_pids)
         };
-        setup().map_err(|e| cgroup.discard(e))?;
+        // On failure `cgroup` drops here and removes what was made.
+        setup()?;
         Ok(cgroup)
     }
 
-    fn create_v2(name: &str, memory_bytes: u64, max_pids: u64) -> Result<Self, String> {
+    fn create_v2(name: &str, memory_bytes: u64, max_pids: u64) -> Result<Self, CgroupError> {
         let parent = Path::new(CGROUP_ROOT).join(PARENT);
         let dir = parent.join(name);
         let cgroup = Self { mode: CgroupMode::V2, dirs: vec![dir.clone()] };
-        let setup = || -> Result<(), String> {
+        let setup = || -> Result<(), CgroupError> {
             make_dir(&parent)?;
             // Controllers must be enabled on every level above the run's cgroup.
             write_str(&Path::new(CGROUP_ROOT).join("cgroup.subtree_control"), "+memory +pids")?;
@@ -105,16 +114,9 @@ impl RunCgroup {
             write_optional(&dir.join("memory.swap.max"), 0)?;
             write(&dir.join("pids.max"), max_pids)
         };
-        setup().map_err(|e| cgroup.discard(e))?;
+        // On failure `cgroup` drops here and removes what was made.
+        setup()?;
         Ok(cgroup)
-    }
-
-    /// Removes what a failed `create` left behind and passes its error on.
-    fn discard(&self, err: String) -> String {
-        for dir in &self.dirs {
-            let _ = fs::remove_dir(dir);
-        }
-        err
     }
 
     pub fn mode(&self) -> CgroupMode {
@@ -163,7 +165,7 @@ impl RunCgroup {
     /// SIGKILLs everything in the cgroup and waits until it is empty (or `timeout` passes).
     /// v1 has no atomic kill: re-read and kill until a read comes back empty; the pids limit
     /// bounds how many a fork race can add.
-    pub fn kill_all(&self, timeout: Duration) -> Result<(), String> {
+    pub fn kill_all(&self, timeout: Duration) -> Result<(), CgroupError> {
         let deadline = Instant::now() + timeout;
         if let (CgroupMode::V2, Some(dir)) = (self.mode, self.dirs.first()) {
             write_str(&dir.join("cgroup.kill"), "1")?;
@@ -174,7 +176,7 @@ impl RunCgroup {
                 return Ok(());
             }
             if Instant::now() >= deadline {
-                return Err(format!("cgroup: {} processes survived SIGKILL", pids.len()));
+                return Err(CgroupError::Survivors(pids.len()));
             }
             for pid in pids {
                 // SAFETY: kill(2) on a pid read from the run's own cgroup.
@@ -184,37 +186,49 @@ impl RunCgroup {
         }
     }
 
-    /// Removes the cgroup directories. Fails with EBUSY while processes remain: `kill_all` first.
-    pub fn remove(self) -> Result<(), String> {
-        let mut errors = vec![];
+    /// Kills what is left and reads what the run used, before the cgroup is removed.
+    pub fn empty_and_measure(&self) -> CgroupStats {
+        if let Err(error) = self.kill_all(KILL_TIMEOUT) {
+            tracing::error!(error = %chain(&error), "processes of a run survived");
+        }
+        self.stats()
+    }
+}
+
+impl Drop for RunCgroup {
+    /// A cgroup with processes cannot be removed (EBUSY): empty it first, if it is not yet.
+    fn drop(&mut self) {
+        if !self.procs().is_empty()
+            && let Err(error) = self.kill_all(KILL_TIMEOUT)
+        {
+            tracing::error!(error = %chain(&error), "processes of a run survived");
+        }
         for dir in &self.dirs {
             match fs::remove_dir(dir) {
                 Ok(()) => {}
                 Err(e) if e.kind() == ErrorKind::NotFound => {}
-                Err(e) => errors.push(format!("{}: {e}", dir.display())),
+                Err(source) => {
+                    let error = CgroupError::Remove { path: dir.clone(), source };
+                    tracing::warn!(error = %chain(&error), "cgroup not removed");
+                }
             }
-        }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(format!("cgroup: remove: {}", errors.join("; ")))
         }
     }
 }
 
-fn make_dir(dir: &Path) -> Result<(), String> {
-    fs::create_dir_all(dir).map_err(|e| format!("cgroup: mkdir {}: {e}", dir.display()))
+fn make_dir(dir: &Path) -> Result<(), CgroupError> {
+    fs::create_dir_all(dir).map_err(|source| CgroupError::Mkdir { path: dir.into(), source })
 }
 
-fn write(path: &Path, value: u64) -> Result<(), String> {
+fn write(path: &Path, value: u64) -> Result<(), CgroupError> {
     write_str(path, &value.to_string())
 }
 
-fn write_str(path: &Path, value: &str) -> Result<(), String> {
-    fs::write(path, value).map_err(|e| format!("cgroup: write {}: {e}", path.display()))
+fn write_str(path: &Path, value: &str) -> Result<(), CgroupError> {
+    fs::write(path, value).map_err(|source| CgroupError::Write { path: path.into(), source })
 }
 
-fn write_optional(path: &Path, value: u64) -> Result<(), String> {
+fn write_optional(path: &Path, value: u64) -> Result<(), CgroupError> {
     if path.exists() { write(path, value) } else { Ok(()) }
 }
 
@@ -237,7 +251,26 @@ mod tests {
 
     #[test]
     fn a_name_with_a_slash_is_refused() {
-        assert!(RunCgroup::create("../escape", 1 << 20, 8).is_err());
+        let limits = CgroupLimits { memory_bytes: 1 << 20, max_pids: 8 };
+        assert!(RunCgroup::create("../escape", limits).is_err());
+    }
+
+    #[test]
+    fn a_cgroup_is_removed_when_it_is_dropped_even_on_a_panic() {
+        let root = tempfile::tempdir().expect("a fake cgroup root");
+        let dirs = vec![root.path().join("memory-run"), root.path().join("pids-run")];
+        for dir in &dirs {
+            fs::create_dir(dir).expect("a fake cgroup folder");
+        }
+        drop(RunCgroup { mode: CgroupMode::V1, dirs: dirs[..1].to_vec() });
+        assert!(!dirs[0].exists(), "dropped: removed");
+        let owned = RunCgroup { mode: CgroupMode::V1, dirs: dirs[1..].to_vec() };
+        let panicked = std::panic::catch_unwind(move || {
+            let _cgroup = owned;
+            panic!("the run's owner fails half-way");
+        });
+        assert!(panicked.is_err());
+        assert!(!dirs[1].exists(), "unwound: removed");
     }
 
     #[test]

@@ -7,7 +7,9 @@ use std::os::fd::OwnedFd;
 use hakoniwa::landlock::{CompatMode, FsAccess, Resource, Ruleset};
 use hakoniwa::{Container, MountOptions, Namespace, Rlimit, Stdio};
 
+use super::error::LaunchError;
 use super::init::{self, ExecPlan, ExecReport};
+use super::limits;
 use super::seccomp::SeccompPrograms;
 use super::spec::{LaunchSpec, LaunchStatus, SANDBOX_DIR};
 
@@ -16,10 +18,11 @@ pub const ROOT_SUBDIR: &str = "root";
 
 /// The container exactly as SANDBOX-NOTES "a configuration that contained everything".
 /// Build it after dropping privileges: `Container::new` maps the *current* uid.
-pub fn build(spec: &LaunchSpec) -> Result<Container, String> {
+pub fn build(spec: &LaunchSpec) -> Result<Container, LaunchError> {
     let root = spec.work_dir.join(ROOT_SUBDIR);
-    std::fs::create_dir_all(&root).map_err(|e| format!("mkdir {}: {e}", root.display()))?;
-    let program_dir = spec.program_dir.to_str().ok_or("program_dir is not UTF-8")?;
+    std::fs::create_dir_all(&root)
+        .map_err(|source| LaunchError::Mkdir { path: root.clone(), source })?;
+    let program_dir = spec.program_dir.to_str().ok_or(LaunchError::NotUtf8("program_dir"))?;
 
     // new(): user (current uid mapped to itself), mount, pid namespaces and a fresh /proc.
     let mut c = Container::new();
@@ -34,7 +37,7 @@ pub fn build(spec: &LaunchSpec) -> Result<Container, String> {
     c.devfsmount("/dev");
     // Both writable places are size-limited tmpfs; multiprocessing needs a writable /dev/shm.
     let tmpfs = MountOptions::NOSUID | MountOptions::NODEV | MountOptions::NOEXEC;
-    let data = format!("size={},mode=1777", spec.limits.tmpfs_bytes);
+    let data = format!("size={},mode=1777", spec.tmpfs_bytes);
     c.mount("tmpfs", "/tmp", "tmpfs", tmpfs, Some(data.clone()));
     c.mount("tmpfs", "/dev/shm", "tmpfs", tmpfs, Some(data));
     c.bindmount_ro(program_dir, SANDBOX_DIR);
@@ -43,15 +46,19 @@ pub fn build(spec: &LaunchSpec) -> Result<Container, String> {
     Ok(c)
 }
 
+/// The rlimits as `RunLimits::rlimits` chose them (see `sandbox::limits`).
 fn set_rlimits(c: &mut Container, spec: &LaunchSpec) {
-    let l = &spec.limits;
-    // Hard CPU one second above soft: SIGXCPU first (a clear reason), SIGKILL if ignored.
-    c.setrlimit(Rlimit::Cpu, l.cpu_seconds, l.cpu_seconds + 1)
-        .setrlimit(Rlimit::As, l.address_space_bytes, l.address_space_bytes)
-        .setrlimit(Rlimit::Nproc, l.max_processes, l.max_processes)
-        .setrlimit(Rlimit::Fsize, l.file_size_bytes, l.file_size_bytes)
-        .setrlimit(Rlimit::Nofile, l.open_files, l.open_files)
-        .setrlimit(Rlimit::Core, 0, 0);
+    for limit in &spec.rlimits {
+        let resource = match limit.resource {
+            limits::Resource::Cpu => Rlimit::Cpu,
+            limits::Resource::As => Rlimit::As,
+            limits::Resource::Nproc => Rlimit::Nproc,
+            limits::Resource::Fsize => Rlimit::Fsize,
+            limits::Resource::Nofile => Rlimit::Nofile,
+            limits::Resource::Core => Rlimit::Core,
+        };
+        c.setrlimit(resource, limit.soft, limit.hard);
+    }
 }
 
 /// Landlock on top of the mounts: even a bypassed mount table cannot reach beyond these.
@@ -79,27 +86,28 @@ pub fn run(
     programs: SeccompPrograms,
     report: ExecReport,
     result_channel: Option<OwnedFd>,
-) -> Result<LaunchStatus, String> {
+) -> Result<LaunchStatus, LaunchError> {
     // hakoniwa closes every fd above 2 in the container, so the result channel travels as
     // stdin and the closure moves it to fd 3. Python's stdin becomes /dev/null.
     let stdin: Stdio = match result_channel {
         Some(fd) => fd.into(),
-        None => File::open("/dev/null").map_err(|e| format!("open /dev/null: {e}"))?.into(),
+        None => File::open("/dev/null")
+            .map_err(|source| LaunchError::Syscall { call: "open /dev/null", source })?
+            .into(),
     };
     // SAFETY: the closure runs in a forked child of this single-threaded process.
     let mut cmd =
         unsafe { container.command_from_closure(move || init::run(&plan, &programs, report)) };
     cmd.stdin(stdin).stdout(Stdio::inherit()).stderr(Stdio::inherit()).current_dir("/tmp");
-    let mut child = cmd.spawn().map_err(|e| format!("container failed: {e}"))?;
-    let status = child.wait().map_err(|e| format!("container failed: {e}"))?;
-    match report.outcome() {
-        Ok(Some(status)) => Ok(status),
-        Err(error) => Ok(LaunchStatus::Failed { error: format!("container failed: {error}") }),
+    let mut child = cmd.spawn().map_err(LaunchError::Container)?;
+    let status = child.wait().map_err(LaunchError::Container)?;
+    match report.outcome()? {
+        Some(status) => Ok(status),
         // The init never reported (killed from outside): fall back to what hakoniwa saw.
-        Ok(None) => Ok(match status.exit_code {
-            Some(exit_code) => LaunchStatus::Exited { exit_code },
-            None if status.code > 128 => LaunchStatus::Signaled { signal: status.code - 128 },
-            None => LaunchStatus::Failed { error: format!("container failed: {}", status.reason) },
-        }),
+        None => match status.exit_code {
+            Some(exit_code) => Ok(LaunchStatus::Exited { exit_code }),
+            None if status.code > 128 => Ok(LaunchStatus::Signaled { signal: status.code - 128 }),
+            None => Err(LaunchError::Ended(status.reason)),
+        },
     }
 }

@@ -1,15 +1,15 @@
-//! Making sense of a finished sandbox: how it ended, which limit it hit (in Korean, naming the
-//! limit), and reading its pipes within bounds.
+//! Making sense of a finished sandbox: how it ended, which limits it hit (their sentences come
+//! from `limits`), and reading its pipes within bounds.
 
 use std::io::{BufRead, BufReader, Read};
 
-use super::backend::{Chunk, ChunkSender, Ending, RunLimits};
+use super::backend::{Chunk, ChunkSender, Ending};
 use super::cgroup::CgroupStats;
+use super::limits::{Limit, RunLimits};
 use super::protocol::Record;
 use super::spec::LaunchStatus;
 
 const MAX_RECORDS: usize = 10_000;
-const MIB: u64 = 1024 * 1024;
 
 /// How the launcher's run ended, as the server saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,55 +43,30 @@ impl Ended {
     }
 }
 
-/// Every limit the run ran into, each as a sentence that names it.
+/// Every limit the run ran into, each as the sentence its row in `limits` gives it.
 pub fn limits_hit(
     ended: &Ended,
     stats: &CgroupStats,
     stderr: &str,
     limits: &RunLimits,
 ) -> Vec<String> {
-    let mut hits = Vec::new();
-    if *ended == Ended::OutputFlood {
-        hits.push(format!(
-            "출력 제한(stdout·stderr 각 {} KiB)을 넘어 실행을 멈췄습니다. 그때까지의 출력은 남겨 두었습니다.",
-            limits.output_bytes / 1024
-        ));
-    }
-    if stats.oom_kills > 0 || stderr.contains("MemoryError") {
-        let killed = if stats.oom_kills > 0 {
-            format!(" 프로세스 {}개가 강제 종료되었습니다.", stats.oom_kills)
-        } else {
-            String::new()
-        };
-        hits.push(format!(
-            "메모리 제한(모든 프로세스 합계 {} MiB)에 걸렸습니다.{killed}",
-            limits.memory_bytes / MIB
-        ));
-    }
-    let refused = ["Resource temporarily unavailable", "can't start new thread"];
-    if stats.pids_max_hits > 0 || refused.iter().any(|s| stderr.contains(s)) {
-        hits.push(format!(
-            "프로세스·스레드 수 제한({}개)에 걸려 새 프로세스나 스레드를 만들지 못했습니다.",
-            limits.max_processes
-        ));
-    }
     let signal = match ended {
         Ended::Launcher(LaunchStatus::Signaled { signal }) => Some(*signal),
         _ => None,
     };
-    if signal == Some(libc::SIGXCPU) {
-        hits.push(format!("CPU 시간 제한(프로세스당 {}초)을 넘었습니다.", limits.cpu_seconds));
-    }
-    if signal == Some(libc::SIGXFSZ) || stderr.contains("File too large") {
-        hits.push(format!("파일 크기 제한({} MiB)을 넘었습니다.", limits.file_size_bytes / MIB));
-    }
-    if stderr.contains("No space left on device") {
-        hits.push(format!(
-            "임시 저장 공간 제한(/tmp와 /dev/shm 각 {} MiB)을 넘었습니다.",
-            limits.tmpfs_bytes / MIB
-        ));
-    }
-    hits
+    let refused = ["Resource temporarily unavailable", "can't start new thread"];
+    let hit = [
+        (Limit::Output, *ended == Ended::OutputFlood),
+        (Limit::Memory, stats.oom_kills > 0 || stderr.contains("MemoryError")),
+        (Limit::Processes, stats.pids_max_hits > 0 || refused.iter().any(|s| stderr.contains(s))),
+        (Limit::CpuTime, signal == Some(libc::SIGXCPU)),
+        (Limit::FileSize, signal == Some(libc::SIGXFSZ) || stderr.contains("File too large")),
+        (Limit::Tmpfs, stderr.contains("No space left on device")),
+    ];
+    hit.into_iter()
+        .filter(|(_, hit)| *hit)
+        .filter_map(|(limit, _)| limits.hit_sentence(limit, stats.oom_kills))
+        .collect()
 }
 
 /// Reads the harness's JSON lines as they come, forwarding each live; stops keeping them past

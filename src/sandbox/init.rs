@@ -4,6 +4,7 @@
 use std::ffi::{CStr, CString};
 use std::sync::atomic::{AtomicI32, Ordering};
 
+use super::error::LaunchError;
 use super::seccomp::SeccompPrograms;
 use super::spec::{LaunchSpec, LaunchStatus, RESULT_FD, SANDBOX_DIR};
 
@@ -17,9 +18,9 @@ pub struct ExecPlan {
 }
 
 impl ExecPlan {
-    pub fn new(spec: &LaunchSpec, result_channel: bool) -> Result<Self, String> {
-        let cstr = |s: &str| CString::new(s).map_err(|_| format!("NUL in {s:?}"));
-        let program = spec.python.to_str().ok_or("python path is not UTF-8")?;
+    pub fn new(spec: &LaunchSpec, result_channel: bool) -> Result<Self, LaunchError> {
+        let cstr = |s: &str| CString::new(s).map_err(|_| LaunchError::Nul(s.to_owned()));
+        let program = spec.python.to_str().ok_or(LaunchError::NotUtf8("python path"))?;
         let mut argv = vec![cstr(program)?];
         for arg in &spec.args {
             argv.push(cstr(arg)?);
@@ -61,7 +62,7 @@ const STEP_EXECVE: i32 = 6;
 const STEP_WAIT: i32 = 7;
 
 impl ExecReport {
-    pub fn new() -> Result<Self, String> {
+    pub fn new() -> Result<Self, LaunchError> {
         // SAFETY: a fresh anonymous shared mapping, never unmapped, so 'static holds.
         let page = unsafe {
             let prot = libc::PROT_READ | libc::PROT_WRITE;
@@ -75,7 +76,7 @@ impl ExecReport {
             )
         };
         if page == libc::MAP_FAILED {
-            return Err(format!("mmap: {}", std::io::Error::last_os_error()));
+            return Err(LaunchError::last_os("mmap"));
         }
         // SAFETY: page-aligned, zero-filled and large enough; AtomicI32 has i32's layout.
         Ok(Self { cells: unsafe { &*(page as *const [AtomicI32; 5]) } })
@@ -88,7 +89,7 @@ impl ExecReport {
 
     /// `Err`: the container failed before Python ran. `Ok(None)`: Python ran but its end was
     /// not recorded (the init was killed from outside).
-    pub fn outcome(&self) -> Result<Option<LaunchStatus>, String> {
+    pub fn outcome(&self) -> Result<Option<LaunchStatus>, LaunchError> {
         let load = |i: usize| self.cells[i].load(Ordering::SeqCst);
         if load(2) != 0 {
             let step = match load(1) {
@@ -99,7 +100,8 @@ impl ExecReport {
                 STEP_EXECVE => "execve of the interpreter",
                 _ => "waiting for the interpreter",
             };
-            return Err(format!("{step}: {}", std::io::Error::from_raw_os_error(load(2))));
+            let source = std::io::Error::from_raw_os_error(load(2));
+            return Err(LaunchError::Init { step, source });
         }
         if load(4) == 1 {
             let status = load(3);
@@ -110,7 +112,7 @@ impl ExecReport {
             }));
         }
         if load(0) == 0 {
-            return Err("setup failed before the program started (see stderr)".into());
+            return Err(LaunchError::InitNeverStarted);
         }
         Ok(None)
     }

@@ -102,7 +102,7 @@ pub fn seccomp() -> Probe {
             format!("{} BPF filters compiled", p.count()),
             fix,
         ),
-        Err(e) => Probe::new("seccomp", ProbeStatus::Missing, e, fix),
+        Err(e) => Probe::new("seccomp", ProbeStatus::Missing, super::error::chain(&e), fix),
     }
 }
 

@@ -10,6 +10,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::container;
+use super::error::{LaunchError, chain};
 use super::init::{ExecPlan, ExecReport};
 use super::seccomp::SeccompPrograms;
 use super::spec::{LaunchSpec, LaunchStatus, RESULT_FD, STATUS_FD};
@@ -25,7 +26,7 @@ pub fn run_launcher() -> ExitCode {
         eprintln!("sandbox-exec: fd {STATUS_FD} (status channel) is not open");
         return ExitCode::from(2);
     };
-    let status = launch().unwrap_or_else(|error| LaunchStatus::Failed { error });
+    let status = launch().unwrap_or_else(|error| LaunchStatus::Failed { error: chain(&error) });
     let written = status_out.write_all(status.to_line().as_bytes()).is_ok();
     match status {
         LaunchStatus::Failed { .. } => ExitCode::from(1),
@@ -34,7 +35,7 @@ pub fn run_launcher() -> ExitCode {
     }
 }
 
-fn launch() -> Result<LaunchStatus, String> {
+fn launch() -> Result<LaunchStatus, LaunchError> {
     // SAFETY: getppid has no preconditions.
     let server = unsafe { libc::getppid() };
     let spec = read_spec()?;
@@ -42,7 +43,8 @@ fn launch() -> Result<LaunchStatus, String> {
     drop_privileges(spec.uid, spec.gid)?;
     die_with_server(server)?;
     // The launcher's own cwd may be under a folder the sandbox uid cannot enter.
-    std::env::set_current_dir("/").map_err(|e| format!("chdir /: {e}"))?;
+    std::env::set_current_dir("/")
+        .map_err(|source| LaunchError::Syscall { call: "chdir /", source })?;
     check_readable(&spec)?;
 
     let result_channel = take_fd(RESULT_FD).map(OwnedFd::from);
@@ -56,41 +58,39 @@ fn launch() -> Result<LaunchStatus, String> {
     status
 }
 
-fn read_spec() -> Result<LaunchSpec, String> {
+fn read_spec() -> Result<LaunchSpec, LaunchError> {
     let mut raw = Vec::new();
-    std::io::stdin()
-        .take(MAX_SPEC_BYTES)
-        .read_to_end(&mut raw)
-        .map_err(|e| format!("spec: read stdin: {e}"))?;
-    let spec: LaunchSpec = serde_json::from_slice(&raw).map_err(|e| format!("spec: {e}"))?;
+    std::io::stdin().take(MAX_SPEC_BYTES).read_to_end(&mut raw).map_err(LaunchError::ReadSpec)?;
+    let spec: LaunchSpec = serde_json::from_slice(&raw).map_err(LaunchError::ParseSpec)?;
     spec.validate()?;
     Ok(spec)
 }
 
 /// As root, move this (single) thread into the run's cgroups; children inherit them.
-fn join_cgroups(spec: &LaunchSpec) -> Result<(), String> {
+fn join_cgroups(spec: &LaunchSpec) -> Result<(), LaunchError> {
     for file in &spec.cgroup_join {
-        std::fs::write(file, "0").map_err(|e| format!("cgroup join {}: {e}", file.display()))?;
+        std::fs::write(file, "0")
+            .map_err(|source| LaunchError::JoinCgroup { path: file.clone(), source })?;
     }
     Ok(())
 }
 
 /// Root → sandbox uid for good. As root, RLIMIT_NPROC does not apply and a read-only bind
 /// can be remounted writable, so nothing below may keep any privilege.
-fn drop_privileges(uid: u32, gid: u32) -> Result<(), String> {
+fn drop_privileges(uid: u32, gid: u32) -> Result<(), LaunchError> {
     // SAFETY: plain credential syscalls on this single-threaded process.
     unsafe {
         if libc::setgroups(0, std::ptr::null()) != 0 {
-            return Err(os_error("setgroups"));
+            return Err(LaunchError::last_os("setgroups"));
         }
         if libc::setresgid(gid, gid, gid) != 0 {
-            return Err(os_error("setresgid"));
+            return Err(LaunchError::last_os("setresgid"));
         }
         if libc::setresuid(uid, uid, uid) != 0 {
-            return Err(os_error("setresuid"));
+            return Err(LaunchError::last_os("setresuid"));
         }
         if libc::setuid(0) == 0 || libc::geteuid() != uid || libc::getegid() != gid {
-            return Err("privileges not dropped: setuid(0) still works".into());
+            return Err(LaunchError::PrivilegesKept);
         }
     }
     Ok(())
@@ -98,18 +98,18 @@ fn drop_privileges(uid: u32, gid: u32) -> Result<(), String> {
 
 /// A credential change clears both flags: dumpable is needed for hakoniwa to write
 /// /proc/self/uid_map, and the death signal makes a server crash take the run with it.
-fn die_with_server(server: libc::pid_t) -> Result<(), String> {
+fn die_with_server(server: libc::pid_t) -> Result<(), LaunchError> {
     // SAFETY: prctl with integer arguments only.
     unsafe {
         if libc::prctl(libc::PR_SET_DUMPABLE, 1, 0, 0, 0) != 0 {
-            return Err(os_error("PR_SET_DUMPABLE"));
+            return Err(LaunchError::last_os("PR_SET_DUMPABLE"));
         }
         if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
-            return Err(os_error("PR_SET_PDEATHSIG"));
+            return Err(LaunchError::last_os("PR_SET_PDEATHSIG"));
         }
         // The server may have died before the death signal was armed.
         if libc::getppid() != server {
-            return Err("server exited during launch".into());
+            return Err(LaunchError::ServerGone);
         }
     }
     Ok(())
@@ -117,15 +117,16 @@ fn die_with_server(server: libc::pid_t) -> Result<(), String> {
 
 /// Fails early, with a reason, when the run dir is somewhere the sandbox uid cannot reach
 /// (e.g. under a 0700 home folder): hakoniwa would otherwise fail deep inside its mounts.
-fn check_readable(spec: &LaunchSpec) -> Result<(), String> {
+fn check_readable(spec: &LaunchSpec) -> Result<(), LaunchError> {
     let main = spec.program_dir.join("main.py");
     for path in [spec.python.as_path(), main.as_path(), spec.work_dir.as_path()] {
         if !accessible(path, libc::R_OK) {
-            return Err(format!("{} is not readable by uid {}", path.display(), spec.uid));
+            return Err(LaunchError::NotReadable { path: path.into(), uid: spec.uid });
         }
     }
     if !accessible(&spec.work_dir, libc::W_OK | libc::X_OK) {
-        return Err(format!("{} is not writable by uid {}", spec.work_dir.display(), spec.uid));
+        let path = spec.work_dir.clone();
+        return Err(LaunchError::NotWritable { path, uid: spec.uid });
     }
     Ok(())
 }
@@ -151,8 +152,4 @@ fn take_fd(fd: i32) -> Option<File> {
         libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
         Some(File::from_raw_fd(fd))
     }
-}
-
-fn os_error(what: &str) -> String {
-    format!("{what}: {}", std::io::Error::last_os_error())
 }

@@ -4,34 +4,49 @@
 mod backend;
 pub mod cgroup;
 mod container;
+mod error;
 mod explain;
 mod fake;
 mod init;
 mod kernel_probe;
 mod launcher;
+pub mod limits;
 pub mod probe;
 pub mod protocol;
 mod python;
 mod real;
+mod run_dir;
 mod seccomp;
 mod spawn;
 pub mod spec;
+mod supervise;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use backend::{
-    Backend, CappedText, Chunk, ChunkSender, Ending, HARNESS, Job, Outcome, RunLimits,
-};
+pub use backend::{Backend, CappedText, Chunk, ChunkSender, Ending, HARNESS, Job, JobId, Outcome};
+pub use error::{CgroupError, LaunchError, SandboxError};
 pub use fake::FakeBackend;
 pub use launcher::run_launcher;
+pub use limits::{Limit, RunLimits};
 pub use python::resolve_python;
 pub use real::SandboxBackend;
 
+/// What the real backend takes from the server's configuration; the rest it finds out.
+#[derive(Debug, Clone)]
+pub struct SandboxSettings {
+    /// The `gil-lab` binary the launcher is started from (`/proc/self/exe` in the server).
+    pub exe: PathBuf,
+    /// The interpreter asked for; it must resolve to one under `/usr`.
+    pub python: PathBuf,
+    /// Host uid and gid the programs run as (never root).
+    pub uid: u32,
+}
+
 /// The isolating backend for this server, after logging which layers the host offers.
-pub fn real_backend(config: &crate::config::Config) -> anyhow::Result<Arc<dyn Backend>> {
-    let python = resolve_python(&config.python)?;
-    let probes = probe::probe_all(config.sandbox_uid, &python);
+pub fn real_backend(settings: &SandboxSettings) -> anyhow::Result<Arc<dyn Backend>> {
+    let python = resolve_python(&settings.python)?;
+    let probes = probe::probe_all(settings.uid, &python);
     for p in &probes {
         match p.status {
             probe::ProbeStatus::Ok => {
@@ -55,9 +70,9 @@ pub fn real_backend(config: &crate::config::Config) -> anyhow::Result<Arc<dyn Ba
         );
     }
     let backend = SandboxBackend {
-        exe: PathBuf::from("/proc/self/exe"),
+        exe: settings.exe.clone(),
         python,
-        uid: config.sandbox_uid,
+        uid: settings.uid,
         runs_dir: runs_dir()?,
         use_cgroups,
     };

@@ -1,30 +1,19 @@
 //! The isolating backend: per run a folder and a cgroup, then `gil-lab sandbox-exec` as a child
-//! whose output is read with caps and which is killed on wall time, cancel or an output flood.
+//! (see `supervise`), then the folder and the cgroup removed and the limits hit named.
 
-use std::os::fd::OwnedFd;
-use std::os::unix::fs::{PermissionsExt, chown};
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::PathBuf;
 
 use futures_util::future::BoxFuture;
 use serde_json::json;
-use std::io::Write;
-
-use tokio::io::{AsyncRead, AsyncReadExt};
-use tokio::net::unix::pipe::Receiver;
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::backend::{Backend, CappedText, Chunk, ChunkSender, Ending, HARNESS, Job, Outcome};
+use super::backend::{Backend, ChunkSender, Ending, HARNESS, Job, Outcome};
 use super::cgroup::{CgroupStats, RunCgroup};
-use super::explain::{self, Ended};
-use super::protocol::Record;
-use super::spawn::{self, Launcher};
-use super::spec::{LaunchSpec, LaunchStatus, Limits};
-
-/// Extra pids for the launcher, hakoniwa's reaper and the container's init.
-const PIDS_HEADROOM: u64 = 8;
-const STATUS_CAP: usize = 64 * 1024;
+use super::error::{SandboxError, chain};
+use super::explain;
+use super::run_dir::RunDir;
+use super::spec::LaunchSpec;
+use super::supervise::supervise;
 
 pub struct SandboxBackend {
     /// The `gil-lab` binary to re-execute (`/proc/self/exe` in the server).
@@ -52,10 +41,12 @@ impl Backend for SandboxBackend {
     }
 }
 
-/// What was set up for one run, torn down after it.
+/// What was set up for one run. Both guards release on drop, also when the run's future is
+/// dropped or panics; the cgroup is declared first so that its processes are killed before
+/// their folder is removed.
 struct Prepared {
-    dir: PathBuf,
     cgroup: Option<RunCgroup>,
+    dir: RunDir,
     spec: LaunchSpec,
 }
 
@@ -66,19 +57,18 @@ impl SandboxBackend {
             Ok(prepared) => prepared,
             Err(error) => return failed(error),
         };
-        let mut outcome =
+        let outcome =
             supervise(&self.exe, &prepared.spec, &job, live, cancel, prepared.cgroup.as_ref())
                 .await;
-        let cgroup = prepared.cgroup;
-        let dir = prepared.dir;
+        let Prepared { cgroup, dir, .. } = prepared;
         let stats =
-            tokio::task::spawn_blocking(move || clean_up(cgroup, &dir)).await.unwrap_or_default();
-        outcome.limits_hit = explain::limits_hit(&outcome.ended, &stats, &outcome.stderr, &limits);
+            tokio::task::spawn_blocking(move || clean_up(cgroup, dir)).await.unwrap_or_default();
+        let limits_hit = explain::limits_hit(&outcome.ended, &stats, &outcome.stderr, &limits);
         Outcome {
             ending: outcome.ended.ending(),
             stdout: outcome.stdout,
             stderr: outcome.stderr,
-            limits_hit: outcome.limits_hit,
+            limits_hit,
             records: outcome.records,
             runtime: json!({
                 "backend": "sandbox",
@@ -87,12 +77,11 @@ impl SandboxBackend {
                 "cgroup": self.use_cgroups,
                 "peak_memory_bytes": stats.peak_memory_bytes,
             }),
-            error: outcome.error,
+            error: outcome.error.map(|error| chain(&error)),
         }
     }
 
-    async fn prepare(&self, job: &Job) -> Result<Prepared, String> {
-        let dir = self.runs_dir.join(job.run_id.as_str());
+    async fn prepare(&self, job: &Job) -> Result<Prepared, SandboxError> {
         let (uid, limits, use_cgroups) = (self.uid, job.limits, self.use_cgroups);
         let files = vec![
             ("main.py", job.code.clone()),
@@ -100,42 +89,32 @@ impl SandboxBackend {
             ("config.json", job.config.to_string()),
         ];
         let python = self.python.clone();
-        let run_dir = dir.clone();
-        let name = format!("{}-{}", std::process::id(), job.run_id);
+        let path = self.runs_dir.join(job.id.as_str());
+        let name = format!("{}-{}", std::process::id(), job.id);
         tokio::task::spawn_blocking(move || {
-            make_run_dir(&run_dir, uid, &files)?;
-            let cgroup = if use_cgroups {
-                let pids = limits.max_processes + PIDS_HEADROOM;
-                Some(RunCgroup::create(&name, limits.memory_bytes, pids)?)
-            } else {
-                None
-            };
+            let dir = RunDir::create(path, uid, &files)?;
+            let cgroup =
+                if use_cgroups { Some(RunCgroup::create(&name, limits.cgroup())?) } else { None };
             let spec = LaunchSpec {
                 python,
                 args: LaunchSpec::default_args(),
-                program_dir: run_dir.join("program"),
-                work_dir: run_dir.join("work"),
+                program_dir: dir.program(),
+                work_dir: dir.work(),
                 uid,
                 gid: uid,
                 env: Default::default(),
-                limits: Limits {
-                    cpu_seconds: limits.cpu_seconds,
-                    address_space_bytes: limits.memory_bytes.max(1 << 30) * 2,
-                    max_processes: limits.max_processes,
-                    file_size_bytes: limits.file_size_bytes,
-                    open_files: 256,
-                    tmpfs_bytes: limits.tmpfs_bytes,
-                },
+                rlimits: limits.rlimits(),
+                tmpfs_bytes: limits.tmpfs_size(),
                 cgroup_join: cgroup.as_ref().map(RunCgroup::join_files).unwrap_or_default(),
             };
-            Ok(Prepared { dir: run_dir, cgroup, spec })
+            Ok(Prepared { cgroup, dir, spec })
         })
         .await
-        .map_err(|e| format!("prepare: {e}"))?
+        .map_err(SandboxError::Prepare)?
     }
 }
 
-fn failed(error: String) -> Outcome {
+fn failed(error: SandboxError) -> Outcome {
     Outcome {
         ending: Ending::SandboxFailed,
         stdout: String::new(),
@@ -143,218 +122,15 @@ fn failed(error: String) -> Outcome {
         limits_hit: Vec::new(),
         records: Vec::new(),
         runtime: json!({ "backend": "sandbox" }),
-        error: Some(error),
+        error: Some(chain(&error)),
     }
 }
 
-fn make_run_dir(dir: &Path, uid: u32, files: &[(&str, String)]) -> Result<(), String> {
-    let io = |e: std::io::Error| format!("run folder {}: {e}", dir.display());
-    let program = dir.join("program");
-    let work = dir.join("work");
-    for folder in [dir, &program, &work] {
-        std::fs::create_dir_all(folder).map_err(io)?;
-        std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o755)).map_err(io)?;
-    }
-    for (name, text) in files {
-        let path = program.join(name);
-        std::fs::write(&path, text).map_err(io)?;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).map_err(io)?;
-    }
-    chown(&work, Some(uid), Some(uid)).map_err(io)?;
-    std::fs::set_permissions(&work, std::fs::Permissions::from_mode(0o700)).map_err(io)
-}
-
-/// Kills whatever is left, reads the cgroup's figures, removes the cgroup and the folder.
-fn clean_up(cgroup: Option<RunCgroup>, dir: &Path) -> CgroupStats {
-    let mut stats = CgroupStats::default();
-    if let Some(cgroup) = cgroup {
-        if let Err(error) = cgroup.kill_all(Duration::from_secs(3)) {
-            tracing::error!(%error, "processes of a run survived");
-        }
-        stats = cgroup.stats();
-        if let Err(error) = cgroup.remove() {
-            tracing::warn!(%error, "cgroup not removed");
-        }
-    }
-    if let Err(error) = std::fs::remove_dir_all(dir) {
-        tracing::warn!(%error, dir = %dir.display(), "run folder not removed");
-    }
+/// Empties the cgroup and reads its figures; dropping the guards then removes the cgroup
+/// and the folder, in that order.
+fn clean_up(cgroup: Option<RunCgroup>, dir: RunDir) -> CgroupStats {
+    let stats = cgroup.as_ref().map(RunCgroup::empty_and_measure).unwrap_or_default();
+    drop(cgroup);
+    drop(dir);
     stats
-}
-
-/// What supervising the launcher found out.
-struct Supervised {
-    ended: Ended,
-    stdout: String,
-    stderr: String,
-    records: Vec<Record>,
-    limits_hit: Vec<String>,
-    error: Option<String>,
-}
-
-async fn supervise(
-    exe: &Path,
-    spec: &LaunchSpec,
-    job: &Job,
-    live: ChunkSender,
-    cancel: CancellationToken,
-    cgroup: Option<&RunCgroup>,
-) -> Supervised {
-    let mut supervised = Supervised {
-        ended: Ended::NoStatus,
-        stdout: String::new(),
-        stderr: String::new(),
-        records: Vec::new(),
-        limits_hit: Vec::new(),
-        error: None,
-    };
-    let spawned = match spawn_launcher(exe, spec).await {
-        Ok(spawned) => spawned,
-        Err(error) => {
-            supervised.ended = Ended::Broken;
-            supervised.error = Some(error);
-            return supervised;
-        }
-    };
-    let Spawned { mut child, stdout, stderr, results, status } = spawned;
-    let flood = std::sync::Arc::new(Notify::new());
-    let cap = job.limits.output_bytes;
-    let out_task =
-        tokio::spawn(read_stream(stdout, cap, live.clone(), Chunk::Stdout, flood.clone()));
-    let err_task =
-        tokio::spawn(read_stream(stderr, cap, live.clone(), Chunk::Stderr, flood.clone()));
-    let records_task = tokio::task::spawn_blocking({
-        let max = job.limits.result_bytes;
-        move || explain::read_records(results, max, &live)
-    });
-    let status_task = tokio::task::spawn_blocking(move || explain::read_all(status, STATUS_CAP));
-    let pid = Some(child.pid());
-    let kill_reason = tokio::select! {
-        _ = child.wait() => None,
-        () = tokio::time::sleep(job.limits.wall) => Some(Ended::TimedOut),
-        () = cancel.cancelled() => Some(Ended::Cancelled),
-        () = flood.notified() => Some(Ended::OutputFlood),
-    };
-    if kill_reason.is_some() {
-        stop_sandbox(pid, cgroup, &mut child).await;
-    }
-    let (stdout, stderr) = (join_text(out_task).await, join_text(err_task).await);
-    supervised.stdout = stdout;
-    supervised.stderr = stderr;
-    supervised.records = records_task.await.unwrap_or_default();
-    let status_line = status_task.await.unwrap_or_default();
-    supervised.ended = kill_reason.unwrap_or_else(|| Ended::from_status(&status_line));
-    if let Ended::Launcher(LaunchStatus::Failed { error }) = &supervised.ended {
-        supervised.error = Some(error.clone());
-    }
-    supervised
-}
-
-/// Kills the run from the inside out, so that every process is reaped by its own parent: every
-/// process of the run's cgroup outside the launcher's process group (the container's init, and
-/// with it the pid namespace) first; the launcher then reports and exits by itself. Killing the
-/// launcher's group first orphans hakoniwa's helper and the container's init to the host's
-/// pid 1, as zombies until it reaps them (never, when the server itself is pid 1).
-async fn stop_sandbox(pid: Option<i32>, cgroup: Option<&RunCgroup>, child: &mut Launcher) {
-    let Some(pid) = pid else {
-        child.wait().await.ok();
-        return;
-    };
-    if let Some(cgroup) = cgroup {
-        let inside_out = async {
-            loop {
-                for p in cgroup.procs() {
-                    // SAFETY: getpgid(2) and kill(2) on pids read from the run's own cgroup.
-                    unsafe {
-                        if libc::getpgid(p) != pid {
-                            libc::kill(p, libc::SIGKILL);
-                        }
-                    }
-                }
-                tokio::select! {
-                    _ = child.wait() => return,
-                    () = tokio::time::sleep(Duration::from_millis(10)) => {}
-                }
-            }
-        };
-        if tokio::time::timeout(Duration::from_secs(2), inside_out).await.is_ok() {
-            return;
-        }
-    }
-    // SAFETY: kill(2) on the process group our own unreaped child leads.
-    unsafe { libc::kill(-pid, libc::SIGKILL) };
-    child.wait().await.ok();
-}
-
-/// Output pipes close when the sandbox is gone; a straggler holding one must not hang the run.
-async fn join_text(task: tokio::task::JoinHandle<String>) -> String {
-    let abort = task.abort_handle();
-    match tokio::time::timeout(Duration::from_secs(5), task).await {
-        Ok(text) => text.unwrap_or_default(),
-        Err(_) => {
-            abort.abort();
-            String::new()
-        }
-    }
-}
-
-struct Spawned {
-    child: Launcher,
-    stdout: Receiver,
-    stderr: Receiver,
-    results: std::io::PipeReader,
-    status: std::io::PipeReader,
-}
-
-/// Starts the launcher as root with the spec on stdin, the result pipe as fd 3 and the status
-/// pipe as fd 4, in a process group of its own.
-async fn spawn_launcher(exe: &Path, spec: &LaunchSpec) -> Result<Spawned, String> {
-    let io = |e: std::io::Error| format!("spawn launcher: {e}");
-    let (stdin_r, mut stdin_w) = std::io::pipe().map_err(io)?;
-    let (stdout, stdout_w) = std::io::pipe().map_err(io)?;
-    let (stderr, stderr_w) = std::io::pipe().map_err(io)?;
-    let (results, results_w) = std::io::pipe().map_err(io)?;
-    let (status, status_w) = std::io::pipe().map_err(io)?;
-    let child_ends: [OwnedFd; 5] =
-        [stdin_r.into(), stdout_w.into(), stderr_w.into(), results_w.into(), status_w.into()];
-    let [a, b, c, d, e] = &child_ends;
-    let child = spawn::spawn(exe, [a, b, c, d, e]).map_err(io)?;
-    drop(child_ends);
-    let spec_json = serde_json::to_vec(spec).map_err(|e| e.to_string())?;
-    // A few KiB into an empty pipe: never blocks; the launcher reads it to EOF.
-    stdin_w.write_all(&spec_json).map_err(io)?;
-    drop(stdin_w);
-    let stdout = Receiver::from_owned_fd(stdout.into()).map_err(io)?;
-    let stderr = Receiver::from_owned_fd(stderr.into()).map_err(io)?;
-    Ok(Spawned { child, stdout, stderr, results, status })
-}
-
-/// Reads a stream to its end: keeps `cap` bytes, forwards them live, signals a flood once.
-async fn read_stream(
-    mut pipe: impl AsyncRead + Unpin,
-    cap: usize,
-    live: ChunkSender,
-    wrap: fn(String) -> Chunk,
-    flood: std::sync::Arc<Notify>,
-) -> String {
-    let mut kept = CappedText::new(cap);
-    let mut pending = Vec::new();
-    let mut buffer = vec![0u8; 16 * 1024];
-    let mut flooded = false;
-    while let Ok(n) = pipe.read(&mut buffer).await {
-        if n == 0 {
-            break;
-        }
-        pending.extend_from_slice(&buffer[..n]);
-        let text = explain::take_utf8(&mut pending);
-        let shown = kept.push(&text).to_owned();
-        if !shown.is_empty() {
-            live.send(wrap(shown)).await.ok();
-        }
-        if kept.truncated() && !flooded {
-            flooded = true;
-            flood.notify_one();
-        }
-    }
-    kept.into_string()
 }

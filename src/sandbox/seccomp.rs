@@ -53,6 +53,19 @@ const DENIED: &[i64] = &[
 /// checks only the audit arch, so without a guard `mount | X32_BIT` would slip through.
 const X32_SYSCALL_BIT: u32 = 0x4000_0000;
 
+/// A filter that could not be built, and which part of it.
+#[derive(Debug, thiserror::Error)]
+#[error("seccomp: {what}")]
+pub struct SeccompError {
+    what: &'static str,
+    #[source]
+    source: seccompiler::BackendError,
+}
+
+fn failed(what: &'static str) -> impl FnOnce(seccompiler::BackendError) -> SeccompError {
+    move |source| SeccompError { what, source }
+}
+
 /// The stacked filters, in the order they are installed. seccompiler allows one match action
 /// per filter, hence one filter per errno.
 pub struct SeccompPrograms {
@@ -62,7 +75,7 @@ pub struct SeccompPrograms {
 impl SeccompPrograms {
     /// Compiles every filter. Call before forking: the closure that applies them must not
     /// allocate or fail for reasons other than the kernel refusing.
-    pub fn build() -> Result<Self, String> {
+    pub fn build() -> Result<Self, SeccompError> {
         let mut programs = vec![
             compile(deny_list_rules()?, libc::EPERM)?,
             // clone3 passes flags in a struct BPF cannot read; ENOSYS makes glibc fall back to
@@ -92,7 +105,7 @@ impl SeccompPrograms {
     }
 }
 
-fn deny_list_rules() -> Result<BTreeMap<i64, Vec<SeccompRule>>, String> {
+fn deny_list_rules() -> Result<BTreeMap<i64, Vec<SeccompRule>>, SeccompError> {
     let mut rules: BTreeMap<i64, Vec<SeccompRule>> =
         DENIED.iter().map(|&nr| (nr, vec![])).collect();
     // A new user namespace would hand the program a fresh set of capabilities over new
@@ -100,26 +113,26 @@ fn deny_list_rules() -> Result<BTreeMap<i64, Vec<SeccompRule>>, String> {
     let newuser = libc::CLONE_NEWUSER as u64;
     let cond =
         SeccompCondition::new(0, SeccompCmpArgLen::Qword, SeccompCmpOp::MaskedEq(newuser), newuser)
-            .map_err(|e| format!("seccomp: clone rule: {e}"))?;
-    let rule = SeccompRule::new(vec![cond]).map_err(|e| format!("seccomp: clone rule: {e}"))?;
+            .map_err(failed("clone rule"))?;
+    let rule = SeccompRule::new(vec![cond]).map_err(failed("clone rule"))?;
     rules.insert(libc::SYS_clone, vec![rule]);
     Ok(rules)
 }
 
-fn vsock_rules() -> Result<BTreeMap<i64, Vec<SeccompRule>>, String> {
+fn vsock_rules() -> Result<BTreeMap<i64, Vec<SeccompRule>>, SeccompError> {
     // The network namespace does not cover vsock (host/VM channels).
     let af_vsock = libc::AF_VSOCK as u64;
     let cond = SeccompCondition::new(0, SeccompCmpArgLen::Dword, SeccompCmpOp::Eq, af_vsock)
-        .map_err(|e| format!("seccomp: socket rule: {e}"))?;
-    let rule = SeccompRule::new(vec![cond]).map_err(|e| format!("seccomp: socket rule: {e}"))?;
+        .map_err(failed("socket rule"))?;
+    let rule = SeccompRule::new(vec![cond]).map_err(failed("socket rule"))?;
     Ok(BTreeMap::from([(libc::SYS_socket, vec![rule])]))
 }
 
-fn compile(rules: BTreeMap<i64, Vec<SeccompRule>>, errno: i32) -> Result<BpfProgram, String> {
+fn compile(rules: BTreeMap<i64, Vec<SeccompRule>>, errno: i32) -> Result<BpfProgram, SeccompError> {
     let filter =
         SeccompFilter::new(rules, SeccompAction::Allow, SeccompAction::Errno(errno as u32), ARCH)
-            .map_err(|e| format!("seccomp: filter: {e}"))?;
-    BpfProgram::try_from(filter).map_err(|e| format!("seccomp: compile: {e}"))
+            .map_err(failed("filter"))?;
+    BpfProgram::try_from(filter).map_err(failed("compile"))
 }
 
 /// Hand-written: load the syscall number; `nr >= X32_SYSCALL_BIT` → ENOSYS; otherwise allow.

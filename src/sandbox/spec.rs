@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::limits::{Resource, Rlimit};
+
 /// Dedicated uid/gid for sandboxed programs. Not `nobody` (65534): a dumpable launcher can be
 /// ptraced by any other host process of the same uid. No /etc/passwd entry is needed.
 pub const DEFAULT_SANDBOX_UID: u32 = 61337;
@@ -45,37 +47,14 @@ pub struct LaunchSpec {
     /// Added to the fixed environment (PATH, HOME, PYTHONUNBUFFERED, PYTHONPATH).
     #[serde(default)]
     pub env: BTreeMap<String, String>,
-    pub limits: Limits,
+    /// Every rlimit of the container's processes (see `RunLimits::rlimits`).
+    pub rlimits: Vec<Rlimit>,
+    /// Size of each of the two tmpfs mounts (`/tmp`, `/dev/shm`).
+    pub tmpfs_bytes: u64,
     /// Files the launcher writes `0` into, as root, to join the run's cgroups before it drops
     /// privileges: v1 `tasks` files, or a v2 `cgroup.procs`. See `RunCgroup::join_files`.
     #[serde(default)]
     pub cgroup_join: Vec<PathBuf>,
-}
-
-/// Per-process limits enforced inside the container (rlimits and the tmpfs size).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Limits {
-    pub cpu_seconds: u64,
-    pub address_space_bytes: u64,
-    /// RLIMIT_NPROC: processes *and threads* of the sandbox uid in its user namespace.
-    pub max_processes: u64,
-    pub file_size_bytes: u64,
-    pub open_files: u64,
-    /// Size of each of the two tmpfs mounts (`/tmp`, `/dev/shm`).
-    pub tmpfs_bytes: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            cpu_seconds: 10,
-            address_space_bytes: 1 << 30,
-            max_processes: 64,
-            file_size_bytes: 16 << 20,
-            open_files: 256,
-            tmpfs_bytes: 64 << 20,
-        }
-    }
 }
 
 impl LaunchSpec {
@@ -89,10 +68,10 @@ impl LaunchSpec {
             .collect()
     }
 
-    /// Rejects a spec the launcher must not act on. Returns a reason fit for the status line.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Rejects a spec the launcher must not act on.
+    pub fn validate(&self) -> Result<(), SpecError> {
         if self.uid == 0 || self.gid == 0 {
-            return Err("spec: uid and gid must not be 0".into());
+            return Err(SpecError::Root);
         }
         for (name, path) in [
             ("python", &self.python),
@@ -100,16 +79,16 @@ impl LaunchSpec {
             ("work_dir", &self.work_dir),
         ] {
             if !path.is_absolute() {
-                return Err(format!("spec: {name} must be an absolute path"));
+                return Err(SpecError::Relative(name));
             }
         }
         if !self.python.starts_with("/usr") {
-            return Err("spec: python must live under /usr (the only tree in the sandbox)".into());
+            return Err(SpecError::PythonOutsideUsr);
         }
         for (key, value) in &self.env {
             let bad_key = key.is_empty() || key.contains(['=', '\0']);
             if bad_key || value.contains('\0') {
-                return Err(format!("spec: bad environment entry {key:?}"));
+                return Err(SpecError::BadEnv(key.clone()));
             }
         }
         // The launcher writes to these as root: keep them inside the cgroup filesystem.
@@ -118,14 +97,39 @@ impl LaunchSpec {
             let inside =
                 path.starts_with("/sys/fs/cgroup/") && !path.to_string_lossy().contains("..");
             if !inside || !matches!(name, Some("tasks" | "cgroup.procs")) {
-                return Err(format!("spec: bad cgroup join file {}", path.display()));
+                return Err(SpecError::BadJoinFile(path.clone()));
+            }
+        }
+        // A spec without one of them would run that resource unbounded.
+        for resource in Resource::ALL {
+            if !self.rlimits.iter().any(|r| r.resource == resource) {
+                return Err(SpecError::MissingRlimit(resource));
             }
         }
         if self.args.iter().any(|a| a.contains('\0')) {
-            return Err("spec: an argument contains NUL".into());
+            return Err(SpecError::NulArgument);
         }
         Ok(())
     }
+}
+
+/// Why the launcher refused a spec.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SpecError {
+    #[error("spec: uid and gid must not be 0")]
+    Root,
+    #[error("spec: {0} must be an absolute path")]
+    Relative(&'static str),
+    #[error("spec: python must live under /usr (the only tree in the sandbox)")]
+    PythonOutsideUsr,
+    #[error("spec: bad environment entry {0:?}")]
+    BadEnv(String),
+    #[error("spec: bad cgroup join file {}", .0.display())]
+    BadJoinFile(PathBuf),
+    #[error("spec: rlimit {0:?} missing")]
+    MissingRlimit(Resource),
+    #[error("spec: an argument contains NUL")]
+    NulArgument,
 }
 
 /// The launcher's one final line on fd 4. Exactly one of the shapes
@@ -173,9 +177,10 @@ mod tests {
             uid: 0,
             gid: DEFAULT_SANDBOX_GID,
             env: BTreeMap::new(),
-            limits: Limits::default(),
+            rlimits: vec![],
+            tmpfs_bytes: 64 << 20,
             cgroup_join: vec![],
         };
-        assert!(spec.validate().is_err());
+        assert_eq!(spec.validate(), Err(SpecError::Root));
     }
 }

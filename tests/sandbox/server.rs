@@ -142,9 +142,9 @@ impl Server {
         for worker in self.workers {
             worker.await.expect("the worker stops on shutdown");
         }
-        let run_id = RunId::parse(id).expect("a valid run id");
+        let job_id = RunId::parse(id).expect("a valid run id").job_id();
         let (uid, runs_dir) = (self.uid, self.runs_dir);
-        tokio::task::spawn_blocking(move || assert_left_nothing(uid, &[], &runs_dir, &run_id))
+        tokio::task::spawn_blocking(move || assert_left_nothing(uid, &[], &runs_dir, &job_id))
             .await
             .expect("nothing of the run is left");
     }

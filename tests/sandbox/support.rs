@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use gil_lab::runs::RunId;
 use gil_lab::sandbox::cgroup::{self, CgroupMode};
 use gil_lab::sandbox::protocol::{EnvironmentRecord, Record, VariantRecord};
-use gil_lab::sandbox::{Backend, Chunk, Ending, Job, Outcome, RunLimits, SandboxBackend};
+use gil_lab::sandbox::{Backend, Chunk, Ending, Job, JobId, Outcome, RunLimits, SandboxBackend};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -109,8 +109,8 @@ impl Sandbox {
 
     /// Runs the program, then checks that nothing of it is left on the host.
     pub async fn run_with(&self, code: &str, config: Value, limits: RunLimits) -> Ran {
-        let run_id = RunId::new();
-        let job = Job { run_id: run_id.clone(), code: code.to_owned(), config, limits };
+        let job_id = RunId::new().job_id();
+        let job = Job { id: job_id.clone(), code: code.to_owned(), config, limits };
         let (sender, receiver) = mpsc::channel(256);
         let live = tokio::spawn(count_live(receiver));
         let watch = Watch::start(self.uid());
@@ -123,7 +123,7 @@ impl Sandbox {
         ran.print_summary();
         assert_ne!(ran.outcome.ending, Ending::SandboxFailed, "{:?}", ran.outcome.error);
         ran.leftovers =
-            assert_left_nothing(self.uid(), &self.spare, &self.backend.runs_dir, &run_id);
+            assert_left_nothing(self.uid(), &self.spare, &self.backend.runs_dir, &job_id);
         let at_return = &ran.leftovers.at_return;
         if !at_return.is_empty() {
             eprintln!(
@@ -163,7 +163,7 @@ pub struct Leftovers {
 }
 
 /// No process of the uid (but the test's own decoys), no run folder, no cgroup.
-pub fn assert_left_nothing(uid: u32, spare: &[u32], runs_dir: &Path, run_id: &RunId) -> Leftovers {
+pub fn assert_left_nothing(uid: u32, spare: &[u32], runs_dir: &Path, job_id: &JobId) -> Leftovers {
     let started = Instant::now();
     let left = || -> Vec<HostProcess> {
         processes_of(uid).into_iter().filter(|p| !spare.contains(&p.pid)).collect()
@@ -182,9 +182,9 @@ pub fn assert_left_nothing(uid: u32, spare: &[u32], runs_dir: &Path, run_id: &Ru
         "processes of uid {uid} were never reaped: {}",
         describe(&unreaped)
     );
-    let folder = runs_dir.join(run_id.as_str());
+    let folder = runs_dir.join(job_id.as_str());
     assert!(!folder.exists(), "run folder {} was not removed", folder.display());
-    for dir in cgroup_dirs(run_id) {
+    for dir in cgroup_dirs(job_id) {
         assert!(!dir.exists(), "cgroup {} was not removed", dir.display());
     }
     Leftovers { at_return, gone_after: started.elapsed() }
@@ -203,8 +203,8 @@ fn wait_for_none(grace: Duration, mut look: impl FnMut() -> Vec<HostProcess>) ->
 }
 
 /// Where the run's cgroup would be, in each hierarchy (see `RunCgroup::create`).
-fn cgroup_dirs(run_id: &RunId) -> Vec<PathBuf> {
-    let name = format!("{}-{run_id}", std::process::id());
+fn cgroup_dirs(job_id: &JobId) -> Vec<PathBuf> {
+    let name = format!("{}-{job_id}", std::process::id());
     ["memory/gil-lab", "pids/gil-lab", "gil-lab"]
         .iter()
         .map(|parent| Path::new("/sys/fs/cgroup").join(parent).join(&name))
