@@ -5,6 +5,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::accounts::access::AccessError;
+use crate::runs::submit::SubmitError;
 use crate::web::pages::ErrorPage;
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
@@ -49,6 +51,32 @@ impl AppError {
             "서버에서 문제가 생겼습니다. 잠시 후 다시 시도해 주세요.".to_owned()
         } else {
             self.to_string()
+        }
+    }
+}
+
+impl From<SubmitError> for AppError {
+    fn from(error: SubmitError) -> Self {
+        let message = error.to_string();
+        match error {
+            SubmitError::Database(e) => AppError::Database(e),
+            SubmitError::CodeTooLong { .. } => AppError::PayloadTooLarge(message),
+            SubmitError::TooManyWaiting { .. } | SubmitError::TooFrequent => {
+                AppError::TooManyRequests(message)
+            }
+            SubmitError::UnknownExperiment
+            | SubmitError::NotRunnable
+            | SubmitError::Invalid(_)
+            | SubmitError::PredictionNotAsked => AppError::Unprocessable(message),
+        }
+    }
+}
+
+impl From<AccessError> for AppError {
+    fn from(error: AccessError) -> Self {
+        match error {
+            AccessError::NotFound => AppError::NotFound,
+            AccessError::Database(e) => AppError::Database(e),
         }
     }
 }

@@ -10,9 +10,19 @@ use super::instructor::Instructor;
 use super::learner::{self, LearnerToken};
 use super::membership::{self, Member};
 use super::session;
-use crate::error::{AppError, Result};
 use crate::runs::RunId;
 use crate::runs::store::{self, RunRow};
+
+/// Why something is not handed out. `NotFound` covers "not yours" too, on purpose.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    #[error("not found")]
+    NotFound,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+type Result<T, E = AccessError> = std::result::Result<T, E>;
 
 /// The people behind a request, as far as access is concerned: the learner of this browser (if
 /// they have done anything yet) and the signed-in instructor (if any).
@@ -52,20 +62,20 @@ impl Viewer {
 }
 
 async fn run_by_id(db: &SqlitePool, raw_id: &str) -> Result<RunRow> {
-    let id = RunId::parse(raw_id).ok_or(AppError::NotFound)?;
-    store::get(db, &id).await?.ok_or(AppError::NotFound)
+    let id = RunId::parse(raw_id).ok_or(AccessError::NotFound)?;
+    store::get(db, &id).await?.ok_or(AccessError::NotFound)
 }
 
 /// The run if this viewer may see it; otherwise `NotFound`, exactly as for a run that never was.
 pub async fn visible_run(db: &SqlitePool, viewer: &Viewer, raw_id: &str) -> Result<RunRow> {
     let run = run_by_id(db, raw_id).await?;
-    if viewer.can_see_run(db, &run).await? { Ok(run) } else { Err(AppError::NotFound) }
+    if viewer.can_see_run(db, &run).await? { Ok(run) } else { Err(AccessError::NotFound) }
 }
 
 /// The run if this viewer made it (for changes); otherwise `NotFound`.
 pub async fn own_run(db: &SqlitePool, viewer: &Viewer, raw_id: &str) -> Result<RunRow> {
     let run = run_by_id(db, raw_id).await?;
-    if viewer.owns_run(&run) { Ok(run) } else { Err(AppError::NotFound) }
+    if viewer.owns_run(&run) { Ok(run) } else { Err(AccessError::NotFound) }
 }
 
 /// The class if this instructor teaches it; otherwise `NotFound`.
@@ -74,17 +84,17 @@ pub async fn taught_class(
     instructor: &Instructor,
     raw_id: &str,
 ) -> Result<ClassRow> {
-    let id: i64 = raw_id.parse().map_err(|_| AppError::NotFound)?;
-    let class = class::get(db, id).await?.ok_or(AppError::NotFound)?;
+    let id: i64 = raw_id.parse().map_err(|_| AccessError::NotFound)?;
+    let class = class::get(db, id).await?.ok_or(AccessError::NotFound)?;
     if class.instructor_id == instructor.instructor_id {
         Ok(class)
     } else {
-        Err(AppError::NotFound)
+        Err(AccessError::NotFound)
     }
 }
 
 /// A learner of a class already handed out by `taught_class`; anyone else is `NotFound`.
 pub async fn class_learner(db: &SqlitePool, class: &ClassRow, raw_learner: &str) -> Result<Member> {
-    let learner_id: i64 = raw_learner.parse().map_err(|_| AppError::NotFound)?;
-    membership::member(db, class.class_id, learner_id).await?.ok_or(AppError::NotFound)
+    let learner_id: i64 = raw_learner.parse().map_err(|_| AccessError::NotFound)?;
+    membership::member(db, class.class_id, learner_id).await?.ok_or(AccessError::NotFound)
 }

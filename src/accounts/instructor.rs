@@ -8,7 +8,9 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use sqlx::{FromRow, SqlitePool};
 
 use super::fields::{Email, Password, PersonName};
-use crate::error::{AppError, Result};
+/// Signing up and in fail only for internal reasons (the database, the hasher); refusals are
+/// values (`SignUp::EmailTaken`, `None`), not errors.
+type Result<T> = anyhow::Result<T>;
 use crate::runs::now_rfc3339;
 
 #[derive(Debug, Clone, FromRow)]
@@ -30,7 +32,7 @@ async fn hash(password: &str) -> Result<String> {
     })
     .await
     .map_err(|e| anyhow::anyhow!("password hashing task failed: {e}"))?;
-    hashed.map_err(|e| AppError::Internal(anyhow::anyhow!("password hashing failed: {e}")))
+    hashed.map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
 }
 
 #[tracing::instrument(skip_all)]

@@ -66,7 +66,7 @@ pub struct NewRun<'a> {
     pub id: &'a RunId,
     pub learner_id: i64,
     pub experiment: &'a str,
-    pub params: &'a str,
+    pub params: Json<&'a ParamValues>,
     pub code: &'a str,
     pub code_edited: bool,
     pub prediction: Option<&'a str>,

@@ -3,11 +3,33 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use sqlx::SqlitePool;
+use sqlx::types::Json;
 
 use super::store::{self, NewRun};
 use super::{RunId, prediction};
 use crate::content::{Content, ExperimentId, ParamValues, check_values};
-use crate::error::AppError;
+
+/// Why a submission was refused; each message is the Korean sentence the learner reads.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("알 수 없는 실험입니다.")]
+    UnknownExperiment,
+    #[error("이 실험은 아직 실행할 수 없습니다.")]
+    NotRunnable,
+    /// A parameter or the prediction is not what the experiment accepts.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("이 실험은 예측을 받지 않습니다.")]
+    PredictionNotAsked,
+    #[error("코드가 너무 깁니다: {} KiB까지 실행할 수 있습니다.", .max_bytes / 1024)]
+    CodeTooLong { max_bytes: usize },
+    #[error("이미 실행을 기다리는 실험이 {waiting}개 있습니다. 끝난 뒤에 다시 실행해 주세요.")]
+    TooManyWaiting { waiting: i64 },
+    #[error("실행 요청이 너무 잦습니다. 1분쯤 뒤에 다시 실행해 주세요.")]
+    TooFrequent,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
 
 /// The JSON body of `POST /api/runs`, as it arrives.
 #[derive(Debug, Deserialize)]
@@ -43,30 +65,22 @@ impl Submission {
         request: SubmitRequest,
         content: &Content,
         limits: &SubmitLimits,
-    ) -> Result<Submission, AppError> {
-        let unknown = || AppError::Unprocessable("알 수 없는 실험입니다.".to_owned());
-        let id = ExperimentId::parse(&request.experiment).ok_or_else(unknown)?;
-        let experiment = content.experiment(&id).ok_or_else(unknown)?;
-        let original = experiment.code.as_deref().ok_or_else(|| {
-            AppError::Unprocessable("이 실험은 아직 실행할 수 없습니다.".to_owned())
-        })?;
+    ) -> Result<Submission, SubmitError> {
+        let id = ExperimentId::parse(&request.experiment).ok_or(SubmitError::UnknownExperiment)?;
+        let experiment = content.experiment(&id).ok_or(SubmitError::UnknownExperiment)?;
+        let original = experiment.code.as_deref().ok_or(SubmitError::NotRunnable)?;
         let params =
-            check_values(&experiment.params, &request.params).map_err(AppError::Unprocessable)?;
+            check_values(&experiment.params, &request.params).map_err(SubmitError::Invalid)?;
         let code = request.code.unwrap_or_else(|| original.to_owned());
         if code.len() > limits.max_code_bytes {
-            return Err(AppError::PayloadTooLarge(format!(
-                "코드가 너무 깁니다: {} KiB까지 실행할 수 있습니다.",
-                limits.max_code_bytes / 1024
-            )));
+            return Err(SubmitError::CodeTooLong { max_bytes: limits.max_code_bytes });
         }
         let code_edited = normalize(&code) != normalize(original);
         let prediction = match (request.prediction, &experiment.prediction) {
             (None | Some(Value::Null), _) => None,
-            (Some(_), None) => {
-                return Err(AppError::Unprocessable("이 실험은 예측을 받지 않습니다.".to_owned()));
-            }
+            (Some(_), None) => return Err(SubmitError::PredictionNotAsked),
             (Some(given), Some(spec)) => {
-                let checked = prediction::check(spec, &given).map_err(AppError::Unprocessable)?;
+                let checked = prediction::check(spec, &given).map_err(SubmitError::Invalid)?;
                 Some(checked.to_string())
             }
         };
@@ -85,28 +99,24 @@ pub async fn submit(
     learner_id: i64,
     submission: &Submission,
     limits: &SubmitLimits,
-) -> Result<RunId, AppError> {
+) -> Result<RunId, SubmitError> {
     let mut tx = pool.begin_with("begin immediate").await?;
     let minute_ago = (chrono::Utc::now() - chrono::Duration::minutes(1))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let (waiting, recent) = store::learner_load(&mut tx, learner_id, &minute_ago).await?;
     if waiting >= limits.max_queued {
-        return Err(AppError::TooManyRequests(format!(
-            "이미 실행을 기다리는 실험이 {waiting}개 있습니다. 끝난 뒤에 다시 실행해 주세요."
-        )));
+        return Err(SubmitError::TooManyWaiting { waiting });
     }
     if recent >= limits.max_per_minute {
-        return Err(AppError::TooManyRequests(
-            "실행 요청이 너무 잦습니다. 1분쯤 뒤에 다시 실행해 주세요.".to_owned(),
-        ));
+        return Err(SubmitError::TooFrequent);
     }
     let id = RunId::new();
-    let params = serde_json::to_string(&submission.params).map_err(anyhow::Error::from)?;
+    let params = Json(&submission.params);
     let run = NewRun {
         id: &id,
         learner_id,
         experiment: submission.experiment.as_str(),
-        params: &params,
+        params,
         code: &submission.code,
         code_edited: submission.code_edited,
         prediction: submission.prediction.as_deref(),
