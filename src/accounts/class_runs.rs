@@ -53,58 +53,19 @@ const COLUMNS: &str = "r.run_id, r.learner_id, m.display_name, r.experiment, r.s
 const FROM_CLASS: &str = "from class_member m join run r on r.learner_id = m.learner_id \
                           where m.class_id = ?";
 
-async fn fetch(
+/// Every successful run of the experiment in the class, newest first: what the class measured.
+/// One read, from which the page takes each learner's latest, the predicted and the contended.
+#[tracing::instrument(skip(pool))]
+pub async fn succeeded_runs(
     pool: &SqlitePool,
-    sql: String,
     class_id: i64,
     experiment: &str,
 ) -> sqlx::Result<Vec<ClassRun>> {
+    let sql = format!(
+        "select {COLUMNS} {FROM_CLASS} and r.experiment = ? and r.status = 'succeeded' \
+         order by r.submitted_at desc, r.rowid desc"
+    );
     sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(class_id).bind(experiment).fetch_all(pool).await
-}
-
-/// Each learner's latest successful run of the experiment: the class's measurements.
-#[tracing::instrument(skip(pool))]
-pub async fn latest_results(
-    pool: &SqlitePool,
-    class_id: i64,
-    experiment: &str,
-) -> sqlx::Result<Vec<ClassRun>> {
-    let sql = format!(
-        "select {COLUMNS} from class_member m join run r on r.rowid = \
-           (select l.rowid from run l where l.learner_id = m.learner_id and l.experiment = ?2 \
-            and l.status = 'succeeded' order by l.submitted_at desc, l.rowid desc limit 1) \
-         where m.class_id = ?1 order by m.display_name"
-    );
-    fetch(pool, sql, class_id, experiment).await
-}
-
-/// Successful runs of the experiment that carry a prediction, to judge.
-#[tracing::instrument(skip(pool))]
-pub async fn predicted_runs(
-    pool: &SqlitePool,
-    class_id: i64,
-    experiment: &str,
-) -> sqlx::Result<Vec<ClassRun>> {
-    let sql = format!(
-        "select {COLUMNS} {FROM_CLASS} and r.experiment = ? and r.status = 'succeeded' \
-         and r.prediction is not null order by r.submitted_at desc"
-    );
-    fetch(pool, sql, class_id, experiment).await
-}
-
-/// Runs measured while the server was busy with something else (their numbers may be off).
-#[tracing::instrument(skip(pool))]
-pub async fn contended_runs(
-    pool: &SqlitePool,
-    class_id: i64,
-    experiment: &str,
-) -> sqlx::Result<Vec<ClassRun>> {
-    let sql = format!(
-        "select {COLUMNS} {FROM_CLASS} and r.experiment = ? and r.status = 'succeeded' \
-         and instr(r.result, '\"contended\":true') > 0 and json_valid(r.result) \
-         and r.result ->> '$.environment.contended' = 1 order by r.submitted_at desc limit 100"
-    );
-    fetch(pool, sql, class_id, experiment).await
 }
 
 /// `%` and `_` typed by the instructor are searched for, not wildcards.

@@ -24,6 +24,8 @@ use crate::content::{Experiment, ExperimentId};
 use crate::error::{AppError, Result};
 
 const EXPLANATIONS_PAGE: i64 = 30;
+/// The contended runs listed, newest first (their numbers may be off).
+const MAX_CONTENDED: usize = 100;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -110,9 +112,9 @@ async fn experiment_page<'a>(
     query: &ListQuery,
 ) -> Result<ExperimentPage<'a>> {
     let (db, class_id, id) = (&state.db, class.class_id, experiment.id.as_str());
-    let latest = class_runs::latest_results(db, class_id, id).await?;
-    let predicted = class_runs::predicted_runs(db, class_id, id).await?;
-    let contended = class_runs::contended_runs(db, class_id, id).await?;
+    let runs = class_runs::succeeded_runs(db, class_id, id).await?;
+    let latest = class_insight::latest_per_learner(&runs);
+    let contended = runs.iter().filter(|r| r.result().is_some_and(|r| r.environment.contended));
     let search = query.search();
     let window = (EXPLANATIONS_PAGE, (query.page() - 1) * EXPLANATIONS_PAGE);
     let (explained, total) = class_runs::explanations(db, class_id, id, &search, window).await?;
@@ -121,11 +123,11 @@ async fn experiment_page<'a>(
         instructor,
         measured: latest.len(),
         charts: class_insight::distributions(experiment, &latest),
-        accuracy: class_insight::accuracy(experiment, &predicted),
+        accuracy: class_insight::accuracy(experiment, &runs),
         explanations: explained.iter().map(|run| explanation(experiment, run)).collect(),
         explanation_total: total,
         pager: Pager::new(query.page(), EXPLANATIONS_PAGE, total, base),
-        contended: contended.iter().map(run_link).collect(),
+        contended: contended.take(MAX_CONTENDED).map(run_link).collect(),
         search,
         class,
         experiment,

@@ -69,8 +69,16 @@ fn charted(experiment: &Experiment) -> Vec<Charted> {
     out
 }
 
+/// Each learner's latest run, in the order of their names, from runs newest first.
+pub fn latest_per_learner(runs: &[ClassRun]) -> Vec<&ClassRun> {
+    let mut seen = std::collections::HashSet::new();
+    let mut latest: Vec<&ClassRun> = runs.iter().filter(|r| seen.insert(r.learner_id)).collect();
+    latest.sort_by(|a, b| a.display_name.cmp(&b.display_name));
+    latest
+}
+
 /// One histogram per charted measure, over each learner's latest result.
-pub fn distributions(experiment: &Experiment, latest: &[ClassRun]) -> Vec<Histogram> {
+pub fn distributions(experiment: &Experiment, latest: &[&ClassRun]) -> Vec<Histogram> {
     charted(experiment)
         .iter()
         .filter_map(|c| {
@@ -118,13 +126,13 @@ pub fn judge(experiment: &Experiment, run: &ClassRun) -> Option<prediction::Judg
     prediction::judge(experiment, run.prediction()?, run.result()?)
 }
 
-/// How the class's predictions fared; the five most common wrong answers.
-pub fn accuracy(experiment: &Experiment, predicted: &[ClassRun]) -> Accuracy {
+/// How the class's predictions fared over its runs; the five most common wrong answers.
+pub fn accuracy(experiment: &Experiment, runs: &[ClassRun]) -> Accuracy {
     if experiment.prediction.is_none() {
         return Accuracy::NotAsked;
     }
     let judged: Vec<(&ClassRun, prediction::Judgement)> =
-        predicted.iter().filter_map(|run| Some((run, judge(experiment, run)?))).collect();
+        runs.iter().filter_map(|run| Some((run, judge(experiment, run)?))).collect();
     if judged.is_empty() {
         return Accuracy::NoneYet;
     }
@@ -203,7 +211,8 @@ mod tests {
     fn the_predicted_measure_comes_first_then_each_variants_speedup() {
         let content = Content::load(concat!(env!("CARGO_MANIFEST_DIR"), "/content").as_ref())
             .expect("content");
-        let charts = distributions(cpu_bound(&content), &[run(1, 1.8, 1.8), run(2, 1.8, 1.6)]);
+        let runs = [run(1, 1.8, 1.8), run(2, 1.8, 1.6), run(1, 1.8, 9.0)];
+        let charts = distributions(cpu_bound(&content), &latest_per_learner(&runs));
         let titles: Vec<&str> = charts.iter().map(|c| c.title.as_str()).collect();
         assert_eq!(
             titles,
