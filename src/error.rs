@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::accounts::access::AccessError;
+use crate::runs::CancelError;
 use crate::runs::submit::SubmitError;
 use crate::web::pages::ErrorPage;
 
@@ -68,6 +69,15 @@ impl From<SubmitError> for AppError {
             | SubmitError::NotRunnable
             | SubmitError::Invalid(_)
             | SubmitError::PredictionNotAsked => AppError::Unprocessable(message),
+        }
+    }
+}
+
+impl From<CancelError> for AppError {
+    fn from(error: CancelError) -> Self {
+        match error {
+            CancelError::Finished => AppError::Conflict(error.to_string()),
+            CancelError::Database(e) => AppError::Database(e),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod result;
 pub mod stats;
 pub mod store;
 pub mod submit;
+mod watch;
 mod worker;
 
 use std::fmt;
@@ -18,7 +19,7 @@ use crate::sandbox::JobId;
 
 pub use events::{Backlog, Hub, RunEvent, Stream};
 pub use submit::{Submission, SubmitLimits, submit};
-pub use worker::{Runner, job, recover_interrupted};
+pub use worker::{CancelError, Runner, job, recover_interrupted};
 
 /// A run's public id: 12 characters from an alphabet without look-alikes, random.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]

@@ -7,16 +7,27 @@ use serde_json::json;
 use sqlx::SqlitePool;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
+use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 
 use super::active::ActiveRuns;
 use super::events::{Hub, RunEvent, Stream};
 use super::load::{self, CpuSnapshot};
 use super::store::{self, Finish, RunRow};
+use super::watch::Watch;
 use super::{RunId, RunStatus, result};
 use crate::content::{Content, Experiment, ExperimentId, ParamValues};
 use crate::sandbox::protocol::{Record, measured_cpu_s};
 use crate::sandbox::{Backend, Chunk, Ending, Job, Limit, Outcome, RunLimits};
+
+/// Why a run could not be cancelled.
+#[derive(Debug, thiserror::Error)]
+pub enum CancelError {
+    #[error("이미 끝난 실행입니다.")]
+    Finished,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
 
 /// How many times a run may be started before a crash during it counts as its failure.
 const MAX_ATTEMPTS: i64 = 2;
@@ -81,9 +92,31 @@ impl Runner {
         self.inner.wake.notify_one();
     }
 
-    /// Stops a running run of this process (its row is already marked by `store::request_cancel`).
-    pub fn cancel(&self, id: &RunId) {
-        self.inner.active.cancel(id);
+    /// Cancels a run: a queued one at once, a running one by stopping its sandbox (this process's,
+    /// or another's, which sees the mark). The status after the request.
+    pub async fn cancel(&self, id: &RunId) -> Result<RunStatus, CancelError> {
+        match store::request_cancel(&self.inner.db, id).await? {
+            Some(RunStatus::Cancelled) => {
+                let reason = Some(store::CANCELLED_REASON.to_owned());
+                self.inner.hub.publish(id, RunEvent::Done { status: RunStatus::Cancelled, reason });
+                Ok(RunStatus::Cancelled)
+            }
+            Some(status) => {
+                self.inner.active.cancel(id);
+                Ok(status)
+            }
+            None => Err(CancelError::Finished),
+        }
+    }
+
+    /// The run's events, replayed if it is finished, followed live if not.
+    pub fn watch(&self, id: RunId) -> ReceiverStream<RunEvent> {
+        let watch = Watch {
+            db: self.inner.db.clone(),
+            hub: self.inner.hub.clone(),
+            shutdown: self.inner.shutdown.clone(),
+        };
+        watch.events(id)
     }
 
     /// Starts `n` workers; each ends when the shutdown token fires and its run is put back.

@@ -1,7 +1,6 @@
 //! The JSON API of runs (DESIGN §6): the catalogue, submit, read, cancel, and live events.
 
 use std::convert::Infallible;
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -10,18 +9,18 @@ use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use futures_util::{Stream, StreamExt};
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
 
 use super::extract::ApiPath;
+use super::run_pages::Fragments;
 use crate::accounts::access::{Viewer, own_run, visible_run};
 use crate::accounts::learner::{self, LearnerToken};
 use crate::app::AppState;
 use crate::error::{ApiError, AppError};
 use crate::runs::store::{self, RunRow};
 use crate::runs::submit::SubmitRequest;
-use crate::runs::{RunEvent, RunStatus, Submission, submit};
+use crate::runs::{RunEvent, Submission, submit};
 use crate::runtimes::availability;
 
 /// Twice the largest program, so an oversized one gets our Korean 413 rather than axum's.
@@ -149,23 +148,8 @@ async fn cancel_run(
     let viewer = Viewer::of(&state.db, &token).await?;
     // Only the learner who ran it may stop it; their instructor only watches.
     let run = own_run(&state.db, &viewer, &id).await?;
-    let id = run.id();
-    let status = match store::request_cancel(&state.db, &id).await? {
-        Some(RunStatus::Cancelled) => {
-            let reason = Some(store::CANCELLED_REASON.to_owned());
-            state
-                .runner
-                .hub()
-                .publish(&id, RunEvent::Done { status: RunStatus::Cancelled, reason });
-            RunStatus::Cancelled
-        }
-        Some(status) => {
-            state.runner.cancel(&id);
-            status
-        }
-        None => return Err(AppError::Conflict("이미 끝난 실행입니다.".to_owned()).into()),
-    };
-    Ok(Json(json!({ "id": id, "status": status })))
+    let status = state.runner.cancel(&run.run_id).await?;
+    Ok(Json(json!({ "id": run.run_id, "status": status })))
 }
 
 const MAX_EXPLANATION_CHARS: usize = 2000;
@@ -189,116 +173,30 @@ async fn explain_run(
     Ok(Json(json!({ "id": run.run_id, "explanation": text })))
 }
 
-type EventStream =
-    Sse<axum::response::sse::KeepAliveStream<ReceiverStream<Result<Event, Infallible>>>>;
-
 async fn stream_run_events(
     State(state): State<AppState>,
     token: LearnerToken,
     ApiPath(id): ApiPath,
-) -> Result<EventStream, ApiError> {
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let viewer = Viewer::of(&state.db, &token).await?;
     let run = visible_run(&state.db, &viewer, &id).await?;
-    let (sender, receiver) = mpsc::channel(64);
-    tokio::spawn(feed_events(state, run, sender));
-    Ok(Sse::new(ReceiverStream::new(receiver)).keep_alive(KeepAlive::default()))
+    let events = state.runner.watch(run.run_id.clone());
+    let fragments = Fragments { state, run, viewer };
+    let stream = events.then(move |event| {
+        let fragments = fragments.clone();
+        async move { Ok(sse(&event, fragments.html(&event).await)) }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
-fn sse(event: &RunEvent) -> Result<Event, Infallible> {
+/// An event as SSE: its fields as JSON, with the HTML the card shows for it where there is some.
+fn sse(event: &RunEvent, html: Option<String>) -> Event {
     let mut data = serde_json::to_value(event).unwrap_or(Value::Null);
     if let Some(object) = data.as_object_mut() {
         object.remove("event");
-    }
-    Ok(Event::default().event(event.name()).data(data.to_string()))
-}
-
-/// Replays a finished run; for an unfinished one sends what happened so far, then follows it live.
-async fn feed_events(state: AppState, run: RunRow, out: mpsc::Sender<Result<Event, Infallible>>) {
-    let id = run.id();
-    let (backlog, mut live) = state.runner.hub().subscribe(&id);
-    // Re-read after subscribing, so nothing between the two is missed.
-    let run = match store::get(&state.db, &id).await {
-        Ok(Some(run)) => run,
-        _ => return,
-    };
-    if run.status().is_finished() {
-        state.runner.hub().forget(&id);
-        for event in replay(&run) {
-            if out.send(sse(&event)).await.is_err() {
-                return;
-            }
-        }
-        return;
-    }
-    let position = store::queue_position(&state.db, &id).await.ok().flatten();
-    let mut first = vec![RunEvent::Status { status: run.status(), position }];
-    first.extend(backlog_events(backlog));
-    for event in first {
-        if out.send(sse(&event)).await.is_err() {
-            return;
+        if let Some(html) = html {
+            object.insert("html".to_owned(), Value::String(html));
         }
     }
-    follow(&state, &id, position, &mut live, &out).await;
-}
-
-async fn follow(
-    state: &AppState,
-    id: &crate::runs::RunId,
-    mut position: Option<i64>,
-    live: &mut tokio::sync::broadcast::Receiver<RunEvent>,
-    out: &mpsc::Sender<Result<Event, Infallible>>,
-) {
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    loop {
-        let event = tokio::select! {
-            received = live.recv() => match received {
-                Ok(event) => event,
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(_) => return,
-            },
-            _ = tick.tick(), if position.is_some() => {
-                let now = store::queue_position(&state.db, id).await.ok().flatten();
-                if now == position || now.is_none() {
-                    continue;
-                }
-                position = now;
-                RunEvent::Status { status: RunStatus::Queued, position }
-            }
-            () = state.shutdown.cancelled() => return,
-        };
-        if matches!(event, RunEvent::Status { status: RunStatus::Running, .. }) {
-            position = None;
-        }
-        let done = matches!(event, RunEvent::Done { .. });
-        if out.send(sse(&event)).await.is_err() || done {
-            return;
-        }
-    }
-}
-
-fn backlog_events(backlog: crate::runs::Backlog) -> Vec<RunEvent> {
-    use crate::runs::Stream;
-    let mut events = Vec::new();
-    if !backlog.stdout.is_empty() {
-        events.push(RunEvent::Output { stream: Stream::Stdout, text: backlog.stdout });
-    }
-    if !backlog.stderr.is_empty() {
-        events.push(RunEvent::Output { stream: Stream::Stderr, text: backlog.stderr });
-    }
-    if let Some(result) = backlog.result {
-        events.push(RunEvent::Result { result });
-    }
-    events
-}
-
-fn replay(run: &RunRow) -> Vec<RunEvent> {
-    let backlog = crate::runs::Backlog {
-        stdout: run.stdout.clone(),
-        stderr: run.stderr.clone(),
-        result: run.result(),
-    };
-    let mut events = vec![RunEvent::Status { status: run.status(), position: None }];
-    events.extend(backlog_events(backlog));
-    events.push(RunEvent::Done { status: run.status(), reason: run.reason.clone() });
-    events
+    Event::default().event(event.name()).data(data.to_string())
 }

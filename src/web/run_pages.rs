@@ -14,9 +14,9 @@ use crate::accounts::learner::LearnerToken;
 use crate::app::AppState;
 use crate::content::{Content, ExperimentId};
 use crate::error::Result;
-use crate::runs::RunStatus;
 use crate::runs::prediction::{self, Judgement};
 use crate::runs::store::{self, RunRow};
+use crate::runs::{RunEvent, RunStatus};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -118,7 +118,40 @@ struct PanelFragment {
     panel: RunPanel,
 }
 
-/// The panel alone, for the card's script to swap in as events arrive.
+#[derive(Template)]
+#[template(path = "partials/run_result.html")]
+struct ResultFragment {
+    result: ResultView,
+}
+
+/// The HTML a card shows for a run's events, rendered for one watcher: the result so far after
+/// each variant, the whole final panel when the run is done.
+#[derive(Clone)]
+pub struct Fragments {
+    pub state: AppState,
+    pub run: RunRow,
+    pub viewer: Viewer,
+}
+
+impl Fragments {
+    pub async fn html(&self, event: &RunEvent) -> Option<String> {
+        match event {
+            RunEvent::Result { result } => {
+                let experiment = experiment_of(&self.state.content, &self.run);
+                let result = ResultView::of(result, experiment)?;
+                ResultFragment { result }.render().ok()
+            }
+            RunEvent::Done { .. } => {
+                let run = store::get(&self.state.db, &self.run.run_id).await.ok()??;
+                let panel = RunPanel::of(&self.state, &run, &self.viewer);
+                PanelFragment { panel }.render().ok()
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The panel alone, for a card that lost its event stream to swap in.
 async fn show_run_panel(
     State(state): State<AppState>,
     token: LearnerToken,

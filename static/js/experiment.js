@@ -32,6 +32,19 @@
     live.innerHTML = html;
   }
 
+  // The result so far, after the status line and before the output.
+  function showResult(live, html) {
+    let box = live.querySelector("[data-live-result]");
+    if (!box) {
+      box = document.createElement("div");
+      box.setAttribute("data-live-result", "");
+      const status = live.querySelector("[data-live-status]");
+      if (status) status.after(box);
+      else live.prepend(box);
+    }
+    box.innerHTML = html;
+  }
+
   function appendOutput(live, stream, text) {
     let pre = live.querySelector(`[data-live-${stream}]`);
     if (!pre) {
@@ -81,11 +94,23 @@
       const data = JSON.parse(e.data);
       appendOutput(live, data.stream, data.text);
     });
-    events.addEventListener("result", refreshSoon);
+    // The events carry their HTML (the result so far, the final panel); a server that sent
+    // none gets the panel fetched instead.
+    events.addEventListener("result", (e) => {
+      const data = JSON.parse(e.data);
+      if (data.html) showResult(live, data.html);
+      else refreshSoon();
+    });
     events.addEventListener("done", async (e) => {
       events.close();
       clearTimeout(pending);
-      await refreshPanel(live, id);
+      const data = JSON.parse(e.data);
+      if (data.html) {
+        live.dataset.ticket = String(++refreshes);
+        live.innerHTML = data.html;
+      } else {
+        await refreshPanel(live, id);
+      }
       const link = document.createElement("p");
       link.className = "run-permalink";
       const a = document.createElement("a");
@@ -93,7 +118,7 @@
       a.textContent = "이 실행 기록 열기";
       link.append(a);
       live.append(link);
-      onDone(JSON.parse(e.data).status);
+      onDone(data.status);
     });
     events.onerror = () => {
       // The server closed the stream (shutdown) or the network dropped: the browser retries;

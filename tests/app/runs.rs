@@ -215,6 +215,18 @@ async fn the_event_stream_replays_a_finished_run() {
     let names: Vec<&str> = events.body.lines().filter_map(|l| l.strip_prefix("event: ")).collect();
     assert_eq!(names, ["status", "output", "result", "done"], "{}", events.body);
     assert!(events.body.contains(r#""text":"줄\n""#));
+    // The card needs no second request: the result and the final panel come as HTML.
+    let data = |name: &str| -> Value {
+        let at = events.body.find(&format!("event: {name}\n")).expect("the event");
+        let line = events.body[at..].lines().nth(1).expect("its data line");
+        serde_json::from_str(line.strip_prefix("data: ").expect("data")).expect("json")
+    };
+    let result = data("result");
+    assert!(result["html"].as_str().is_some_and(|h| h.contains("측정 결과")), "{result}");
+    assert_eq!(result["result"]["variants"][0]["name"], "sequential", "the API's JSON stays");
+    let done = data("done");
+    let panel = done["html"].as_str().expect("the final panel");
+    assert!(panel.contains("data-run-panel") && panel.contains("왜 그럴까요?"), "{panel}");
 }
 
 #[tokio::test]
