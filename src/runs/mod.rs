@@ -2,6 +2,7 @@
 
 mod active;
 mod events;
+mod job;
 pub mod load;
 pub mod prediction;
 pub mod result;
@@ -18,8 +19,9 @@ use serde::Serialize;
 use crate::sandbox::JobId;
 
 pub use events::{Backlog, Hub, RunEvent, Stream};
+pub use job::job;
 pub use submit::{Submission, SubmitLimits, submit};
-pub use worker::{CancelError, Runner, job, recover_interrupted};
+pub use worker::{CancelError, Runner, recover_interrupted};
 
 /// A run's public id: 12 characters from an alphabet without look-alikes, random.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]

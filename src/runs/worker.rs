@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::json;
 use sqlx::SqlitePool;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
@@ -12,13 +11,14 @@ use tokio_util::sync::CancellationToken;
 
 use super::active::ActiveRuns;
 use super::events::{Hub, RunEvent, Stream};
+use super::job::{job, judge};
 use super::load::{self, CpuSnapshot};
 use super::store::{self, Finish, RunRow};
 use super::watch::Watch;
 use super::{RunId, RunStatus, result};
-use crate::content::{Content, Experiment, ExperimentId, ParamValues};
+use crate::content::{Content, ExperimentId};
 use crate::sandbox::protocol::{Record, measured_cpu_s};
-use crate::sandbox::{Backend, Chunk, Ending, Job, Limit, Outcome, RunLimits};
+use crate::sandbox::{Backend, Chunk, Ending, Job, Outcome, RunLimits};
 
 /// Why a run could not be cancelled.
 #[derive(Debug, thiserror::Error)]
@@ -254,25 +254,6 @@ impl Runner {
     }
 }
 
-/// The job of one run of `experiment`: the program, its harness configuration and its limits
-/// (the experiment's own time limit if it is shorter than the server's).
-pub fn job(
-    experiment: &Experiment,
-    run_id: RunId,
-    code: String,
-    params: &ParamValues,
-    limits: RunLimits,
-) -> Job {
-    let mut limits = limits;
-    limits.wall = limits.wall.min(Duration::from_secs(experiment.time_limit_s));
-    let config = json!({
-        "params": params,
-        "variants": experiment.variants,
-        "repeats": experiment.repeats,
-    });
-    Job { id: run_id.job_id(), code, config, limits }
-}
-
 /// Sends output to watchers as it comes, and a fresh partial result after each variant.
 async fn forward_live(hub: Hub, id: RunId, mut receiver: mpsc::Receiver<Chunk>) {
     let mut records = Vec::new();
@@ -293,37 +274,5 @@ async fn forward_live(hub: Hub, id: RunId, mut receiver: mpsc::Receiver<Chunk>) 
                 }
             }
         }
-    }
-}
-
-/// The status of a finished run and the reason shown to the learner.
-fn judge(outcome: &Outcome, limits: RunLimits) -> (RunStatus, Option<String>) {
-    let hits = (!outcome.limits_hit.is_empty()).then(|| outcome.limits_hit.join(" "));
-    match outcome.ending {
-        Ending::Exited(0) => (RunStatus::Succeeded, hits),
-        Ending::Exited(code) => {
-            let base = format!("프로그램이 오류로 끝났습니다(종료 코드 {code}).");
-            (RunStatus::Failed, Some(join(base, hits)))
-        }
-        Ending::Signaled(signal) => {
-            let base = format!("프로그램이 강제로 종료되었습니다(신호 {signal}).");
-            (RunStatus::Failed, Some(hits.unwrap_or(base)))
-        }
-        Ending::TimedOut => {
-            let base = limits.hit_sentence(Limit::Wall, 0).unwrap_or_default();
-            (RunStatus::TimedOut, Some(join(base, hits)))
-        }
-        Ending::Cancelled => (RunStatus::Cancelled, Some(store::CANCELLED_REASON.to_owned())),
-        Ending::SandboxFailed => (
-            RunStatus::Failed,
-            Some("실행 환경(샌드박스)을 준비하지 못했습니다. 관리자에게 알려 주세요.".to_owned()),
-        ),
-    }
-}
-
-fn join(base: String, extra: Option<String>) -> String {
-    match extra {
-        Some(extra) => format!("{base} {extra}"),
-        None => base,
     }
 }

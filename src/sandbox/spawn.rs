@@ -64,6 +64,17 @@ pub fn spawn(exe: &Path, fds: [&OwnedFd; 5]) -> io::Result<Launcher> {
         arg.as_ptr() as *mut libc::c_char,
         std::ptr::null_mut(),
     ];
+    let pid = posix_spawn(&path, &argv, &high)?;
+    watch(pid)
+}
+
+/// Starts `argv` with no environment, `fds` placed on 0, 1, 2…, in its own process group with
+/// default signal handling; its pid.
+fn posix_spawn(
+    path: &CString,
+    argv: &[*mut libc::c_char; 3],
+    fds: &[OwnedFd],
+) -> io::Result<libc::pid_t> {
     let envp = [std::ptr::null_mut::<libc::c_char>()];
     let mut pid = 0;
     // SAFETY: the file actions and attributes are initialised before use and destroyed after;
@@ -73,7 +84,7 @@ pub fn spawn(exe: &Path, fds: [&OwnedFd; 5]) -> io::Result<Launcher> {
         let mut attr = std::mem::zeroed::<libc::posix_spawnattr_t>();
         libc::posix_spawn_file_actions_init(&mut actions);
         libc::posix_spawnattr_init(&mut attr);
-        for (target, fd) in high.iter().enumerate() {
+        for (target, fd) in fds.iter().enumerate() {
             libc::posix_spawn_file_actions_adddup2(&mut actions, fd.as_raw_fd(), target as RawFd);
         }
         // Its own process group; default signal handling (the server ignores SIGPIPE).
@@ -104,6 +115,11 @@ pub fn spawn(exe: &Path, fds: [&OwnedFd; 5]) -> io::Result<Launcher> {
     if rc != 0 {
         return Err(io::Error::from_raw_os_error(rc));
     }
+    Ok(pid)
+}
+
+/// The launcher as a child to await through its pidfd; killed and reaped if it cannot be watched.
+fn watch(pid: libc::pid_t) -> io::Result<Launcher> {
     // SAFETY: pidfd_open(2) on our own unreaped child.
     let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
     if pidfd < 0 {

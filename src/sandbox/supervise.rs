@@ -38,20 +38,9 @@ pub async fn supervise(
     cancel: CancellationToken,
     cgroup: Option<&RunCgroup>,
 ) -> Supervised {
-    let mut supervised = Supervised {
-        ended: Ended::NoStatus,
-        stdout: String::new(),
-        stderr: String::new(),
-        records: Vec::new(),
-        error: None,
-    };
     let spawned = match spawn_launcher(exe, spec).await {
         Ok(spawned) => spawned,
-        Err(error) => {
-            supervised.ended = Ended::Broken;
-            supervised.error = Some(error);
-            return supervised;
-        }
+        Err(error) => return Supervised::broken(error),
     };
     let Spawned { mut child, stdout, stderr, results, status } = spawned;
     let flood = std::sync::Arc::new(Notify::new());
@@ -76,15 +65,24 @@ pub async fn supervise(
         stop_sandbox(pid, cgroup, &mut child).await;
     }
     let (stdout, stderr) = (join_text(out_task).await, join_text(err_task).await);
-    supervised.stdout = stdout;
-    supervised.stderr = stderr;
-    supervised.records = records_task.await.unwrap_or_default();
+    let records = records_task.await.unwrap_or_default();
     let status_line = status_task.await.unwrap_or_default();
-    supervised.ended = kill_reason.unwrap_or_else(|| Ended::from_status(&status_line));
-    if let Ended::Launcher(LaunchStatus::Failed { error }) = &supervised.ended {
-        supervised.error = Some(SandboxError::Launcher(error.clone()));
+    let ended = kill_reason.unwrap_or_else(|| Ended::from_status(&status_line));
+    let error = match &ended {
+        Ended::Launcher(LaunchStatus::Failed { error }) => {
+            Some(SandboxError::Launcher(error.clone()))
+        }
+        _ => None,
+    };
+    Supervised { ended, stdout, stderr, records, error }
+}
+
+impl Supervised {
+    /// The launcher could not even be started.
+    fn broken(error: SandboxError) -> Supervised {
+        let (stdout, stderr, records) = (String::new(), String::new(), Vec::new());
+        Supervised { ended: Ended::Broken, stdout, stderr, records, error: Some(error) }
     }
-    supervised
 }
 
 /// Kills the run from the inside out, so that every process is reaped by its own parent: every
