@@ -3,11 +3,11 @@
 //! by `access::taught_class`), so nothing outside the class is ever read.
 
 use futures_util::TryStreamExt;
-use serde_json::Value;
 use sqlx::types::Json;
 use sqlx::{FromRow, SqlitePool};
 
 use crate::content::ParamValues;
+use crate::runs::prediction::Prediction;
 use crate::runs::result::RunResult;
 
 /// A run with its learner's name in the class.
@@ -20,7 +20,7 @@ pub struct ClassRun {
     pub status: String,
     pub params: Json<ParamValues>,
     pub code_edited: bool,
-    pub prediction: Option<Json<Value>>,
+    pub prediction: Option<Json<Prediction>>,
     pub explanation: Option<String>,
     /// The numbers of the result; its timelines are in another column, never read here.
     pub result: Option<Json<RunResult>>,
@@ -37,7 +37,7 @@ impl ClassRun {
         self.result.as_ref().map(|r| &r.0)
     }
 
-    pub fn prediction(&self) -> Option<&Value> {
+    pub fn prediction(&self) -> Option<&Prediction> {
         self.prediction.as_ref().map(|p| &p.0)
     }
 

@@ -1,7 +1,8 @@
 //! Predictions: checking what a learner predicts before a run, and judging it afterwards against
 //! the *measured* result (never a fixed answer key: on one core processes do not speed up).
 
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::result::RunResult;
 use crate::content::{Experiment, Measure, PredictionKind, PredictionSpec};
@@ -15,9 +16,26 @@ pub struct Judgement {
     pub measured: String,
 }
 
-/// Checks a learner's prediction against the experiment's question; returns it normalized
-/// (`{"value": 1.8}` or `{"choice": "…"}`). The message is Korean.
-pub fn check(spec: &PredictionSpec, given: &Value) -> Result<Value, String> {
+/// What a learner predicted, as stored: `{"value": 1.8}` or `{"choice": "…"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Prediction {
+    Number { value: f64 },
+    Choice { choice: String },
+}
+
+impl std::fmt::Display for Prediction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Prediction::Number { value } => f.write_str(&number(*value)),
+            Prediction::Choice { choice } => f.write_str(choice),
+        }
+    }
+}
+
+/// Checks a learner's prediction, as it arrived, against the experiment's question. The
+/// message is Korean.
+pub fn check(spec: &PredictionSpec, given: &Value) -> Result<Prediction, String> {
     match spec.kind {
         PredictionKind::Number => {
             let value = given["value"].as_f64().ok_or("예측은 숫자로 적어 주세요.")?;
@@ -25,12 +43,12 @@ pub fn check(spec: &PredictionSpec, given: &Value) -> Result<Value, String> {
             if !(min..=max).contains(&value) {
                 return Err(format!("예측은 {min} 이상 {max} 이하로 적어 주세요."));
             }
-            Ok(json!({ "value": value }))
+            Ok(Prediction::Number { value })
         }
         PredictionKind::Choice => {
             let choice = given["choice"].as_str().unwrap_or_default();
             if spec.choices.iter().any(|c| c.label == choice) {
-                Ok(json!({ "choice": choice }))
+                Ok(Prediction::Choice { choice: choice.to_owned() })
             } else {
                 Err("예측은 보기 중 하나를 골라 주세요.".to_owned())
             }
@@ -39,16 +57,23 @@ pub fn check(spec: &PredictionSpec, given: &Value) -> Result<Value, String> {
 }
 
 /// Judges a stored prediction; `None` when there is no question, no prediction or no measurement.
-pub fn judge(experiment: &Experiment, prediction: &Value, result: &RunResult) -> Option<Judgement> {
+pub fn judge(
+    experiment: &Experiment,
+    prediction: &Prediction,
+    result: &RunResult,
+) -> Option<Judgement> {
     judge_with(experiment.prediction.as_ref()?, prediction, result)
 }
 
-fn judge_with(spec: &PredictionSpec, prediction: &Value, result: &RunResult) -> Option<Judgement> {
+fn judge_with(
+    spec: &PredictionSpec,
+    prediction: &Prediction,
+    result: &RunResult,
+) -> Option<Judgement> {
     let measured = spec.measure.eval(result)?;
     let shown = show_measured(&spec.measure, measured, &spec.unit);
-    match spec.kind {
-        PredictionKind::Number => {
-            let predicted = prediction["value"].as_f64()?;
+    match (spec.kind, prediction) {
+        (PredictionKind::Number, &Prediction::Number { value: predicted }) => {
             let allowed = (spec.tolerance * measured.abs()).max(0.05);
             Some(Judgement {
                 correct: (predicted - measured).abs() <= allowed,
@@ -56,15 +81,16 @@ fn judge_with(spec: &PredictionSpec, prediction: &Value, result: &RunResult) -> 
                 measured: shown,
             })
         }
-        PredictionKind::Choice => {
-            let predicted = prediction["choice"].as_str()?;
+        (PredictionKind::Choice, Prediction::Choice { choice: predicted }) => {
             let actual = spec.choices.iter().find(|c| measured <= c.max).or(spec.choices.last())?;
             Some(Judgement {
-                correct: actual.label == predicted,
+                correct: actual.label == *predicted,
                 predicted: predicted.to_owned(),
                 measured: format!("{} ({shown})", actual.label),
             })
         }
+        // A prediction of another kind than the question asks (the catalogue changed).
+        _ => None,
     }
 }
 
@@ -79,6 +105,15 @@ fn show_measured(measure: &Measure, value: f64, unit: &str) -> String {
 mod tests {
     use super::*;
     use crate::content::PredictionChoice;
+    use serde_json::json;
+
+    fn number(value: f64) -> Prediction {
+        Prediction::Number { value }
+    }
+
+    fn choice(label: &str) -> Prediction {
+        Prediction::Choice { choice: label.to_owned() }
+    }
 
     fn spec(kind: PredictionKind, measure: &str) -> PredictionSpec {
         PredictionSpec {
@@ -114,10 +149,10 @@ mod tests {
             "예측은 0 이상 16 이하로 적어 주세요."
         );
         assert!(check(&number, &json!({"choice": "x"})).is_err());
-        let right = judge_with(&number, &json!({"value": 2.0}), &result()).expect("judged");
+        let right = judge_with(&number, &self::number(2.0), &result()).expect("judged");
         assert!(right.correct, "{right:?}");
         assert_eq!((right.predicted.as_str(), right.measured.as_str()), ("2 배", "1.85 배"));
-        let wrong = judge_with(&number, &json!({"value": 4}), &result()).expect("judged");
+        let wrong = judge_with(&number, &self::number(4.0), &result()).expect("judged");
         assert!(!wrong.correct);
     }
 
@@ -126,11 +161,10 @@ mod tests {
         let choice = spec(PredictionKind::Choice, "share_nonzero:unlocked:lost_updates");
         assert_eq!(
             check(&choice, &json!({"choice": "가끔 모자람"})),
-            Ok(json!({"choice": "가끔 모자람"}))
+            Ok(self::choice("가끔 모자람"))
         );
         assert!(check(&choice, &json!({"choice": "몰라요"})).is_err());
-        let judged =
-            judge_with(&choice, &json!({"choice": "가끔 모자람"}), &result()).expect("judged");
+        let judged = judge_with(&choice, &self::choice("가끔 모자람"), &result()).expect("judged");
         assert!(!judged.correct);
         assert_eq!(judged.measured, "대부분 모자람 (반복 중 75%)");
     }

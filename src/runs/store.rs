@@ -3,6 +3,7 @@
 use sqlx::types::Json;
 use sqlx::{FromRow, SqlitePool};
 
+use super::prediction::Prediction;
 use super::result::{RunResult, Timelines};
 use super::{RunId, RunStatus, now_rfc3339};
 use crate::content::ParamValues;
@@ -17,7 +18,7 @@ pub struct RunRow {
     pub params: Json<ParamValues>,
     pub code: String,
     pub code_edited: bool,
-    pub prediction: Option<Json<serde_json::Value>>,
+    pub prediction: Option<Json<Prediction>>,
     pub explanation: Option<String>,
     #[sqlx(try_from = "String")]
     pub status: RunStatus,
@@ -52,7 +53,7 @@ impl RunRow {
         })
     }
 
-    pub fn prediction(&self) -> Option<&serde_json::Value> {
+    pub fn prediction(&self) -> Option<&Prediction> {
         self.prediction.as_ref().map(|p| &p.0)
     }
 }
@@ -69,7 +70,7 @@ pub struct NewRun<'a> {
     pub params: Json<&'a ParamValues>,
     pub code: &'a str,
     pub code_edited: bool,
-    pub prediction: Option<&'a str>,
+    pub prediction: Option<Json<&'a Prediction>>,
 }
 
 #[tracing::instrument(skip_all, fields(run_id = %run.id))]

@@ -5,8 +5,9 @@ use serde_json::{Map, Value};
 use sqlx::SqlitePool;
 use sqlx::types::Json;
 
+use super::RunId;
+use super::prediction::{self, Prediction};
 use super::store::{self, NewRun};
-use super::{RunId, prediction};
 use crate::content::{Content, ExperimentId, ParamValues, check_values};
 
 /// Why a submission was refused; each message is the Korean sentence the learner reads.
@@ -57,7 +58,7 @@ pub struct Submission {
     pub params: ParamValues,
     pub code: String,
     pub code_edited: bool,
-    pub prediction: Option<String>,
+    pub prediction: Option<Prediction>,
 }
 
 impl Submission {
@@ -80,8 +81,7 @@ impl Submission {
             (None | Some(Value::Null), _) => None,
             (Some(_), None) => return Err(SubmitError::PredictionNotAsked),
             (Some(given), Some(spec)) => {
-                let checked = prediction::check(spec, &given).map_err(SubmitError::Invalid)?;
-                Some(checked.to_string())
+                Some(prediction::check(spec, &given).map_err(SubmitError::Invalid)?)
             }
         };
         Ok(Submission { experiment: id, params, code, code_edited, prediction })
@@ -119,7 +119,7 @@ pub async fn submit(
         params,
         code: &submission.code,
         code_edited: submission.code_edited,
-        prediction: submission.prediction.as_deref(),
+        prediction: submission.prediction.as_ref().map(Json),
     };
     store::insert(&mut tx, &run).await?;
     tx.commit().await?;

@@ -160,6 +160,7 @@ pub fn accuracy(experiment: &Experiment, runs: &[ClassRun]) -> Accuracy {
 mod tests {
     use super::*;
     use crate::content::{Content, ExperimentId};
+    use crate::runs::prediction::Prediction;
     use sqlx::types::Json;
 
     fn run(learner_id: i64, prediction: f64, processes: f64) -> ClassRun {
@@ -176,7 +177,7 @@ mod tests {
             status: "succeeded".into(),
             params: Json(Default::default()),
             code_edited: false,
-            prediction: Some(Json(serde_json::json!({"value": prediction}))),
+            prediction: Some(Json(Prediction::Number { value: prediction })),
             explanation: None,
             result: Some(Json(serde_json::from_value(result).expect("a result"))),
             submitted_at: "2026-11-25T08:00:00.000Z".into(),
