@@ -81,6 +81,8 @@ pub async fn check(
     claim: impl Fn(&Measured) -> Result<(), String>,
 ) -> Measured {
     let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    // One claim's measurements follow each other, and its wait starts when its turn does.
+    let _turn = TURN.lock().await;
     let give_up = Instant::now() + QUIET_WAIT;
     let (mut failures, mut decided) = (Vec::new(), 0);
     let mut last = None;
@@ -88,7 +90,7 @@ pub async fn check(
         if decided + failures.len() > 0 && !ci && !wait_for_quiet(give_up).await {
             break;
         }
-        let measured = run(id, params.clone()).await;
+        let measured = measure(id, params.clone()).await;
         match claim(&measured) {
             Ok(()) => return measured,
             Err(failure) if ci || measured.others_busy <= BUSY => {
@@ -130,6 +132,11 @@ async fn wait_for_quiet(until: Instant) -> bool {
 /// Runs an experiment's own program with its default parameters (overridden by `params`).
 pub async fn run(id: &str, params: Value) -> Measured {
     let _turn = TURN.lock().await;
+    measure(id, params).await
+}
+
+/// [`run`], by one who already has the turn.
+async fn measure(id: &str, params: Value) -> Measured {
     let content =
         Content::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("content")).expect("content");
     let experiment = content.experiment(&ExperimentId::parse(id).expect("id")).expect("experiment");
