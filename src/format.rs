@@ -25,6 +25,11 @@ pub fn percent(share: f64) -> String {
     format!("{:.0}%", share * 100.0)
 }
 
+/// A share (0–1) in percent to a tenth, for shares that are often small: `62.5%`.
+pub fn percent_tenths(share: f64) -> String {
+    format!("{:.1}%", share * 100.0)
+}
+
 /// A speedup: `1.85×`.
 pub fn times(x: f64) -> String {
     format!("{x:.2}×")
@@ -70,7 +75,7 @@ mod tests {
         );
         assert_eq!(with_unit("2", "배"), "2 배");
         assert_eq!(with_unit("2", ""), "2");
-        assert_eq!(percent(0.75), "75%");
+        assert_eq!((percent(0.75), percent_tenths(0.625)), ("75%".into(), "62.5%".into()));
         assert_eq!((times(1.851), cores(1.926)), ("1.85×".into(), "1.93".into()));
         assert_eq!(
             (seconds(1.254), seconds(0.0123), seconds(0.000085)),

@@ -34,6 +34,24 @@ impl fmt::Display for ExperimentId {
     }
 }
 
+/// How pages name an experiment's variants, from its `[variant_labels]` table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(transparent)]
+pub struct VariantLabels(BTreeMap<String, String>);
+
+impl VariantLabels {
+    /// The variant's label, or its own name when the experiment gives none.
+    pub fn of<'a>(&'a self, variant: &'a str) -> &'a str {
+        self.0.get(variant).map_or(variant, String::as_str)
+    }
+}
+
+impl FromIterator<(String, String)> for VariantLabels {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
+        VariantLabels(pairs.into_iter().collect())
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ExperimentFile {
@@ -42,6 +60,9 @@ struct ExperimentFile {
     description: String,
     #[serde(default)]
     variants: Vec<String>,
+    /// How pages name each variant (`sequential = "순차 (sequential)"`); others keep their name.
+    #[serde(default)]
+    variant_labels: VariantLabels,
     #[serde(default = "default_repeats")]
     repeats: u32,
     #[serde(default = "default_time_limit")]
@@ -73,6 +94,8 @@ pub struct Experiment {
     pub description: String,
     /// Names of what the program compares (`sequential`, `threads`, `locked`…).
     pub variants: Vec<String>,
+    /// The Korean names pages give the variants.
+    pub labels: VariantLabels,
     /// How many times each variant is measured.
     pub repeats: u32,
     /// Wall-clock limit for a whole run of this experiment.
@@ -119,6 +142,7 @@ fn load_one(folder: &Path) -> Result<Experiment, ContentError> {
         lesson: file.lesson,
         description: file.description,
         variants: file.variants,
+        labels: file.variant_labels,
         repeats: file.repeats,
         time_limit_s: file.time_limit_s,
         params: file.params,
@@ -144,6 +168,12 @@ fn check(file: &ExperimentFile) -> Result<(), String> {
         return Err(format!(
             "unknown need `{need}`: use module:numba, runtime:pypy3, runtime:python3.13t…"
         ));
+    }
+    if let Some(unknown) = file.variant_labels.0.keys().find(|v| !file.variants.contains(v)) {
+        return Err(format!("`variant_labels` names unknown variant `{unknown}`"));
+    }
+    if let Some((variant, _)) = file.variant_labels.0.iter().find(|(_, l)| l.trim().is_empty()) {
+        return Err(format!("`variant_labels`: the label of `{variant}` is empty"));
     }
     for chart in &file.charts {
         chart.check()?;

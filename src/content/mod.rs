@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use experiment::{Experiment, ExperimentId};
+pub use experiment::{Experiment, ExperimentId, VariantLabels};
 pub use highlight::Highlighter;
 pub use lesson::{Lesson, Segment, TocEntry};
 pub use params::{ParamKind, ParamSpec, ParamValues, check_values};

@@ -9,7 +9,7 @@ use axum::response::Html;
 use axum::routing::get;
 
 use super::auth::SignedIn;
-use super::class_charts::Histogram;
+use super::charts::Plot;
 use super::class_insight::{self, Accuracy};
 use super::class_path::ClassItemPath;
 use super::forms::encode_component;
@@ -60,7 +60,7 @@ struct ExperimentPage<'a> {
     class: ClassRow,
     experiment: &'a Experiment,
     measured: usize,
-    charts: Vec<Histogram>,
+    charts: Vec<Plot>,
     accuracy: Accuracy,
     explanations: Vec<Explanation>,
     explanation_total: i64,

@@ -2,9 +2,9 @@
 //! per learner), how often its predictions were right and which wrong ones were common.
 //! Pure functions over runs already read, so they are tested without a database.
 
-use super::class_charts::{Histogram, histogram};
+use super::charts::{Plot, class_histogram};
 use crate::accounts::class_runs::ClassRun;
-use crate::content::{Experiment, Field, Measure};
+use crate::content::{Experiment, Field, Measure, VariantLabels};
 use crate::runs::prediction;
 
 /// A number to chart across the class, with how to title it.
@@ -15,20 +15,21 @@ struct Charted {
     reference: Option<f64>,
 }
 
-fn title_of(measure: &Measure) -> String {
+fn title_of(measure: &Measure, labels: &VariantLabels) -> String {
+    let label = labels.of(measure.variant());
     match measure {
-        Measure::Field { field, variant } => {
+        Measure::Field { field, .. } => {
             let what = match field {
                 Field::Speedup => "속도 향상 (순차 대비)",
                 Field::WallS => "벽시계 시간",
                 Field::CpuS => "CPU 시간",
                 Field::EffectiveCores => "유효 코어 수",
             };
-            format!("{variant} {what}")
+            format!("{label} {what}")
         }
-        Measure::Metric { variant, name } => format!("{variant} {name}"),
-        Measure::ShareNonzero { variant, name } => {
-            format!("{variant}: {name}이(가) 0이 아닌 반복의 비율")
+        Measure::Metric { name, .. } => format!("{label} {name}"),
+        Measure::ShareNonzero { name, .. } => {
+            format!("{label}: {name}이(가) 0이 아닌 반복의 비율")
         }
     }
 }
@@ -49,7 +50,7 @@ fn charted(experiment: &Experiment) -> Vec<Charted> {
     if let Some(spec) = &experiment.prediction {
         let measure = spec.measure.clone();
         let reference = matches!(&measure, Measure::Field { field: Field::Speedup, .. });
-        let title = format!("{} — 예측한 값", title_of(&measure));
+        let title = format!("{} — 예측한 값", title_of(&measure, &experiment.labels));
         out.push(Charted {
             title,
             unit: spec.unit.clone(),
@@ -61,7 +62,8 @@ fn charted(experiment: &Experiment) -> Vec<Charted> {
         for variant in experiment.variants.iter().filter(|v| *v != "sequential") {
             let measure = Measure::Field { field: Field::Speedup, variant: variant.clone() };
             if out.iter().all(|c| c.measure != measure) {
-                let (title, unit) = (title_of(&measure), unit_of(&measure).to_owned());
+                let title = title_of(&measure, &experiment.labels);
+                let unit = unit_of(&measure).to_owned();
                 out.push(Charted { measure, title, unit, reference: Some(1.0) });
             }
         }
@@ -78,13 +80,13 @@ pub fn latest_per_learner(runs: &[ClassRun]) -> Vec<&ClassRun> {
 }
 
 /// One histogram per charted measure, over each learner's latest result.
-pub fn distributions(experiment: &Experiment, latest: &[&ClassRun]) -> Vec<Histogram> {
+pub fn distributions(experiment: &Experiment, latest: &[&ClassRun]) -> Vec<Plot> {
     charted(experiment)
         .iter()
         .filter_map(|c| {
             let values: Vec<f64> =
                 latest.iter().filter_map(|r| c.measure.eval(r.result()?)).collect();
-            histogram(&c.title, &c.unit, &values, c.reference)
+            class_histogram::draw(&c.title, &c.unit, &values, c.reference)
         })
         .collect()
 }
@@ -217,9 +219,15 @@ mod tests {
         let titles: Vec<&str> = charts.iter().map(|c| c.title.as_str()).collect();
         assert_eq!(
             titles,
-            ["processes 속도 향상 (순차 대비) — 예측한 값", "threads 속도 향상 (순차 대비)"]
+            [
+                "프로세스 (processes) 속도 향상 (순차 대비) — 예측한 값",
+                "스레드 (threads) 속도 향상 (순차 대비)"
+            ]
         );
-        assert_eq!(charts[0].count, 2);
-        assert_eq!(charts[0].median, "1.7");
+        assert!(
+            charts[0].description.contains("학생 2명, 중앙값 1.7배"),
+            "{}",
+            charts[0].description
+        );
     }
 }

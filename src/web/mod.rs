@@ -2,7 +2,6 @@
 
 mod auth;
 pub mod charts;
-pub mod class_charts;
 mod class_csv;
 mod class_experiment;
 mod class_insight;
@@ -21,7 +20,6 @@ mod lessons;
 pub use lessons::PageCache;
 pub mod pages;
 mod paging;
-pub mod plots;
 mod qr;
 mod run_api;
 mod run_pages;

@@ -1,8 +1,7 @@
 //! A run's result as pages show it: the table of variants, the timelines, the notes around them.
 
-use super::charts::{self, Timeline, label_of};
-use super::plots::{self, Plot};
-use crate::content::{ChartKind, Experiment};
+use super::charts::{self, Plot};
+use crate::content::{Experiment, VariantLabels};
 use crate::format::{self, seconds};
 use crate::runs::result::{RunResult, Variant};
 
@@ -17,9 +16,8 @@ pub struct VariantRow {
 
 pub struct ResultView {
     pub rows: Vec<VariantRow>,
-    /// Bars, histograms and distributions, in the order the experiment declares them.
+    /// The charts, in the order the experiment declares them.
     pub plots: Vec<Plot>,
-    pub timelines: Vec<Timeline>,
     pub contended: bool,
     pub environment: String,
     pub repeats: u32,
@@ -28,9 +26,8 @@ pub struct ResultView {
 impl ResultView {
     /// The view of a result, drawn as `experiment` declares (timelines when it says nothing).
     pub fn of(result: &RunResult, experiment: Option<&Experiment>) -> Option<ResultView> {
-        let charts = experiment.map(|e| e.charts.as_slice()).unwrap_or_default();
-        let wants_timelines =
-            charts.is_empty() || charts.iter().any(|c| c.kind == ChartKind::Timeline);
+        let no_labels = VariantLabels::default();
+        let labels = experiment.map_or(&no_labels, |e| &e.labels);
         let env = &result.environment;
         let gil = match env.gil_enabled {
             Some(true) => "GIL 켜짐",
@@ -45,9 +42,8 @@ impl ResultView {
             env.cores.map_or("?".to_owned(), |c| c.to_string()),
         );
         Some(ResultView {
-            rows: result.variants.iter().map(row).collect(),
-            plots: charts.iter().filter_map(|spec| plots::plot(spec, result)).collect(),
-            timelines: if wants_timelines { charts::timelines(result) } else { Vec::new() },
+            rows: result.variants.iter().map(|v| row(v, labels)).collect(),
+            plots: charts::of_result(result, experiment),
             contended: env.contended,
             environment,
             repeats: result.repeats(),
@@ -65,14 +61,14 @@ pub fn speedups(result: &RunResult) -> String {
     parts.join(" · ")
 }
 
-fn row(variant: &Variant) -> VariantRow {
+fn row(variant: &Variant, labels: &VariantLabels) -> VariantRow {
     let spread = if variant.wall_max_s > variant.wall_min_s {
         format!("{} – {}", seconds(variant.wall_min_s), seconds(variant.wall_max_s))
     } else {
         String::new()
     };
     VariantRow {
-        label: label_of(&variant.name),
+        label: labels.of(&variant.name).to_owned(),
         wall: seconds(variant.wall_s),
         spread,
         cpu: seconds(variant.cpu_s),

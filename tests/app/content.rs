@@ -81,3 +81,15 @@ fn a_missing_content_folder_is_rejected() {
     let message = load_error(Path::new("/nonexistent/content"));
     assert!(message.contains("/nonexistent/content"), "{message}");
 }
+
+#[test]
+fn a_label_for_an_unknown_variant_is_rejected_naming_the_file() {
+    let dir = copy_of_content();
+    let path = dir.path().join("experiments/cpu-bound/experiment.toml");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let text = text.replacen("[variant_labels]", "[variant_labels]\nthreadz = \"오타\"", 1);
+    std::fs::write(&path, text).expect("write");
+    let message = load_error(dir.path());
+    assert!(message.contains("cpu-bound/experiment.toml"), "{message}");
+    assert!(message.contains("threadz"), "{message}");
+}

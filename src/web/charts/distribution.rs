@@ -1,0 +1,80 @@
+//! Distributions of a list-valued metric (e.g. latencies): per variant, every value as a faint
+//! dot, with the median and the 99th percentile marked.
+
+use super::scale::{LEFT, RIGHT, WIDTH, quarter_grid};
+use super::series::{self, Series};
+use super::{Chart, Plot, Shape};
+use crate::format::short;
+use crate::runs::stats::percentile;
+
+const ROW: f64 = 34.0;
+
+pub fn draw(chart: &Chart) -> Vec<Plot> {
+    let series = series::of(&chart.spec.value, chart.result, chart.labels);
+    if series.is_empty() {
+        return Vec::new();
+    }
+    let label = &chart.spec.label;
+    let sorted: Vec<Vec<f64>> = series.iter().map(|s| sorted(&s.values)).collect();
+    // The 99th percentile, not the maximum, sets the scale: one stray value would squash the rest.
+    let p99_max = sorted.iter().filter_map(|v| percentile(v, 0.99)).fold(0.0, f64::max);
+    let max = if p99_max > 0.0 { p99_max * 1.15 } else { 1.0 };
+    let bottom = 8.0 + series.len() as f64 * ROW;
+    let mut shapes = Vec::new();
+    quarter_grid(&mut shapes, max, bottom);
+    let mut parts = Vec::new();
+    for (i, (s, values)) in series.iter().zip(&sorted).enumerate() {
+        parts.extend(row(&mut shapes, s, values, 8.0 + i as f64 * ROW, max));
+    }
+    let description = format!(
+        "{label}. 점 하나가 측정 하나, 굵은 선은 중앙값, 점선은 99번째 백분위입니다. {}.",
+        parts.join("; ")
+    );
+    let size = (LEFT + WIDTH + RIGHT, bottom + 22.0);
+    vec![Plot::new("plot", label.clone(), size, shapes).described(description)]
+}
+
+fn sorted(values: &[f64]) -> Vec<f64> {
+    let mut values = values.to_vec();
+    values.sort_by(f64::total_cmp);
+    values
+}
+
+/// A variant's label, points and percentile marks from `y`; returns its part of the text
+/// alternative, if it has values.
+fn row(shapes: &mut Vec<Shape>, s: &Series, values: &[f64], y: f64, max: f64) -> Option<String> {
+    let x = |v: f64| LEFT + (v / max).min(1.0) * WIDTH;
+    shapes.push(Shape::text((LEFT - 8.0, y + 20.0), "end", "plot__label", s.label.clone()));
+    for (j, v) in values.iter().enumerate() {
+        // A small vertical jitter, so equal values stay visible as several dots.
+        let jitter = (j % 7) as f64 * 2.5;
+        shapes.push(Shape::circle(x(*v), y + 8.0 + jitter, 1.6, "plot__point"));
+    }
+    let (p50, p99) = (percentile(values, 0.5)?, percentile(values, 0.99)?);
+    for (value, class) in [(p50, "plot__median"), (p99, "plot__p99")] {
+        shapes.push(Shape::line((x(value), y + 2.0), (x(value), y + 28.0), class));
+    }
+    let at = (LEFT + WIDTH + 6.0, y + 20.0);
+    shapes.push(Shape::text(at, "start", "plot__value", format!("p50 {}", short(p50))));
+    Some(format!("{}: 중앙값 {}, 99번째 백분위 {}", s.label, short(p50), short(p99)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Shape, plots_of};
+    use crate::content::ChartKind;
+    use serde_json::json;
+
+    #[test]
+    fn a_distribution_reads_list_metrics() {
+        let plots = plots_of(
+            ChartKind::Distribution,
+            "metric:latencies_ms",
+            json!({"variants": [{"name": "alone", "wall_s": 1.0, "metrics_by_repeat": [
+                {"latencies_ms": [1.0, 1.1, 1.2]}, {"latencies_ms": [1.0, 6.0]}]}]}),
+        );
+        let points = plots[0].shapes.iter().filter(|s| matches!(s, Shape::Circle { .. })).count();
+        assert_eq!(points, 5);
+        assert!(plots[0].description.contains("중앙값 1.10"), "{}", plots[0].description);
+    }
+}
