@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod class;
+pub mod class_insight;
 pub mod class_runs;
 pub mod fields;
 pub mod instructor;

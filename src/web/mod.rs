@@ -2,14 +2,7 @@
 
 mod auth;
 pub mod charts;
-mod class_csv;
-mod class_experiment;
-mod class_insight;
-mod class_learner;
-mod class_path;
-mod class_view;
 mod classes;
-mod code_diff;
 pub mod csrf;
 mod environment;
 mod extract;
@@ -20,7 +13,6 @@ mod lessons;
 pub use lessons::PageCache;
 pub mod pages;
 mod paging;
-mod qr;
 mod run_api;
 mod run_pages;
 mod run_view;
@@ -55,10 +47,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(run_pages::router())
         .merge(instructor::router())
         .merge(classes::router())
-        .merge(class_view::router())
-        .merge(class_experiment::router())
-        .merge(class_learner::router())
-        .merge(class_csv::router())
         .merge(join::router())
         .route("/healthz", get(health))
         .layer(timeout)

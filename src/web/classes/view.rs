@@ -9,11 +9,7 @@ use axum::http::HeaderMap;
 use axum::response::Html;
 use axum::routing::get;
 
-use super::auth::SignedIn;
-use super::classes::join_link;
-use super::extract::PagePath;
-use super::pages::{korean_time, render};
-use super::paging::{ListQuery, Pager};
+use super::manage::join_link;
 use super::qr::{QrSvg, qr_svg};
 use crate::accounts::access::taught_class;
 use crate::accounts::class::ClassRow;
@@ -21,6 +17,10 @@ use crate::accounts::instructor::Instructor;
 use crate::accounts::roster::{self, ClassTotals, ExperimentActivity, RosterRow};
 use crate::app::AppState;
 use crate::error::Result;
+use crate::web::auth::SignedIn;
+use crate::web::extract::PagePath;
+use crate::web::pages::{korean_time, render};
+use crate::web::paging::{ListQuery, Pager};
 
 const ROSTER_PAGE: i64 = 50;
 /// A learner who submitted a run within this many minutes counts as active.
@@ -30,7 +30,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/classes/{id}", get(show_class))
         .route("/classes/{id}/live", get(show_class_live))
-        .layer(super::auth::no_store())
 }
 
 /// An experiment of the course with what the class did with it.

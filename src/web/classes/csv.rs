@@ -8,16 +8,16 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::auth::SignedIn;
-use super::class_insight;
-use super::extract::PagePath;
-use super::run_view::speedups;
 use crate::accounts::access::taught_class;
+use crate::accounts::class_insight;
 use crate::accounts::class_runs::{self, ClassRun};
 use crate::app::AppState;
 use crate::content::{Content, ExperimentId};
 use crate::error::Result;
 use crate::runs::RunStatus;
+use crate::web::auth::SignedIn;
+use crate::web::extract::PagePath;
+use crate::web::run_view::speedups;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/classes/{id}/runs.csv", get(export_class_csv))

@@ -8,29 +8,27 @@ use axum::extract::{Query, State};
 use axum::response::Html;
 use axum::routing::get;
 
-use super::auth::SignedIn;
-use super::charts::Plot;
-use super::class_insight::{self, Accuracy};
-use super::class_path::ClassItemPath;
-use super::forms::encode_component;
-use super::pages::{korean_time, render};
-use super::paging::{ListQuery, Pager};
+use super::path::ClassItemPath;
 use crate::accounts::access::taught_class;
 use crate::accounts::class::ClassRow;
+use crate::accounts::class_insight::{self, Accuracy, Charted};
 use crate::accounts::class_runs::{self, ClassRun};
 use crate::accounts::instructor::Instructor;
 use crate::app::AppState;
 use crate::content::{Experiment, ExperimentId};
 use crate::error::{AppError, Result};
+use crate::web::auth::SignedIn;
+use crate::web::charts::{Plot, class_histogram};
+use crate::web::forms::encode_component;
+use crate::web::pages::{korean_time, render};
+use crate::web::paging::{ListQuery, Pager};
 
 const EXPLANATIONS_PAGE: i64 = 30;
 /// The contended runs listed, newest first (their numbers may be off).
 const MAX_CONTENDED: usize = 100;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/classes/{id}/experiments/{experiment}", get(show_class_experiment))
-        .layer(super::auth::no_store())
+    Router::new().route("/classes/{id}/experiments/{experiment}", get(show_class_experiment))
 }
 
 /// A learner's explanation with the run it explains.
@@ -83,6 +81,14 @@ fn explanation(experiment: &Experiment, run: &ClassRun) -> Explanation {
     }
 }
 
+/// One class histogram per measure worth charting, over each learner's latest result.
+fn distributions(experiment: &Experiment, latest: &[&ClassRun]) -> Vec<Plot> {
+    let charted = class_insight::charted(experiment);
+    let draw =
+        |c: &Charted| class_histogram::draw(&c.title, &c.unit, &c.values(latest), c.reference);
+    charted.iter().filter_map(draw).collect()
+}
+
 fn run_link(run: &ClassRun) -> RunLink {
     RunLink {
         learner_id: run.learner_id,
@@ -122,7 +128,7 @@ async fn experiment_page<'a>(
     Ok(ExperimentPage {
         instructor,
         measured: latest.len(),
-        charts: class_insight::distributions(experiment, &latest),
+        charts: distributions(experiment, &latest),
         accuracy: class_insight::accuracy(experiment, &runs),
         explanations: explained.iter().map(|run| explanation(experiment, run)).collect(),
         explanation_total: total,

@@ -9,15 +9,11 @@ use axum::response::Html;
 use axum::routing::get;
 use serde_json::Value;
 
-use super::auth::SignedIn;
-use super::class_insight;
-use super::class_path::ClassItemPath;
 use super::code_diff::{self, CodeDiff};
-use super::pages::{korean_time, render};
-use super::paging::{ListQuery, Pager};
-use super::run_view::speedups;
+use super::path::ClassItemPath;
 use crate::accounts::access::{class_learner, taught_class};
 use crate::accounts::class::ClassRow;
+use crate::accounts::class_insight;
 use crate::accounts::class_runs::{self, ClassRun};
 use crate::accounts::instructor::Instructor;
 use crate::accounts::membership::Member;
@@ -25,13 +21,15 @@ use crate::app::AppState;
 use crate::content::{Content, ExperimentId, ParamValues};
 use crate::error::Result;
 use crate::runs::RunStatus;
+use crate::web::auth::SignedIn;
+use crate::web::pages::{korean_time, render};
+use crate::web::paging::{ListQuery, Pager};
+use crate::web::run_view::speedups;
 
 const RUNS_PAGE: i64 = 20;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/classes/{id}/learners/{learner}", get(show_class_learner))
-        .layer(super::auth::no_store())
+    Router::new().route("/classes/{id}/learners/{learner}", get(show_class_learner))
 }
 
 pub struct LearnerRun {

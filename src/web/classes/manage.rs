@@ -9,10 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::auth::SignedIn;
-use super::extract::PagePath;
-use super::forms::{FieldErrors, FormBody, page_with_status};
-use super::pages::render;
 use super::qr::{QrSvg, qr_svg};
 use crate::accounts::access::taught_class;
 use crate::accounts::class::{self, ClassRow, ClassSummary};
@@ -21,6 +17,10 @@ use crate::accounts::instructor::Instructor;
 use crate::app::AppState;
 use crate::config::Config;
 use crate::error::Result;
+use crate::web::auth::SignedIn;
+use crate::web::extract::PagePath;
+use crate::web::forms::{FieldErrors, FormBody, page_with_status};
+use crate::web::pages::render;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -30,7 +30,6 @@ pub fn router() -> Router<AppState> {
         .route("/classes/{id}/archive", post(archive_class))
         .route("/classes/{id}/restore", post(restore_class))
         .route("/classes/{id}/projector", get(show_projector))
-        .layer(super::auth::no_store())
 }
 
 #[derive(Template)]

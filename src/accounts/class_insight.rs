@@ -1,18 +1,25 @@
-//! What a class's runs of one experiment add up to: the distribution of its measurements (one
-//! per learner), how often its predictions were right and which wrong ones were common.
-//! Pure functions over runs already read, so they are tested without a database.
+//! What a class's runs of one experiment add up to: the measures worth charting across the
+//! class (one value per learner), how often its predictions were right and which wrong ones
+//! were common. Pure functions over runs already read, so they are tested without a database.
 
-use super::charts::{Plot, class_histogram};
-use crate::accounts::class_runs::ClassRun;
+use super::class_runs::ClassRun;
 use crate::content::{Experiment, Field, Measure, VariantLabels};
 use crate::runs::prediction;
 
 /// A number to chart across the class, with how to title it.
-struct Charted {
-    measure: Measure,
-    title: String,
-    unit: String,
-    reference: Option<f64>,
+pub struct Charted {
+    pub measure: Measure,
+    pub title: String,
+    pub unit: String,
+    /// A value to mark, such as speedup 1× (as fast as sequential).
+    pub reference: Option<f64>,
+}
+
+impl Charted {
+    /// The measure in each run's result, where it has one.
+    pub fn values(&self, runs: &[&ClassRun]) -> Vec<f64> {
+        runs.iter().filter_map(|r| self.measure.eval(r.result()?)).collect()
+    }
 }
 
 fn title_of(measure: &Measure, labels: &VariantLabels) -> String {
@@ -45,7 +52,7 @@ fn unit_of(measure: &Measure) -> &'static str {
 
 /// The prediction's measure first (what the class was asked about), then the speedup of every
 /// variant measured against `sequential`, if the experiment has one.
-fn charted(experiment: &Experiment) -> Vec<Charted> {
+pub fn charted(experiment: &Experiment) -> Vec<Charted> {
     let mut out: Vec<Charted> = Vec::new();
     if let Some(spec) = &experiment.prediction {
         let measure = spec.measure.clone();
@@ -77,18 +84,6 @@ pub fn latest_per_learner(runs: &[ClassRun]) -> Vec<&ClassRun> {
     let mut latest: Vec<&ClassRun> = runs.iter().filter(|r| seen.insert(r.learner_id)).collect();
     latest.sort_by(|a, b| a.display_name.cmp(&b.display_name));
     latest
-}
-
-/// One histogram per charted measure, over each learner's latest result.
-pub fn distributions(experiment: &Experiment, latest: &[&ClassRun]) -> Vec<Plot> {
-    charted(experiment)
-        .iter()
-        .filter_map(|c| {
-            let values: Vec<f64> =
-                latest.iter().filter_map(|r| c.measure.eval(r.result()?)).collect();
-            class_histogram::draw(&c.title, &c.unit, &values, c.reference)
-        })
-        .collect()
 }
 
 /// A wrong answer several learners gave.
@@ -215,7 +210,7 @@ mod tests {
         let content = Content::load(concat!(env!("CARGO_MANIFEST_DIR"), "/content").as_ref())
             .expect("content");
         let runs = [run(1, 1.8, 1.8), run(2, 1.8, 1.6), run(1, 1.8, 9.0)];
-        let charts = distributions(cpu_bound(&content), &latest_per_learner(&runs));
+        let charts = charted(cpu_bound(&content));
         let titles: Vec<&str> = charts.iter().map(|c| c.title.as_str()).collect();
         assert_eq!(
             titles,
@@ -224,10 +219,6 @@ mod tests {
                 "스레드 (threads) 속도 향상 (순차 대비)"
             ]
         );
-        assert!(
-            charts[0].description.contains("학생 2명, 중앙값 1.7배"),
-            "{}",
-            charts[0].description
-        );
+        assert_eq!(charts[0].values(&latest_per_learner(&runs)), [1.8, 1.6], "the latest of each");
     }
 }
