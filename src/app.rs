@@ -36,8 +36,8 @@ pub struct AppState {
     pub runtimes: &'static Runtimes,
     /// Fires on SIGTERM/Ctrl-C: workers stop their runs, event streams close.
     pub shutdown: CancellationToken,
-    /// Lesson pages as a first-time visitor sees them, rendered once.
-    pub lesson_pages: Arc<web::PageCache>,
+    /// The index and lesson pages as a reader with no history sees them, rendered once.
+    pub pages: Arc<web::PageCache>,
 }
 
 impl AppState {
@@ -54,9 +54,11 @@ impl AppState {
         let python = crate::sandbox::resolve_python(&config.python)
             .unwrap_or_else(|_| "/usr/bin/python3".into());
         let runtimes = tokio::task::spawn_blocking(move || Runtimes::detect(&python)).await?;
+        let pages =
+            web::PageCache::render(&content, runtimes).context("cannot render the course")?;
+        let pages = Arc::new(pages);
         let config = Arc::new(config);
-        let lesson_pages = Arc::default();
-        Ok(AppState { db, content, config, runner, runtimes, shutdown, lesson_pages })
+        Ok(AppState { db, content, config, runner, runtimes, shutdown, pages })
     }
 }
 

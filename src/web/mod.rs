@@ -11,12 +11,14 @@ mod class_path;
 mod class_view;
 mod classes;
 mod code_diff;
+mod cookies;
 pub mod csrf;
 mod environment;
 mod extract;
 mod forms;
 mod instructor;
 mod join;
+mod learner_cookie;
 mod lessons;
 pub use lessons::PageCache;
 pub mod pages;
@@ -41,7 +43,6 @@ use tower_http::timeout::TimeoutLayer;
 
 use std::path::Path;
 
-use crate::accounts::learner;
 use crate::app::AppState;
 use crate::error::{ApiError, AppError};
 
@@ -65,7 +66,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/healthz", get(health))
         .layer(timeout)
         .merge(run_api::streaming_router())
-        .layer(middleware::from_fn(learner::ensure_cookie))
+        .layer(middleware::from_fn_with_state(state.clone(), learner_cookie::give_learner_cookie))
         .nest("/static", static_files(&config.static_dir))
         .fallback(not_found)
 }

@@ -15,8 +15,9 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::extract::ApiPath;
-use crate::accounts::access::{Viewer, own_run, visible_run};
-use crate::accounts::learner::{self, LearnerToken};
+use super::learner_cookie::Visitor;
+use crate::accounts::access::{own_run, visible_run};
+use crate::accounts::learner;
 use crate::app::AppState;
 use crate::error::{ApiError, AppError};
 use crate::runs::store::{self, RunRow};
@@ -68,7 +69,7 @@ async fn list_experiments(State(state): State<AppState>) -> Json<Value> {
 
 async fn submit_run(
     State(state): State<AppState>,
-    token: LearnerToken,
+    visitor: Visitor,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let request: SubmitRequest = parse_json(body)?;
@@ -78,7 +79,7 @@ async fn submit_run(
     if let Some(Err(reason)) = experiment.map(|e| availability(e, state.runtimes)) {
         return Err(AppError::Unprocessable(reason).into());
     }
-    let learner_id = learner::ensure(&state.db, &token).await?;
+    let learner_id = learner::ensure(&state.db, &visitor.learner_or_mint()?).await?;
     let id = submit(&state.db, learner_id, &submission, &limits).await?;
     state.runner.wake();
     let body = json!({ "id": id, "status": "queued", "url": format!("/runs/{id}") });
@@ -112,10 +113,10 @@ fn english_detail(error: &serde_json::Error) -> String {
 
 async fn show_run(
     State(state): State<AppState>,
-    token: LearnerToken,
+    visitor: Visitor,
     ApiPath(id): ApiPath,
 ) -> Result<Json<Value>, ApiError> {
-    let viewer = Viewer::of(&state.db, &token).await?;
+    let viewer = visitor.viewer(&state.db).await?;
     let run = visible_run(&state.db, &viewer, &id).await?;
     Ok(Json(run_json(&run)))
 }
@@ -143,10 +144,10 @@ pub fn run_json(run: &RunRow) -> Value {
 
 async fn cancel_run(
     State(state): State<AppState>,
-    token: LearnerToken,
+    visitor: Visitor,
     ApiPath(id): ApiPath,
 ) -> Result<Json<Value>, ApiError> {
-    let viewer = Viewer::of(&state.db, &token).await?;
+    let viewer = visitor.viewer(&state.db).await?;
     // Only the learner who ran it may stop it; their instructor only watches.
     let run = own_run(&state.db, &viewer, &id).await?;
     let id = run.id();
@@ -173,11 +174,11 @@ const MAX_EXPLANATION_CHARS: usize = 2000;
 /// `{"text": "…"}`: the learner's answer to "왜 그럴까요?", kept with the run.
 async fn explain_run(
     State(state): State<AppState>,
-    token: LearnerToken,
+    visitor: Visitor,
     ApiPath(id): ApiPath,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let viewer = Viewer::of(&state.db, &token).await?;
+    let viewer = visitor.viewer(&state.db).await?;
     let run = own_run(&state.db, &viewer, &id).await?;
     let value: Value = parse_json(body)?;
     let text = value["text"].as_str().map(str::trim).unwrap_or_default();
@@ -194,10 +195,10 @@ type EventStream =
 
 async fn stream_run_events(
     State(state): State<AppState>,
-    token: LearnerToken,
+    visitor: Visitor,
     ApiPath(id): ApiPath,
 ) -> Result<EventStream, ApiError> {
-    let viewer = Viewer::of(&state.db, &token).await?;
+    let viewer = visitor.viewer(&state.db).await?;
     let run = visible_run(&state.db, &viewer, &id).await?;
     let (sender, receiver) = mpsc::channel(64);
     tokio::spawn(feed_events(state, run, sender));
