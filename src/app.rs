@@ -25,9 +25,21 @@ use crate::runtimes::Runtimes;
 use crate::sandbox::Backend;
 use crate::{db, web};
 
-/// Cheap to clone: everything inside is shared.
+/// Cheap to clone — one reference count, since every request clones it at least twice (routing,
+/// `State`) — and read through `Deref` as if it were the fields themselves.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What every handler shares.
+pub struct Shared {
     pub db: SqlitePool,
     pub content: Arc<Content>,
     pub config: Arc<Config>,
@@ -58,7 +70,7 @@ impl AppState {
             web::PageCache::render(&content, runtimes).context("cannot render the course")?;
         let pages = Arc::new(pages);
         let config = Arc::new(config);
-        Ok(AppState { db, content, config, runner, runtimes, shutdown, pages })
+        Ok(AppState(Arc::new(Shared { db, content, config, runner, runtimes, shutdown, pages })))
     }
 }
 

@@ -1,6 +1,8 @@
 //! Who a request comes from (`Visitor`), and the one layer that gives a browser its learner
 //! cookie: only once the visitor acts. Reading pages mints nothing, sets no cookie and asks the
-//! database nothing; a handler that records something calls `Visitor::learner_or_mint`.
+//! database nothing; a handler that records something calls `Visitor::learner_or_mint`, and its
+//! router carries `give_learner_cookie` (without it that call is an internal error, which the
+//! tests of every such handler would show).
 
 use std::sync::{Arc, Mutex};
 
@@ -16,7 +18,6 @@ use super::cookies;
 use crate::accounts::access::Viewer;
 use crate::accounts::learner::{self, LearnerToken};
 use crate::accounts::session::SessionToken;
-use crate::app::AppState;
 use crate::error::{AppError, Result};
 
 /// The browser behind a request, as its cookies say (nothing here is checked against the
@@ -100,10 +101,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Visitor {
     }
 }
 
+/// Whether cookies are marked `Secure`: the layer's whole state, so no request clones `AppState`.
+#[derive(Clone, Copy)]
+pub struct SecureCookies(pub bool);
+
 /// The layer: lets handlers hand the browser a learner token, and sets its cookie if one did.
-/// Reading requests pass through with one small allocation and no header added.
+/// A request whose handler gave none passes through with one small allocation, no header added.
 pub async fn give_learner_cookie(
-    State(state): State<AppState>,
+    State(SecureCookies(secure)): State<SecureCookies>,
     mut request: Request,
     next: Next,
 ) -> Response {
@@ -111,7 +116,7 @@ pub async fn give_learner_cookie(
     request.extensions_mut().insert(to_give.clone());
     let mut response = next.run(request).await;
     if let Some(token) = to_give.take() {
-        match cookies::learner_header(&token, state.config.secure_cookies) {
+        match cookies::learner_header(&token, secure) {
             Some(value) => {
                 response.headers_mut().append(header::SET_COOKIE, value);
             }

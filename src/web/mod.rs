@@ -51,10 +51,16 @@ pub fn router(state: &AppState) -> Router<AppState> {
     // Event streams live as long as their run: only ordinary requests get the timeout.
     let timeout =
         TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout());
+    // Only the routers whose handlers record learner state carry the cookie layer; reading the
+    // course never passes through it.
+    let gives_cookie = middleware::from_fn_with_state(
+        learner_cookie::SecureCookies(config.secure_cookies),
+        learner_cookie::give_learner_cookie,
+    );
     Router::new()
         .merge(lessons::router())
         .merge(environment::router())
-        .merge(run_api::router())
+        .merge(run_api::router().route_layer(gives_cookie.clone()))
         .merge(run_pages::router())
         .merge(instructor::router())
         .merge(classes::router())
@@ -62,11 +68,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(class_experiment::router())
         .merge(class_learner::router())
         .merge(class_csv::router())
-        .merge(join::router())
+        .merge(join::router().route_layer(gives_cookie))
         .route("/healthz", get(health))
         .layer(timeout)
         .merge(run_api::streaming_router())
-        .layer(middleware::from_fn_with_state(state.clone(), learner_cookie::give_learner_cookie))
         .nest("/static", static_files(&config.static_dir))
         .fallback(not_found)
 }
