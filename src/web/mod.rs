@@ -28,6 +28,7 @@ mod qr;
 mod run_api;
 mod run_pages;
 mod run_view;
+pub mod site_layer;
 
 use axum::Json;
 use axum::Router;

@@ -139,6 +139,12 @@ async fn a_cross_site_form_cannot_bind_a_cookie_less_browser_to_someone_else() {
     let refused = victim.send(forged).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(learner_cookie(&refused), None, "no cookie planted by another site");
+    assert_eq!(
+        refused.header("x-content-type-options"),
+        "nosniff",
+        "a refusal is one of our pages"
+    );
+    assert!(!refused.header("x-request-id").is_empty());
     let ours = Request::post("/join/resume")
         .header("host", HOST)
         .header("origin", ORIGIN)
