@@ -2,20 +2,15 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, Request, header};
+use axum::http::Request;
 use sqlx::SqlitePool;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::request_id::{
-    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
@@ -25,9 +20,21 @@ use crate::runtimes::Runtimes;
 use crate::sandbox::Backend;
 use crate::{db, web};
 
-/// Cheap to clone: everything inside is shared.
+/// Cheap to clone — one reference count, since every request clones it at least twice (routing,
+/// `State`) — and read through `Deref` as if it were the fields themselves.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What every handler shares.
+pub struct Shared {
     pub db: SqlitePool,
     pub content: Arc<Content>,
     pub config: Arc<Config>,
@@ -36,8 +43,8 @@ pub struct AppState {
     pub runtimes: &'static Runtimes,
     /// Fires on SIGTERM/Ctrl-C: workers stop their runs, event streams close.
     pub shutdown: CancellationToken,
-    /// Lesson pages as a first-time visitor sees them, rendered once.
-    pub lesson_pages: Arc<web::PageCache>,
+    /// The index and lesson pages as a reader with no history sees them, rendered once.
+    pub pages: Arc<web::PageCache>,
 }
 
 impl AppState {
@@ -54,35 +61,22 @@ impl AppState {
         let python = crate::sandbox::resolve_python(&config.python)
             .unwrap_or_else(|_| "/usr/bin/python3".into());
         let runtimes = tokio::task::spawn_blocking(move || Runtimes::detect(&python)).await?;
+        let pages =
+            web::PageCache::render(&content, runtimes).context("cannot render the course")?;
+        let pages = Arc::new(pages);
         let config = Arc::new(config);
-        let lesson_pages = Arc::default();
-        Ok(AppState { db, content, config, runner, runtimes, shutdown, lesson_pages })
+        Ok(AppState(Arc::new(Shared { db, content, config, runner, runtimes, shutdown, pages })))
     }
 }
-
-static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole site: feature routers, then the layers every response passes through.
 pub fn router(state: AppState) -> Router {
     let layers = ServiceBuilder::new()
-        .layer(SetRequestIdLayer::new(X_REQUEST_ID.clone(), SequentialRequestId::default()))
+        .layer(web::site_layer::SiteLayer::default())
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
-        .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone()))
         .layer(CatchPanicLayer::custom(web::pages::panic_response))
-        .layer(CompressionLayer::new())
-        .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(header_layer(header::REFERRER_POLICY, "same-origin"))
-        .layer(header_layer(header::CONTENT_SECURITY_POLICY, CSP))
-        .layer(axum::middleware::from_fn(web::csrf::refuse_cross_site));
+        .layer(CompressionLayer::new());
     web::router(&state).with_state(state).layer(layers)
-}
-
-/// No inline script, no framing, nothing from other origins.
-const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-    font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
-
-fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
-    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
 }
 
 fn request_span<B>(request: &Request<B>) -> tracing::Span {
@@ -90,28 +84,13 @@ fn request_span<B>(request: &Request<B>) -> tracing::Span {
         .extensions()
         .get::<axum::extract::MatchedPath>()
         .map_or_else(|| request.uri().path(), |matched| matched.as_str());
-    let id =
-        request.headers().get(&X_REQUEST_ID).and_then(|value| value.to_str().ok()).unwrap_or("-");
+    let id = request
+        .headers()
+        .get(&web::site_layer::X_REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("-");
     tracing::info_span!("request", method = %request.method(), path, request_id = id)
 }
-
-/// Request ids unique within a process: start time and a counter, cheap and readable in logs.
-#[derive(Clone, Default)]
-struct SequentialRequestId {
-    next: Arc<AtomicU64>,
-}
-
-impl MakeRequestId for SequentialRequestId {
-    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
-        let n = self.next.fetch_add(1, Ordering::Relaxed);
-        let value = format!("{:x}-{n}", *PROCESS_START);
-        HeaderValue::from_str(&value).ok().map(RequestId::new)
-    }
-}
-
-static PROCESS_START: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
-});
 
 /// Runs the server on a fresh multi-threaded runtime until SIGTERM or Ctrl-C.
 pub fn run_blocking(config: Config) -> ExitCode {

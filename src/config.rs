@@ -122,7 +122,7 @@ pub struct Config {
     #[arg(long, env = "GIL_LAB_ALLOW_SIGNUP", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub allow_signup: bool,
 
-    /// Mark session cookies `Secure` and build links with https (set it behind TLS).
+    /// Mark the learner and session cookies `Secure` and build links with https (set it behind TLS).
     #[arg(long, env = "GIL_LAB_SECURE_COOKIES", global = true)]
     pub secure_cookies: bool,
 }

@@ -6,7 +6,6 @@ pub mod config;
 pub mod content;
 pub mod db;
 pub mod doctor;
-pub mod error;
 pub mod format;
 #[cfg(test)]
 mod layering;

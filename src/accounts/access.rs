@@ -9,7 +9,7 @@ use super::class::{self, ClassRow};
 use super::instructor::Instructor;
 use super::learner::{self, LearnerToken};
 use super::membership::{self, Member};
-use super::session;
+use super::session::{self, SessionToken};
 use crate::runs::RunId;
 use crate::runs::store::{self, RunRow};
 
@@ -33,9 +33,17 @@ pub struct Viewer {
 }
 
 impl Viewer {
-    pub async fn of(db: &SqlitePool, token: &LearnerToken) -> Result<Viewer> {
-        let learner_id = learner::find(db, token).await?;
-        let instructor_id = match token.instructor_session() {
+    /// A browser with neither token is nobody, and finding that out costs no query.
+    pub async fn of(
+        db: &SqlitePool,
+        learner: Option<&LearnerToken>,
+        session: Option<&SessionToken>,
+    ) -> Result<Viewer> {
+        let learner_id = match learner {
+            Some(token) => learner::find(db, token).await?,
+            None => None,
+        };
+        let instructor_id = match session {
             Some(session) => session::instructor(db, session).await?.map(|i| i.instructor_id),
             None => None,
         };

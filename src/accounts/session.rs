@@ -1,20 +1,17 @@
-//! Instructor sessions: a random token in an HttpOnly cookie, its SHA-256 in `instructor_session`,
+//! Instructor sessions: a random token the browser keeps, its SHA-256 in `instructor_session`,
 //! a new one at every login, gone at logout or after `LIFETIME`.
 
 use std::time::Duration;
 
-use axum::http::HeaderValue;
-use axum_extra::extract::CookieJar;
 use sqlx::SqlitePool;
 
 use super::instructor::Instructor;
 use super::secret;
 use crate::runs::now_rfc3339;
 
-pub const COOKIE: &str = "gil_lab_instructor";
 pub const LIFETIME: Duration = Duration::from_secs(14 * 24 * 3600);
 
-/// The secret in an instructor's session cookie.
+/// The secret of an instructor's session.
 #[derive(Clone)]
 pub struct SessionToken(String);
 
@@ -34,29 +31,10 @@ impl SessionToken {
         secret::sha256(&self.0)
     }
 
-    /// The `Set-Cookie` value that signs this browser in.
-    pub fn cookie(&self, secure: bool) -> Option<HeaderValue> {
-        let max_age = LIFETIME.as_secs();
-        let secure = if secure { "; Secure" } else { "" };
-        let cookie = format!(
-            "{COOKIE}={}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
-            self.0
-        );
-        HeaderValue::from_str(&cookie).ok()
+    /// The secret itself, to hand to the browser that owns it.
+    pub fn reveal(&self) -> &str {
+        &self.0
     }
-}
-
-/// The `Set-Cookie` value that removes the session cookie.
-pub fn clearing_cookie(secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    let cookie = format!("{COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}");
-    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
-}
-
-/// The well-formed session token in a request's cookies, if any (not yet checked against the
-/// database).
-pub fn token_in(jar: &CookieJar) -> Option<SessionToken> {
-    jar.get(COOKIE).and_then(|cookie| SessionToken::parse(cookie.value()))
 }
 
 fn expiry_from_now() -> String {
@@ -127,14 +105,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_session_cookie_is_http_only_and_same_site_lax_and_secure_when_asked() {
+    fn the_secret_is_never_printed() {
         let token = SessionToken(secret::hex_token());
-        let plain = token.cookie(false).expect("cookie");
-        let plain = plain.to_str().expect("ascii");
-        assert!(plain.contains("HttpOnly") && plain.contains("SameSite=Lax"));
-        assert!(!plain.contains("Secure"));
-        let secure = token.cookie(true).expect("cookie");
-        assert!(secure.to_str().expect("ascii").ends_with("; Secure"));
-        assert!(!format!("{token:?}").contains(&token.0), "the secret is never printed");
+        assert!(!format!("{token:?}").contains(token.reveal()));
+        assert!(SessionToken::parse(token.reveal()).is_some());
     }
 }

@@ -11,11 +11,12 @@ use axum_extra::extract::CookieJar;
 
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use super::cookies;
 use super::forms::encode_component;
 use crate::accounts::instructor::Instructor;
 use crate::accounts::session;
 use crate::app::AppState;
-use crate::error::{AppError, Result};
+use crate::web::error::{AppError, Result};
 
 /// The instructor whose session cookie came with the request.
 pub struct SignedIn(pub Instructor);
@@ -25,7 +26,7 @@ impl FromRequestParts<AppState> for SignedIn {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let jar = CookieJar::from_headers(&parts.headers);
-        let found = match session::token_in(&jar) {
+        let found = match cookies::session_in(&jar) {
             Some(token) => session::instructor(&state.db, &token)
                 .await
                 .map_err(|e| AppError::from(e).into_response())?,
@@ -76,26 +77,19 @@ pub async fn sign_in(
     instructor_id: i64,
     next: &str,
 ) -> Result<Response> {
-    let previous = session::token_in(jar);
+    let previous = cookies::session_in(jar);
     let token = session::start(&state.db, instructor_id, previous.as_ref()).await?;
-    let cookie = token
-        .cookie(state.config.secure_cookies)
-        .ok_or_else(|| anyhow::anyhow!("session cookie is not a valid header"))?;
-    Ok(with_cookie(Redirect::to(next).into_response(), cookie))
+    let cookie = cookies::session(&token, state.config.secure_cookies);
+    Ok((CookieJar::new().add(cookie), Redirect::to(next)).into_response())
 }
 
 /// Ends the browser's session, if it has one, and removes the cookie.
 pub async fn sign_out(state: &AppState, jar: &CookieJar) -> Result<Response> {
-    if let Some(token) = session::token_in(jar) {
+    if let Some(token) = cookies::session_in(jar) {
         session::end(&state.db, &token).await?;
     }
-    let cookie = session::clearing_cookie(state.config.secure_cookies);
-    Ok(with_cookie(Redirect::to("/instructor/login").into_response(), cookie))
-}
-
-pub fn with_cookie(mut response: Response, cookie: HeaderValue) -> Response {
-    response.headers_mut().append(header::SET_COOKIE, cookie);
-    response
+    let cookie = cookies::session_removal(state.config.secure_cookies);
+    Ok((CookieJar::new().add(cookie), Redirect::to("/instructor/login")).into_response())
 }
 
 /// Class pages hold learners' names and work: no browser or proxy cache keeps a copy.

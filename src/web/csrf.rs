@@ -15,7 +15,6 @@
 use axum::Json;
 use axum::extract::Request;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -24,18 +23,19 @@ use super::pages::ErrorPage;
 const REFUSED: &str =
     "다른 사이트에서 보낸 요청은 받을 수 없습니다. 이 사이트의 페이지에서 다시 시도해 주세요.";
 
-/// The middleware: unsafe requests from another site get a Korean 403.
-pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
+/// The Korean 403 for an unsafe request from another site; `None` lets the request through.
+/// (`site_layer` asks this of every request before anything else sees it.)
+pub fn refusal(request: &Request) -> Option<Response> {
     if is_safe(request.method()) || comes_from_this_site(request.headers(), request.uri()) {
-        return next.run(request).await;
+        return None;
     }
     tracing::warn!(path = request.uri().path(), "refused a cross-site request");
-    if request.uri().path().starts_with("/api/") {
+    Some(if request.uri().path().starts_with("/api/") {
         (StatusCode::FORBIDDEN, Json(json!({ "error": REFUSED }))).into_response()
     } else {
         ErrorPage::new(StatusCode::FORBIDDEN, REFUSED.to_owned())
             .into_response_with(StatusCode::FORBIDDEN)
-    }
+    })
 }
 
 fn is_safe(method: &Method) -> bool {

@@ -9,8 +9,8 @@ use axum::routing::get;
 
 use super::pages::render;
 use crate::app::AppState;
-use crate::error::Result;
 use crate::runtimes::{Interpreter, Module, availability};
+use crate::web::error::Result;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/environment", get(show_environment))

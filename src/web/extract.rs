@@ -4,7 +4,7 @@
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 
-use crate::error::{ApiError, AppError};
+use crate::web::error::{ApiError, AppError};
 
 /// The `{…}` segment of a page URL.
 pub struct PagePath(pub String);

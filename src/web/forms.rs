@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use super::pages::render;
-use crate::error::{AppError, Result};
+use crate::web::error::{AppError, Result};
 
 /// A urlencoded form body; anything else is a Korean 400 rather than axum's plain text.
 pub struct FormBody<T>(pub T);

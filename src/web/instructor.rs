@@ -17,7 +17,7 @@ use crate::accounts::fields::{Email, Password, PersonName};
 use crate::accounts::instructor::{self, SignUp};
 use crate::accounts::login_limit::{self, Attempt};
 use crate::app::AppState;
-use crate::error::Result;
+use crate::web::error::Result;
 
 pub fn router() -> Router<AppState> {
     Router::new()

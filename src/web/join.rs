@@ -9,15 +9,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::auth::with_cookie;
 use super::forms::{FieldErrors, FormBody, page_with_status};
+use super::learner_cookie::Visitor;
 use super::pages::render;
 use crate::accounts::class::{self, ClassRow, JoinCode};
 use crate::accounts::fields::PersonName;
-use crate::accounts::learner::{self, LearnerToken};
+use crate::accounts::learner;
 use crate::accounts::membership::{self, JoinOutcome, Membership, ResumeCode};
 use crate::app::AppState;
-use crate::error::Result;
+use crate::web::error::Result;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -46,11 +46,11 @@ struct JoinPage {
 
 async fn join_page(
     state: &AppState,
-    token: &LearnerToken,
+    visitor: &Visitor,
     form: JoinForm,
     errors: FieldErrors,
 ) -> Result<JoinPage> {
-    let memberships = match learner::find(&state.db, token).await? {
+    let memberships = match visitor.learner_id(&state.db).await? {
         Some(id) => membership::memberships(&state.db, id).await?,
         None => Vec::new(),
     };
@@ -60,10 +60,10 @@ async fn join_page(
 
 async fn show_join(
     State(state): State<AppState>,
-    token: LearnerToken,
+    visitor: Visitor,
     Query(form): Query<JoinForm>,
 ) -> Result<Response> {
-    Ok(render(&join_page(&state, &token, form, FieldErrors::default()).await?)?.into_response())
+    Ok(render(&join_page(&state, &visitor, form, FieldErrors::default()).await?)?.into_response())
 }
 
 /// Shown right after joining: the resume code appears here once and never again.
@@ -83,7 +83,7 @@ fn private(mut response: Response) -> Response {
 
 async fn join_class(
     State(state): State<AppState>,
-    token: LearnerToken,
+    visitor: Visitor,
     FormBody(form): FormBody<JoinForm>,
 ) -> Result<Response> {
     let mut errors = FieldErrors::default();
@@ -96,16 +96,16 @@ async fn join_class(
     }
     let name = errors.check("name", PersonName::parse(&form.name));
     let (Some(class), Some(name)) = (class, name) else {
-        return join_form_again(&state, &token, form, errors).await;
+        return join_form_again(&state, &visitor, form, errors).await;
     };
-    let learner_id = learner::ensure(&state.db, &token).await?;
+    let learner_id = learner::ensure(&state.db, &visitor.learner_or_mint()?).await?;
     let (member, already) =
         match membership::join(&state.db, class.class_id, learner_id, &name).await? {
             JoinOutcome::Joined(member) => (member, false),
             JoinOutcome::AlreadyMember(member) => (member, true),
             JoinOutcome::NameTaken => {
                 let taken = FieldErrors::one("name", NAME_TAKEN);
-                return join_form_again(&state, &token, form, taken).await;
+                return join_form_again(&state, &visitor, form, taken).await;
             }
         };
     let resume_code = first_resume_code(&state, learner_id).await?;
@@ -130,11 +130,11 @@ const NAME_TAKEN: &str = "이 반에 같은 이름이 이미 있습니다. 성�
 
 async fn join_form_again(
     state: &AppState,
-    token: &LearnerToken,
+    visitor: &Visitor,
     form: JoinForm,
     errors: FieldErrors,
 ) -> Result<Response> {
-    let page = join_page(state, token, form, errors).await?;
+    let page = join_page(state, visitor, form, errors).await?;
     page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
@@ -148,10 +148,10 @@ async fn first_resume_code(state: &AppState, learner_id: i64) -> Result<Option<S
 
 async fn resume_learner(
     State(state): State<AppState>,
-    token: LearnerToken,
+    visitor: Visitor,
     FormBody(form): FormBody<JoinForm>,
 ) -> Result<Response> {
-    let current = learner::find(&state.db, &token).await?;
+    let current = visitor.learner_id(&state.db).await?;
     let target = match ResumeCode::parse(&form.resume_code) {
         Some(code) => membership::resume(&state.db, &code, current).await?,
         None => None,
@@ -161,21 +161,19 @@ async fn resume_learner(
             "resume_code",
             "재개 코드가 맞지 않습니다. 열두 글자를 다시 확인해 주세요.",
         );
-        let page = join_page(&state, &token, form, wrong).await?;
+        let page = join_page(&state, &visitor, form, wrong).await?;
         return page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     if current == Some(target) {
         return Ok(Redirect::to("/me").into_response());
     }
-    let bound = learner::bind_device(&state.db, target).await?;
-    let cookie =
-        bound.cookie().ok_or_else(|| anyhow::anyhow!("learner cookie is not a valid header"))?;
-    Ok(with_cookie(Redirect::to("/me").into_response(), cookie))
+    visitor.give(learner::bind_device(&state.db, target).await?)?;
+    Ok(Redirect::to("/me").into_response())
 }
 
 /// A lost resume code is replaced; the old one stops working.
-async fn renew_resume_code(State(state): State<AppState>, token: LearnerToken) -> Result<Response> {
-    let learner_id = learner::find(&state.db, &token).await?;
+async fn renew_resume_code(State(state): State<AppState>, visitor: Visitor) -> Result<Response> {
+    let learner_id = visitor.learner_id(&state.db).await?;
     let memberships = match learner_id {
         Some(id) => membership::memberships(&state.db, id).await?,
         None => Vec::new(),

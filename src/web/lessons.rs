@@ -2,25 +2,22 @@
 
 use askama::Template;
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
-
-use axum::body::Bytes;
 
 use super::extract::PagePath;
+use super::learner_cookie::Visitor;
 use super::pages::render;
 use super::run_pages::{RunListItem, list_item};
-use crate::accounts::access::Viewer;
-use crate::accounts::learner::LearnerToken;
 use crate::app::AppState;
-use crate::content::{Experiment, Lesson, Segment};
-use crate::error::{AppError, Result};
+use crate::content::{Content, Experiment, Lesson, Segment};
 use crate::runs::store;
-use crate::runtimes::availability;
+use crate::runtimes::{Runtimes, availability};
+use crate::web::error::{AppError, Result};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/", get(show_index)).route("/lessons/{slug}", get(show_lesson))
@@ -39,27 +36,6 @@ struct IndexPage<'a> {
     lessons: Vec<LessonEntry<'a>>,
 }
 
-async fn show_index(State(state): State<AppState>, token: LearnerToken) -> Result<Html<String>> {
-    let done = match Viewer::of(&state.db, &token).await?.learner_id {
-        Some(id) => store::experiments_done(&state.db, id).await?,
-        None => Vec::new(),
-    };
-    let lessons = state
-        .content
-        .lessons()
-        .iter()
-        .map(|lesson| LessonEntry {
-            lesson,
-            experiments: lesson.experiment_ids().count(),
-            done: lesson
-                .experiment_ids()
-                .filter(|id| done.iter().any(|d| d == id.as_str()))
-                .count(),
-        })
-        .collect();
-    render(&IndexPage { lessons })
-}
-
 /// A lesson segment as the template shows it.
 enum Block<'a> {
     Html(&'a str),
@@ -76,36 +52,76 @@ struct LessonPage<'a> {
     next: Option<&'a Lesson>,
 }
 
-/// Lesson pages without a learner's history are the same for everyone: rendered once, kept.
-#[derive(Default)]
-pub struct PageCache(Mutex<HashMap<String, Bytes>>);
+/// The course as a reader with no history sees it — the same bytes for everyone, so rendered
+/// once at start (a template error stops the server there, not a reader later) and served as is.
+pub struct PageCache {
+    index: Bytes,
+    lessons: HashMap<String, Bytes>,
+}
 
+impl PageCache {
+    pub fn render(content: &Content, runtimes: &Runtimes) -> Result<PageCache> {
+        let Html(index) = render_index(content, &[])?;
+        let mut lessons = HashMap::new();
+        for lesson in content.lessons() {
+            let Html(page) = render_lesson(content, runtimes, lesson, HashMap::new())?;
+            lessons.insert(lesson.slug.clone(), Bytes::from(page));
+        }
+        Ok(PageCache { index: Bytes::from(index), lessons })
+    }
+}
+
+async fn show_index(State(state): State<AppState>, visitor: Visitor) -> Result<Html<Bytes>> {
+    let done = match visitor.learner_id(&state.db).await? {
+        Some(id) => store::experiments_done(&state.db, id).await?,
+        None => Vec::new(),
+    };
+    if done.is_empty() {
+        return Ok(Html(state.pages.index.clone()));
+    }
+    render_index(&state.content, &done).map(|Html(page)| Html(Bytes::from(page)))
+}
+
+fn render_index(content: &Content, done: &[String]) -> Result<Html<String>> {
+    let lessons = content
+        .lessons()
+        .iter()
+        .map(|lesson| LessonEntry {
+            lesson,
+            experiments: lesson.experiment_ids().count(),
+            done: lesson
+                .experiment_ids()
+                .filter(|id| done.iter().any(|d| d == id.as_str()))
+                .count(),
+        })
+        .collect();
+    render(&IndexPage { lessons })
+}
+
+/// A reader without history (every cookie-less one) gets the bytes rendered at start: no query,
+/// no template, no cookie.
 async fn show_lesson(
     State(state): State<AppState>,
-    token: LearnerToken,
+    visitor: Visitor,
     PagePath(slug): PagePath,
 ) -> Result<Html<Bytes>> {
     let lesson = state.content.lesson(&slug).ok_or(AppError::NotFound)?;
-    let history = history(&state, &token, lesson).await?;
-    if !history.is_empty() {
-        return render_lesson(&state, lesson, history).map(|Html(page)| Html(Bytes::from(page)));
+    let history = history(&state, &visitor, lesson).await?;
+    if history.is_empty()
+        && let Some(page) = state.pages.lessons.get(&lesson.slug)
+    {
+        return Ok(Html(page.clone()));
     }
-    let cached = state.lesson_pages.0.lock().unwrap_or_else(|p| p.into_inner()).get(&slug).cloned();
-    if let Some(page) = cached {
-        return Ok(Html(page));
-    }
-    let Html(page) = render_lesson(&state, lesson, history)?;
-    let page = Bytes::from(page);
-    state.lesson_pages.0.lock().unwrap_or_else(|p| p.into_inner()).insert(slug, page.clone());
-    Ok(Html(page))
+    let Html(page) = render_lesson(&state.content, state.runtimes, lesson, history)?;
+    Ok(Html(Bytes::from(page)))
 }
 
 fn render_lesson(
-    state: &AppState,
+    content: &Content,
+    runtimes: &Runtimes,
     lesson: &Lesson,
     mut history: HashMap<String, Vec<RunListItem>>,
 ) -> Result<Html<String>> {
-    let content = &state.content;
     let blocks = lesson
         .segments
         .iter()
@@ -113,7 +129,7 @@ fn render_lesson(
             Segment::Html(html) => Some(Block::Html(html)),
             // Content validation guarantees the id exists; a miss would only drop the card.
             Segment::Experiment(id) => content.experiment(id).map(|experiment| {
-                let unavailable = availability(experiment, state.runtimes).err();
+                let unavailable = availability(experiment, runtimes).err();
                 let runs = history.remove(experiment.id.as_str()).unwrap_or_default();
                 Block::Card(experiment, unavailable, runs)
             }),
@@ -126,10 +142,10 @@ fn render_lesson(
 /// The learner's latest runs of each experiment of the lesson; nothing for a first visit.
 async fn history(
     state: &AppState,
-    token: &LearnerToken,
+    visitor: &Visitor,
     lesson: &Lesson,
 ) -> Result<HashMap<String, Vec<RunListItem>>> {
-    let Some(learner) = Viewer::of(&state.db, token).await?.learner_id else {
+    let Some(learner) = visitor.learner_id(&state.db).await? else {
         return Ok(HashMap::new());
     };
     let ids: Vec<&str> = lesson.experiment_ids().map(|id| id.as_str()).collect();

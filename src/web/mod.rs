@@ -3,12 +3,15 @@
 mod auth;
 pub mod charts;
 mod classes;
+mod cookies;
 pub mod csrf;
 mod environment;
+pub mod error;
 mod extract;
 mod forms;
 mod instructor;
 mod join;
+mod learner_cookie;
 mod lessons;
 pub use lessons::PageCache;
 pub mod pages;
@@ -16,6 +19,7 @@ mod paging;
 mod run_api;
 mod run_pages;
 mod run_view;
+pub mod site_layer;
 
 use axum::Json;
 use axum::Router;
@@ -31,27 +35,31 @@ use tower_http::timeout::TimeoutLayer;
 
 use std::path::Path;
 
-use crate::accounts::learner;
 use crate::app::AppState;
-use crate::error::{ApiError, AppError};
+use crate::web::error::{ApiError, AppError};
 
 pub fn router(state: &AppState) -> Router<AppState> {
     let config = &state.config;
     // Event streams live as long as their run: only ordinary requests get the timeout.
     let timeout =
         TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout());
+    // Only the routers whose handlers record learner state carry the cookie layer; reading the
+    // course never passes through it.
+    let gives_cookie = middleware::from_fn_with_state(
+        learner_cookie::SecureCookies(config.secure_cookies),
+        learner_cookie::give_learner_cookie,
+    );
     Router::new()
         .merge(lessons::router())
         .merge(environment::router())
-        .merge(run_api::router())
+        .merge(run_api::router().route_layer(gives_cookie.clone()))
         .merge(run_pages::router())
         .merge(instructor::router())
         .merge(classes::router())
-        .merge(join::router())
+        .merge(join::router().route_layer(gives_cookie))
         .route("/healthz", get(health))
         .layer(timeout)
         .merge(run_api::streaming_router())
-        .layer(middleware::from_fn(learner::ensure_cookie))
         .nest("/static", static_files(&config.static_dir))
         .fallback(not_found)
 }

@@ -50,7 +50,7 @@ pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Respons
 }
 
 /// Renders a page; a template failure is an internal error (logged, generic page shown).
-pub fn render(page: &impl Template) -> crate::error::Result<Html<String>> {
+pub fn render(page: &impl Template) -> crate::web::error::Result<Html<String>> {
     page.render().map(Html).map_err(|e| anyhow::anyhow!("template failed: {e}").into())
 }
 

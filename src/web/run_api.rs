@@ -13,15 +13,16 @@ use futures_util::{Stream, StreamExt};
 use serde_json::{Value, json};
 
 use super::extract::ApiPath;
+use super::learner_cookie::Visitor;
 use super::run_pages::Fragments;
-use crate::accounts::access::{Viewer, own_run, visible_run};
-use crate::accounts::learner::{self, LearnerToken};
+use crate::accounts::access::{own_run, visible_run};
+use crate::accounts::learner;
 use crate::app::AppState;
-use crate::error::{ApiError, AppError};
 use crate::runs::store::{self, RunRow};
 use crate::runs::submit::SubmitRequest;
 use crate::runs::{RunEvent, Submission, submit};
 use crate::runtimes::availability;
+use crate::web::error::{ApiError, AppError};
 
 /// Twice the largest program, so an oversized one gets our Korean 413 rather than axum's.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -67,7 +68,7 @@ async fn list_experiments(State(state): State<AppState>) -> Json<Value> {
 
 async fn submit_run(
     State(state): State<AppState>,
-    token: LearnerToken,
+    visitor: Visitor,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let request: SubmitRequest = parse_json(body)?;
@@ -77,7 +78,7 @@ async fn submit_run(
     if let Some(Err(reason)) = experiment.map(|e| availability(e, state.runtimes)) {
         return Err(AppError::Unprocessable(reason).into());
     }
-    let learner_id = learner::ensure(&state.db, &token).await?;
+    let learner_id = learner::ensure(&state.db, &visitor.learner_or_mint()?).await?;
     let id = submit(&state.db, learner_id, &submission, &limits).await?;
     state.runner.wake();
     let body = json!({ "id": id, "status": "queued", "url": format!("/runs/{id}") });
@@ -111,10 +112,10 @@ fn english_detail(error: &serde_json::Error) -> String {
 
 async fn show_run(
     State(state): State<AppState>,
-    token: LearnerToken,
+    visitor: Visitor,
     ApiPath(id): ApiPath,
 ) -> Result<Json<Value>, ApiError> {
-    let viewer = Viewer::of(&state.db, &token).await?;
+    let viewer = visitor.viewer(&state.db).await?;
     let run = visible_run(&state.db, &viewer, &id).await?;
     Ok(Json(run_json(&run)))
 }
@@ -142,10 +143,10 @@ pub fn run_json(run: &RunRow) -> Value {
 
 async fn cancel_run(
     State(state): State<AppState>,
-    token: LearnerToken,
+    visitor: Visitor,
     ApiPath(id): ApiPath,
 ) -> Result<Json<Value>, ApiError> {
-    let viewer = Viewer::of(&state.db, &token).await?;
+    let viewer = visitor.viewer(&state.db).await?;
     // Only the learner who ran it may stop it; their instructor only watches.
     let run = own_run(&state.db, &viewer, &id).await?;
     let status = state.runner.cancel(&run.run_id).await?;
@@ -157,11 +158,11 @@ const MAX_EXPLANATION_CHARS: usize = 2000;
 /// `{"text": "…"}`: the learner's answer to "왜 그럴까요?", kept with the run.
 async fn explain_run(
     State(state): State<AppState>,
-    token: LearnerToken,
+    visitor: Visitor,
     ApiPath(id): ApiPath,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let viewer = Viewer::of(&state.db, &token).await?;
+    let viewer = visitor.viewer(&state.db).await?;
     let run = own_run(&state.db, &viewer, &id).await?;
     let value: Value = parse_json(body)?;
     let text = value["text"].as_str().map(str::trim).unwrap_or_default();
@@ -175,10 +176,10 @@ async fn explain_run(
 
 async fn stream_run_events(
     State(state): State<AppState>,
-    token: LearnerToken,
+    visitor: Visitor,
     ApiPath(id): ApiPath,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let viewer = Viewer::of(&state.db, &token).await?;
+    let viewer = visitor.viewer(&state.db).await?;
     let run = visible_run(&state.db, &viewer, &id).await?;
     let events = state.runner.watch(run.run_id.clone());
     let fragments = Fragments { state, run, viewer };

@@ -7,16 +7,16 @@ use axum::response::Html;
 use axum::routing::get;
 
 use super::extract::PagePath;
+use super::learner_cookie::Visitor;
 use super::pages::render;
 use super::run_view::{ResultView, speedups};
 use crate::accounts::access::{Viewer, visible_run};
-use crate::accounts::learner::LearnerToken;
 use crate::app::AppState;
 use crate::content::{Content, ExperimentId};
-use crate::error::Result;
 use crate::runs::prediction::{self, Judgement};
 use crate::runs::store::{self, RunRow};
 use crate::runs::{RunEvent, RunStatus};
+use crate::web::error::Result;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -90,10 +90,10 @@ struct RunPage<'a> {
 
 async fn show_run(
     State(state): State<AppState>,
-    token: LearnerToken,
+    visitor: Visitor,
     PagePath(id): PagePath,
 ) -> Result<Html<String>> {
-    let viewer = Viewer::of(&state.db, &token).await?;
+    let viewer = visitor.viewer(&state.db).await?;
     let run = visible_run(&state.db, &viewer, &id).await?;
     let experiment = experiment_of(&state.content, &run);
     let params = run.params.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
@@ -154,10 +154,10 @@ impl Fragments {
 /// The panel alone, for a card that lost its event stream to swap in.
 async fn show_run_panel(
     State(state): State<AppState>,
-    token: LearnerToken,
+    visitor: Visitor,
     PagePath(id): PagePath,
 ) -> Result<Html<String>> {
-    let viewer = Viewer::of(&state.db, &token).await?;
+    let viewer = visitor.viewer(&state.db).await?;
     let run = visible_run(&state.db, &viewer, &id).await?;
     render(&PanelFragment { panel: RunPanel::of(&state, &run, &viewer) })
 }
@@ -177,8 +177,8 @@ struct MyRunsPage {
     runs: Vec<RunListItem>,
 }
 
-async fn show_my_runs(State(state): State<AppState>, token: LearnerToken) -> Result<Html<String>> {
-    let viewer = Viewer::of(&state.db, &token).await?;
+async fn show_my_runs(State(state): State<AppState>, visitor: Visitor) -> Result<Html<String>> {
+    let viewer = visitor.viewer(&state.db).await?;
     let rows = match viewer.learner_id {
         Some(id) => store::list_for_learner(&state.db, id, 200).await?,
         None => Vec::new(),

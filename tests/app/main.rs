@@ -9,6 +9,7 @@ mod helpers;
 #[path = "../support/http.rs"]
 mod http;
 mod instructors;
+mod learner_cookie;
 mod lifecycle;
 mod pages;
 mod run_pages;

@@ -13,9 +13,9 @@ use crate::accounts::class_insight;
 use crate::accounts::class_runs::{self, ClassRun};
 use crate::app::AppState;
 use crate::content::{Content, ExperimentId};
-use crate::error::Result;
 use crate::runs::RunStatus;
 use crate::web::auth::SignedIn;
+use crate::web::error::Result;
 use crate::web::extract::PagePath;
 use crate::web::run_view::speedups;
 

@@ -4,7 +4,7 @@
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 
-use crate::error::AppError;
+use crate::web::error::AppError;
 
 pub struct ClassItemPath {
     pub class: String,

@@ -1,4 +1,5 @@
-//! The crate-wide error: user errors show their Korean message, internal ones are logged and hidden.
+//! The web's one error: domain errors become statuses here; user errors show their Korean
+//! message, internal ones are logged and hidden.
 
 use axum::Json;
 use axum::http::StatusCode;
