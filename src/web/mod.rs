@@ -16,6 +16,7 @@ mod lessons;
 pub use lessons::PageCache;
 pub mod pages;
 mod paging;
+mod resource;
 mod run_api;
 mod run_pages;
 mod run_view;

@@ -12,10 +12,9 @@ use axum::{Json, Router};
 use futures_util::{Stream, StreamExt};
 use serde_json::{Value, json};
 
-use super::extract::ApiPath;
 use super::learner_cookie::Visitor;
+use super::resource::{OwnRun, VisibleRun};
 use super::run_pages::Fragments;
-use crate::accounts::access::{own_run, visible_run};
 use crate::accounts::learner;
 use crate::app::AppState;
 use crate::runs::store::{self, RunRow};
@@ -110,14 +109,8 @@ fn english_detail(error: &serde_json::Error) -> String {
     error.to_string().chars().take(160).collect()
 }
 
-async fn show_run(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    ApiPath(id): ApiPath,
-) -> Result<Json<Value>, ApiError> {
-    let viewer = visitor.viewer(&state.db).await?;
-    let run = visible_run(&state.db, &viewer, &id).await?;
-    Ok(Json(run_json(&run)))
+async fn show_run(VisibleRun { run, .. }: VisibleRun) -> Json<Value> {
+    Json(run_json(&run))
 }
 
 /// The run as the API contract describes it.
@@ -141,14 +134,11 @@ pub fn run_json(run: &RunRow) -> Value {
     })
 }
 
+/// Only the learner who ran it may stop it; their instructor only watches.
 async fn cancel_run(
     State(state): State<AppState>,
-    visitor: Visitor,
-    ApiPath(id): ApiPath,
+    OwnRun(run): OwnRun,
 ) -> Result<Json<Value>, ApiError> {
-    let viewer = visitor.viewer(&state.db).await?;
-    // Only the learner who ran it may stop it; their instructor only watches.
-    let run = own_run(&state.db, &viewer, &id).await?;
     let status = state.runner.cancel(&run.run_id).await?;
     Ok(Json(json!({ "id": run.run_id, "status": status })))
 }
@@ -158,12 +148,9 @@ const MAX_EXPLANATION_CHARS: usize = 2000;
 /// `{"text": "…"}`: the learner's answer to "왜 그럴까요?", kept with the run.
 async fn explain_run(
     State(state): State<AppState>,
-    visitor: Visitor,
-    ApiPath(id): ApiPath,
+    OwnRun(run): OwnRun,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let viewer = visitor.viewer(&state.db).await?;
-    let run = own_run(&state.db, &viewer, &id).await?;
     let value: Value = parse_json(body)?;
     let text = value["text"].as_str().map(str::trim).unwrap_or_default();
     if text.is_empty() || text.chars().count() > MAX_EXPLANATION_CHARS {
@@ -176,18 +163,15 @@ async fn explain_run(
 
 async fn stream_run_events(
     State(state): State<AppState>,
-    visitor: Visitor,
-    ApiPath(id): ApiPath,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let viewer = visitor.viewer(&state.db).await?;
-    let run = visible_run(&state.db, &viewer, &id).await?;
+    VisibleRun { run, viewer }: VisibleRun,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let events = state.runner.watch(run.run_id.clone());
     let fragments = Fragments { state, run, viewer };
     let stream = events.then(move |event| {
         let fragments = fragments.clone();
         async move { Ok(sse(&event, fragments.html(&event).await)) }
     });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
 /// An event as SSE: its fields as JSON, with the HTML the card shows for it where there is some.

@@ -6,11 +6,11 @@ use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 
-use super::extract::PagePath;
 use super::learner_cookie::Visitor;
 use super::pages::render;
+use super::resource::VisibleRun;
 use super::run_view::{ResultView, speedups};
-use crate::accounts::access::{Viewer, visible_run};
+use crate::accounts::access::Viewer;
 use crate::app::AppState;
 use crate::content::{Content, ExperimentId};
 use crate::runs::prediction::{self, Judgement};
@@ -90,11 +90,8 @@ struct RunPage<'a> {
 
 async fn show_run(
     State(state): State<AppState>,
-    visitor: Visitor,
-    PagePath(id): PagePath,
+    VisibleRun { run, viewer }: VisibleRun,
 ) -> Result<Html<String>> {
-    let viewer = visitor.viewer(&state.db).await?;
-    let run = visible_run(&state.db, &viewer, &id).await?;
     let experiment = experiment_of(&state.content, &run);
     let params = run.params.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
     let page = RunPage {
@@ -154,11 +151,8 @@ impl Fragments {
 /// The panel alone, for a card that lost its event stream to swap in.
 async fn show_run_panel(
     State(state): State<AppState>,
-    visitor: Visitor,
-    PagePath(id): PagePath,
+    VisibleRun { run, viewer }: VisibleRun,
 ) -> Result<Html<String>> {
-    let viewer = visitor.viewer(&state.db).await?;
-    let run = visible_run(&state.db, &viewer, &id).await?;
     render(&PanelFragment { panel: RunPanel::of(&state, &run, &viewer) })
 }
 

@@ -23,8 +23,13 @@ async fn sees(browser: &Browser<'_>, path: &str) -> Sees {
         StatusCode::SEE_OTHER if response.header("location").starts_with("/instructor/login") => {
             Sees::LoginRedirect
         }
+        // Exactly as for what never was: JSON under /api/, the Korean page elsewhere.
+        StatusCode::NOT_FOUND if path.starts_with("/api/") => {
+            assert!(response.json()["error"].is_string(), "{path}: {}", response.body);
+            Sees::NotFound
+        }
         StatusCode::NOT_FOUND => {
-            assert!(response.body.contains("찾을 수 없습니다") || response.body.contains("error"));
+            assert!(response.body.contains("<html"), "{path}: {}", response.body);
             Sees::NotFound
         }
         other => panic!("{path}: unexpected {other}: {}", response.body),

@@ -8,15 +8,13 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::accounts::access::taught_class;
 use crate::accounts::class_insight;
 use crate::accounts::class_runs::{self, ClassRun};
 use crate::app::AppState;
 use crate::content::{Content, ExperimentId};
 use crate::runs::RunStatus;
-use crate::web::auth::SignedIn;
 use crate::web::error::Result;
-use crate::web::extract::PagePath;
+use crate::web::resource::TaughtClass;
 use crate::web::run_view::speedups;
 
 pub fn router() -> Router<AppState> {
@@ -122,10 +120,8 @@ fn csv_header() -> String {
 
 async fn export_class_csv(
     State(state): State<AppState>,
-    SignedIn(me): SignedIn,
-    PagePath(id): PagePath,
+    TaughtClass { class, .. }: TaughtClass,
 ) -> Result<Response> {
-    let class = taught_class(&state.db, &me, &id).await?;
     let mut body = csv_header();
     class_runs::each_run(&state.db, class.class_id, |run| {
         body.push_str(&row(&state.content, &run).join(","));

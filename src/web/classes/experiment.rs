@@ -9,19 +9,18 @@ use axum::response::Html;
 use axum::routing::get;
 
 use super::path::ClassItemPath;
-use crate::accounts::access::taught_class;
 use crate::accounts::class::ClassRow;
 use crate::accounts::class_insight::{self, Accuracy, Charted};
 use crate::accounts::class_runs::{self, ClassRun};
 use crate::accounts::instructor::Instructor;
 use crate::app::AppState;
 use crate::content::{Experiment, ExperimentId};
-use crate::web::auth::SignedIn;
 use crate::web::charts::{Plot, class_histogram};
 use crate::web::error::{AppError, Result};
 use crate::web::forms::encode_component;
 use crate::web::pages::{korean_time, render};
 use crate::web::paging::{ListQuery, Pager};
+use crate::web::resource::TaughtClass;
 
 const EXPLANATIONS_PAGE: i64 = 30;
 /// The contended runs listed, newest first (their numbers may be off).
@@ -100,11 +99,10 @@ fn run_link(run: &ClassRun) -> RunLink {
 
 async fn show_class_experiment(
     State(state): State<AppState>,
-    SignedIn(me): SignedIn,
+    TaughtClass { class, instructor: me }: TaughtClass,
     path: ClassItemPath,
     Query(query): Query<ListQuery>,
 ) -> Result<Html<String>> {
-    let class = taught_class(&state.db, &me, &path.class).await?;
     let id = ExperimentId::parse(&path.item).ok_or(AppError::NotFound)?;
     let experiment = state.content.experiment(&id).ok_or(AppError::NotFound)?;
     render(&experiment_page(&state, me, class, experiment, &query).await?)

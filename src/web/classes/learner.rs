@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::code_diff::{self, CodeDiff};
 use super::path::ClassItemPath;
-use crate::accounts::access::{class_learner, taught_class};
+use crate::accounts::access::class_learner;
 use crate::accounts::class::ClassRow;
 use crate::accounts::class_insight;
 use crate::accounts::class_runs::{self, ClassRun};
@@ -20,10 +20,10 @@ use crate::accounts::membership::Member;
 use crate::app::AppState;
 use crate::content::{Content, ExperimentId, ParamValues};
 use crate::runs::RunStatus;
-use crate::web::auth::SignedIn;
 use crate::web::error::Result;
 use crate::web::pages::{korean_time, render};
 use crate::web::paging::{ListQuery, Pager};
+use crate::web::resource::TaughtClass;
 use crate::web::run_view::speedups;
 
 const RUNS_PAGE: i64 = 20;
@@ -89,11 +89,10 @@ fn learner_run(content: &Content, run: &ClassRun) -> LearnerRun {
 
 async fn show_class_learner(
     State(state): State<AppState>,
-    SignedIn(me): SignedIn,
+    TaughtClass { class, instructor: me }: TaughtClass,
     path: ClassItemPath,
     Query(query): Query<ListQuery>,
 ) -> Result<Html<String>> {
-    let class = taught_class(&state.db, &me, &path.class).await?;
     let member = class_learner(&state.db, &class, &path.item).await?;
     let window = (RUNS_PAGE, (query.page() - 1) * RUNS_PAGE);
     let (rows, total) =

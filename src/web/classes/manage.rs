@@ -10,7 +10,6 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::qr::{QrSvg, qr_svg};
-use crate::accounts::access::taught_class;
 use crate::accounts::class::{self, ClassRow, ClassSummary};
 use crate::accounts::fields::ClassName;
 use crate::accounts::instructor::Instructor;
@@ -18,9 +17,9 @@ use crate::app::AppState;
 use crate::config::Config;
 use crate::web::auth::SignedIn;
 use crate::web::error::Result;
-use crate::web::extract::PagePath;
 use crate::web::forms::{FieldErrors, FormBody, page_with_status};
 use crate::web::pages::render;
+use crate::web::resource::TaughtClass;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -85,12 +84,7 @@ struct SettingsPage {
     errors: FieldErrors,
 }
 
-async fn show_settings(
-    State(state): State<AppState>,
-    SignedIn(me): SignedIn,
-    PagePath(id): PagePath,
-) -> Result<Response> {
-    let class = taught_class(&state.db, &me, &id).await?;
+async fn show_settings(TaughtClass { class, instructor: me }: TaughtClass) -> Result<Response> {
     let name = class.name.clone();
     Ok(render(&SettingsPage { instructor: me, class, name, errors: FieldErrors::default() })?
         .into_response())
@@ -98,11 +92,9 @@ async fn show_settings(
 
 async fn rename_class(
     State(state): State<AppState>,
-    SignedIn(me): SignedIn,
-    PagePath(id): PagePath,
+    TaughtClass { class, instructor: me }: TaughtClass,
     FormBody(form): FormBody<NameForm>,
 ) -> Result<Response> {
-    let class = taught_class(&state.db, &me, &id).await?;
     match ClassName::parse(&form.name) {
         Ok(name) => {
             class::rename(&state.db, class.class_id, &name).await?;
@@ -116,21 +108,19 @@ async fn rename_class(
     }
 }
 
-async fn archive_class(state: State<AppState>, me: SignedIn, id: PagePath) -> Result<Response> {
-    set_archived(state, me, id, true).await
+async fn archive_class(state: State<AppState>, taught: TaughtClass) -> Result<Response> {
+    set_archived(state, taught, true).await
 }
 
-async fn restore_class(state: State<AppState>, me: SignedIn, id: PagePath) -> Result<Response> {
-    set_archived(state, me, id, false).await
+async fn restore_class(state: State<AppState>, taught: TaughtClass) -> Result<Response> {
+    set_archived(state, taught, false).await
 }
 
 async fn set_archived(
     State(state): State<AppState>,
-    SignedIn(me): SignedIn,
-    PagePath(id): PagePath,
+    TaughtClass { class, .. }: TaughtClass,
     archived: bool,
 ) -> Result<Response> {
-    let class = taught_class(&state.db, &me, &id).await?;
     class::set_archived(&state.db, class.class_id, archived).await?;
     Ok(Redirect::to(&format!("/classes/{}", class.class_id)).into_response())
 }
@@ -153,11 +143,9 @@ struct ProjectorPage {
 
 async fn show_projector(
     State(state): State<AppState>,
-    SignedIn(me): SignedIn,
-    PagePath(id): PagePath,
+    TaughtClass { class, .. }: TaughtClass,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let class = taught_class(&state.db, &me, &id).await?;
     let link = join_link(&headers, &state.config, &class.join_code);
     let qr = qr_svg(&link);
     Ok(render(&ProjectorPage { class, link, qr })?.into_response())

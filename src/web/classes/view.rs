@@ -11,16 +11,14 @@ use axum::routing::get;
 
 use super::manage::join_link;
 use super::qr::{QrSvg, qr_svg};
-use crate::accounts::access::taught_class;
 use crate::accounts::class::ClassRow;
 use crate::accounts::instructor::Instructor;
 use crate::accounts::roster::{self, ClassTotals, ExperimentActivity, RosterRow};
 use crate::app::AppState;
-use crate::web::auth::SignedIn;
 use crate::web::error::Result;
-use crate::web::extract::PagePath;
 use crate::web::pages::{korean_time, render};
 use crate::web::paging::{ListQuery, Pager};
+use crate::web::resource::TaughtClass;
 
 const ROSTER_PAGE: i64 = 50;
 /// A learner who submitted a run within this many minutes counts as active.
@@ -106,12 +104,10 @@ struct DashboardPage {
 
 async fn show_class(
     State(state): State<AppState>,
-    SignedIn(me): SignedIn,
-    PagePath(id): PagePath,
+    TaughtClass { class, instructor: me }: TaughtClass,
     Query(query): Query<ListQuery>,
     headers: HeaderMap,
 ) -> Result<Html<String>> {
-    let class = taught_class(&state.db, &me, &id).await?;
     let live = live(&state, &class, query.page()).await?;
     let link = join_link(&headers, &state.config, &class.join_code);
     let qr = qr_svg(&link);
@@ -126,10 +122,8 @@ struct LiveFragment {
 
 async fn show_class_live(
     State(state): State<AppState>,
-    SignedIn(me): SignedIn,
-    PagePath(id): PagePath,
+    TaughtClass { class, .. }: TaughtClass,
     Query(query): Query<ListQuery>,
 ) -> Result<Html<String>> {
-    let class = taught_class(&state.db, &me, &id).await?;
     render(&LiveFragment { live: live(&state, &class, query.page()).await? })
 }
