@@ -1,7 +1,7 @@
 //! The run workers: claim a run, execute it in the sandbox, record the outcome, tell watchers.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sqlx::SqlitePool;
 use tokio::sync::{Notify, mpsc};
@@ -13,11 +13,12 @@ use super::active::ActiveRuns;
 use super::events::{Hub, RunEvent, Stream};
 use super::job::{job, judge};
 use super::load::{self, CpuSnapshot};
+use super::result::{self, Builder};
 use super::store::{self, Finish, RunRow};
 use super::watch::Watch;
-use super::{RunId, RunStatus, result};
+use super::{RunId, RunStatus};
 use crate::content::{Content, ExperimentId};
-use crate::sandbox::protocol::{Record, measured_cpu_s};
+use crate::sandbox::protocol::measured_cpu_s;
 use crate::sandbox::{Backend, Chunk, Ending, Job, Outcome, RunLimits};
 
 /// Why a run could not be cancelled.
@@ -185,7 +186,9 @@ impl Runner {
     async fn execute(&self, id: &RunId, job: Job, cancel: CancellationToken) -> (Outcome, bool) {
         let id = id.clone();
         let (sender, receiver) = mpsc::channel(64);
-        let forward = tokio::spawn(forward_live(self.inner.hub.clone(), id, receiver));
+        let hub = self.inner.hub.clone();
+        // Off the async threads: a program may write thousands of records.
+        let forward = tokio::task::spawn_blocking(move || forward_live(&hub, &id, receiver));
         let before = CpuSnapshot::take();
         let started = std::time::Instant::now();
         let outcome = self.inner.backend.execute(job, sender, cancel).await;
@@ -197,13 +200,13 @@ impl Runner {
             _ => 0.0,
         };
         let own_cpu = measured_cpu_s(&outcome.records);
-        (outcome.clone(), load::contended(busy, own_cpu, wall))
+        (outcome, load::contended(busy, own_cpu, wall))
     }
 
     async fn finish(
         &self,
         id: &RunId,
-        outcome: Outcome,
+        mut outcome: Outcome,
         contended: bool,
         limits: RunLimits,
     ) -> sqlx::Result<()> {
@@ -211,8 +214,13 @@ impl Runner {
         if let Some(error) = &outcome.error {
             tracing::error!(run_id = %id, %error, "sandbox failed");
         }
-        let result =
-            (!outcome.records.is_empty()).then(|| result::build(&outcome.records, contended));
+        let records = std::mem::take(&mut outcome.records);
+        let result = (!records.is_empty())
+            .then(|| tokio::task::spawn_blocking(move || result::build(records, contended)));
+        let result = match result {
+            Some(building) => building.await.ok(),
+            None => None,
+        };
         let runtime_text = outcome.runtime.to_string();
         let finish = Finish {
             status,
@@ -254,25 +262,32 @@ impl Runner {
     }
 }
 
-/// Sends output to watchers as it comes, and a fresh partial result after each variant.
-async fn forward_live(hub: Hub, id: RunId, mut receiver: mpsc::Receiver<Chunk>) {
-    let mut records = Vec::new();
-    while let Some(chunk) = receiver.recv().await {
+/// Sends output to watchers as it comes, and the partial result after a variant, at most every
+/// `LIVE_RESULT_EVERY` (the last one always): a flood of records costs one pass each, not a
+/// rebuild each.
+fn forward_live(hub: &Hub, id: &RunId, mut receiver: mpsc::Receiver<Chunk>) {
+    let mut builder = Builder::default();
+    let mut last: Option<Instant> = None;
+    let mut pending = false;
+    while let Some(chunk) = receiver.blocking_recv() {
         match chunk {
             Chunk::Stdout(text) => {
-                hub.publish(&id, RunEvent::Output { stream: Stream::Stdout, text })
+                hub.publish(id, RunEvent::Output { stream: Stream::Stdout, text })
             }
             Chunk::Stderr(text) => {
-                hub.publish(&id, RunEvent::Output { stream: Stream::Stderr, text })
+                hub.publish(id, RunEvent::Output { stream: Stream::Stderr, text })
             }
-            Chunk::Record(record) => {
-                let is_variant = matches!(record, Record::Variant(_));
-                records.push(record);
-                if is_variant {
-                    let result = result::build(&records, false);
-                    hub.publish(&id, RunEvent::Result { result });
-                }
-            }
+            Chunk::Record(record) => pending |= builder.push(record),
+        }
+        if pending && last.is_none_or(|at| at.elapsed() >= LIVE_RESULT_EVERY) {
+            hub.publish(id, RunEvent::Result { result: builder.result(false) });
+            (last, pending) = (Some(Instant::now()), false);
         }
     }
+    if pending {
+        hub.publish(id, RunEvent::Result { result: builder.result(false) });
+    }
 }
+
+/// How often watchers get a fresh partial result while measurements pour in.
+const LIVE_RESULT_EVERY: Duration = Duration::from_millis(200);

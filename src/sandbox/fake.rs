@@ -1,7 +1,7 @@
 //! A fast, deterministic stand-in for the sandbox, for tests of everything around it.
 //!
 //! It runs nothing. It reads directives from comments in the code — `# fake: sleep 200`,
-//! `# fake: exit 1`, `# fake: print 안녕` — and answers with harness records shaped like a
+//! `# fake: exit 1`, `# fake: print 안녕`, `# fake: forge 16 64 4000` — and answers with harness records shaped like a
 //! real CPU experiment's (sequential 1 s, threads 1 s on one core, processes 0.55 s on two).
 
 use std::time::Duration;
@@ -67,12 +67,45 @@ async fn run(job: Job, live: ChunkSender, cancel: CancellationToken) -> Outcome 
         }
     }
     if outcome.ending == Ending::Exited(0) {
-        for record in records(&job.config) {
+        let forged = directives(&job.code).find(|(verb, _)| *verb == "forge").map(|(_, a)| a);
+        let records = match forged {
+            Some(sizes) => forge(sizes),
+            None => records(&job.config),
+        };
+        for record in records {
             live.send(Chunk::Record(record.clone())).await.ok();
             outcome.records.push(record);
         }
     }
     outcome
+}
+
+/// `# fake: forge 16 64 4000`: that many variants × workers × spans, as a hostile program
+/// could write them on the result channel.
+fn forge(sizes: &str) -> Vec<Record> {
+    let n: Vec<u64> = sizes.split_whitespace().filter_map(|n| n.parse().ok()).collect();
+    let (variants, workers, spans) = (n.first(), n.get(1), n.get(2));
+    let (variants, workers, spans) =
+        (*variants.unwrap_or(&1), *workers.unwrap_or(&1), *spans.unwrap_or(&1) as i64);
+    // Bursts of 200 spans 1 µs apart, bursts 10 ms apart: what thinning cannot join away.
+    let start = |s: i64| (s / 200) * 10_000_000 + (s % 200) * 1000;
+    let worker = |id| WorkerRecord {
+        id,
+        cpu_ns: 1,
+        spans: (0..spans).map(|s| (start(s), start(s) + 500)).collect(),
+    };
+    (0..variants)
+        .map(|v| {
+            Record::Variant(VariantRecord {
+                name: format!("v{v}"),
+                repeat: 0,
+                wall_ns: start(spans) as u64 + 1,
+                cpu_ns: 1,
+                workers: (0..workers).map(worker).collect(),
+                metrics: Default::default(),
+            })
+        })
+        .collect()
 }
 
 fn directives(code: &str) -> impl Iterator<Item = (&str, &str)> {

@@ -19,6 +19,8 @@ pub struct ResultView {
     /// The charts, in the order the experiment declares them.
     pub plots: Vec<Plot>,
     pub contended: bool,
+    /// The program wrote more than a result keeps; part of it was thinned or dropped.
+    pub truncated: bool,
     pub environment: String,
     pub repeats: u32,
 }
@@ -45,6 +47,7 @@ impl ResultView {
             rows: result.variants.iter().map(|v| row(v, labels)).collect(),
             plots: charts::of_result(result, experiment),
             contended: env.contended,
+            truncated: env.truncated,
             environment,
             repeats: result.repeats(),
         })

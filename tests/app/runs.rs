@@ -297,3 +297,24 @@ async fn a_prediction_is_checked_stored_and_an_explanation_saved_after_the_run()
     let stranger = app.client().post_json(&path, r#"{"text": "남의 것"}"#).await;
     assert_eq!(stranger.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_forged_result_is_thinned_and_capped_before_it_is_stored_or_drawn() {
+    let app = TestApp::spawn().await;
+    // 16 variants × 64 workers × 4 000 spans: 4 million spans on the result channel.
+    let body = json!({"experiment": "cpu-bound", "code": "# fake: forge 16 64 4000\n"}).to_string();
+    let id = app.post_json("/api/runs", &body).await.json()["id"].as_str().expect("id").to_owned();
+    app.drain_queue().await;
+    let api = app.get(&format!("/api/runs/{id}")).await;
+    let result = &api.json()["result"];
+    assert_eq!(result["variants"].as_array().map(Vec::len), Some(16));
+    assert_eq!(result["environment"]["truncated"], true);
+    let stored = serde_json::to_vec(result).expect("json").len();
+    assert!(stored <= gil_lab::runs::result::bound::MAX_BYTES, "{stored} bytes stored");
+    let page = app.get(&format!("/runs/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.len() < 3 * 1024 * 1024, "a {} byte page", page.body.len());
+    assert!(page.body.contains("결과를 너무 많이 기록해서"), "the learner is told");
+    let events = app.get(&format!("/api/runs/{id}/events")).await;
+    assert!(events.body.len() < 4 * 1024 * 1024, "{} bytes of events", events.body.len());
+}

@@ -159,7 +159,7 @@ async fn measure(id: &str, params: Value) -> Measured {
     let others_busy = others_busy(before, started, &outcome);
     drain.await.ok();
     assert_eq!(outcome.ending, Ending::Exited(0), "{id}: {}\n{}", outcome.stderr, outcome.stdout);
-    let result = result::build(&outcome.records, false);
+    let result = result::build(outcome.records.clone(), false);
     Measured { outcome, result, others_busy }
 }
 

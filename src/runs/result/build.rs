@@ -1,6 +1,6 @@
 //! From the harness's records to a run's result: bounded, summarised per variant, with speedups.
 
-use super::{Environment, MetricValue, Metrics, RunResult, Variant, Worker};
+use super::{Environment, MetricValue, Metrics, RunResult, Variant, Worker, bound};
 use crate::runs::stats::Spread;
 use crate::sandbox::protocol::{EnvironmentRecord, Record, VariantRecord, WorkerRecord};
 
@@ -11,26 +11,90 @@ const MAX_METRICS: usize = 32;
 const MAX_NAME: usize = 64;
 const MAX_TEXT: usize = 200;
 const MAX_NUMBERS: usize = 1000;
+/// Measurements kept of one run (the harness's records are already capped at 10 000).
+const MAX_MEASUREMENTS: usize = 2000;
 
-/// Builds the result; records that break a bound are skipped or cut, never trusted.
-pub fn build(records: &[Record], contended: bool) -> RunResult {
-    let mut result = RunResult::default();
-    let mut measurements: Vec<&VariantRecord> = Vec::new();
+/// Builds the result of a finished run; records that break a bound are skipped or cut.
+pub fn build(records: Vec<Record>, contended: bool) -> RunResult {
+    let mut builder = Builder::default();
     for record in records {
+        builder.push(record);
+    }
+    builder.result(contended)
+}
+
+/// One measurement of one variant, already bounded: what is kept of a `variant` record.
+#[derive(Debug)]
+struct Measurement {
+    wall_ns: u64,
+    cpu_ns: u64,
+    workers: Vec<Worker>,
+    metrics: Metrics,
+}
+
+/// Gathers the harness's records one at a time, as they arrive, and summarises them on demand:
+/// the live result after each variant costs one pass over what was kept, never a re-read of
+/// every record.
+#[derive(Debug, Default)]
+pub struct Builder {
+    environment: Environment,
+    metrics: Metrics,
+    /// Each variant's measurements, variants in the order they were first seen.
+    variants: Vec<(String, Vec<Measurement>)>,
+    measurements: usize,
+}
+
+impl Builder {
+    /// Takes one record; true when it was a measurement (the result changed).
+    pub fn push(&mut self, record: Record) -> bool {
         match record {
-            Record::Environment(env) => result.environment = environment(env),
-            Record::Metric { name, value } if result.metrics.len() < MAX_METRICS => {
-                if let (true, Some(value)) = (short(name), kept(value)) {
-                    result.metrics.insert(name.clone(), value);
+            Record::Environment(env) => self.environment = environment(&env),
+            Record::Metric { name, value } if self.metrics.len() < MAX_METRICS => {
+                if let (true, Some(value)) = (short(&name), kept(&value)) {
+                    self.metrics.insert(name, value);
                 }
             }
-            Record::Variant(v) if short(&v.name) && v.wall_ns > 0 => measurements.push(v),
+            Record::Variant(v) if short(&v.name) && v.wall_ns > 0 => return self.measure(v),
             _ => {}
         }
+        false
     }
-    result.environment.contended = contended;
-    result.variants = summarize(&measurements);
-    result
+
+    fn measure(&mut self, record: VariantRecord) -> bool {
+        if self.measurements >= MAX_MEASUREMENTS {
+            return false;
+        }
+        let at = match self.variants.iter().position(|(name, _)| *name == record.name) {
+            Some(at) => at,
+            None if self.variants.len() < MAX_VARIANTS => {
+                self.variants.push((record.name.clone(), Vec::new()));
+                self.variants.len() - 1
+            }
+            None => return false,
+        };
+        let measurement = Measurement {
+            wall_ns: record.wall_ns,
+            cpu_ns: record.cpu_ns,
+            workers: record.workers.iter().take(MAX_WORKERS).map(worker).collect(),
+            metrics: metrics(&record),
+        };
+        self.variants[at].1.push(measurement);
+        self.measurements += 1;
+        true
+    }
+
+    /// The result so far, within the bounds a page can show and the database keeps.
+    pub fn result(&self, contended: bool) -> RunResult {
+        let mut environment = self.environment.clone();
+        environment.contended = contended;
+        // A speedup is against running the same work sequentially; without it there is none.
+        let sequential = self.variants.iter().find(|(name, _)| name == "sequential");
+        let baseline = sequential.and_then(|(_, m)| Spread::of(&walls(m))).map(|s| s.median);
+        let variants = self.variants.iter().filter_map(|(n, m)| variant(n, m, baseline)).collect();
+        let mut result = RunResult { variants, environment, metrics: self.metrics.clone() };
+        bound::bound(&mut result);
+        result
+    }
 }
 
 fn short(name: &str) -> bool {
@@ -49,6 +113,7 @@ fn environment(record: &EnvironmentRecord) -> Environment {
         cores: record.cores,
         switch_interval: record.switch_interval,
         contended: false,
+        truncated: false,
     }
 }
 
@@ -73,13 +138,14 @@ fn metrics(record: &VariantRecord) -> Metrics {
 }
 
 fn worker(record: &WorkerRecord) -> Worker {
-    let spans = record
+    let spans: Vec<[f64; 2]> = record
         .spans
         .iter()
         .take(MAX_SPANS)
         .filter(|(t0, t1)| t1 >= t0)
         .map(|&(t0, t1)| [seconds(t0), seconds(t1)])
         .collect();
+    let spans = bound::downsample(spans, bound::SPANS_PER_WORKER);
     Worker { id: record.id, cpu_s: record.cpu_ns as f64 / 1e9, spans }
 }
 
@@ -88,38 +154,23 @@ fn seconds(ns: i64) -> f64 {
     (ns as f64 / 1e3).round() / 1e6
 }
 
-fn summarize(measurements: &[&VariantRecord]) -> Vec<Variant> {
-    let mut names: Vec<&str> = Vec::new();
-    for m in measurements {
-        if !names.contains(&m.name.as_str()) && names.len() < MAX_VARIANTS {
-            names.push(&m.name);
-        }
-    }
-    let repeats_of = |name: &str| -> Vec<&VariantRecord> {
-        measurements.iter().copied().filter(|m| m.name == name).collect()
-    };
-    // A speedup is against running the same work sequentially; without that variant there is none.
-    let baseline = Spread::of(&walls(&repeats_of("sequential"))).map(|s| s.median);
-    names.iter().filter_map(|name| variant(&repeats_of(name), baseline)).collect()
-}
-
-fn walls(repeats: &[&VariantRecord]) -> Vec<f64> {
+fn walls(repeats: &[Measurement]) -> Vec<f64> {
     repeats.iter().map(|m| m.wall_ns as f64 / 1e9).collect()
 }
 
 /// One variant over its repetitions: the median wall time and its spread; CPU time, workers and
 /// metrics of the repetition nearest that median (the earlier one on a tie).
-fn variant(repeats: &[&VariantRecord], baseline: Option<f64>) -> Option<Variant> {
+fn variant(name: &str, repeats: &[Measurement], baseline: Option<f64>) -> Option<Variant> {
     let walls = walls(repeats);
     let spread = Spread::of(&walls)?;
     // In nanoseconds, where the distances are exact: a tie stays a tie.
     let median_ns = (spread.median * 1e9).round();
-    let distance = |m: &&&VariantRecord| (m.wall_ns as f64 - median_ns).abs();
+    let distance = |m: &&Measurement| (m.wall_ns as f64 - median_ns).abs();
     let nearest = repeats.iter().min_by(|a, b| distance(a).total_cmp(&distance(b)))?;
     let cpu_s = nearest.cpu_ns as f64 / 1e9;
     let nearest_wall = nearest.wall_ns as f64 / 1e9;
     Some(Variant {
-        name: nearest.name.clone(),
+        name: name.to_owned(),
         wall_s: spread.median,
         wall_min_s: spread.min,
         wall_max_s: spread.max,
@@ -128,9 +179,9 @@ fn variant(repeats: &[&VariantRecord], baseline: Option<f64>) -> Option<Variant>
         speedup: baseline.map(|b| round3(b / spread.median)),
         repeats: repeats.len() as u32,
         walls_s: walls,
-        workers: nearest.workers.iter().take(MAX_WORKERS).map(worker).collect(),
-        metrics: metrics(nearest),
-        metrics_by_repeat: repeats.iter().map(|m| metrics(m)).collect(),
+        workers: nearest.workers.clone(),
+        metrics: nearest.metrics.clone(),
+        metrics_by_repeat: repeats.iter().map(|m| m.metrics.clone()).collect(),
     })
 }
 
@@ -163,7 +214,7 @@ mod tests {
             variant("sequential", 900, 900),
             variant("processes", 400, 800),
         ];
-        let result = build(&records, false);
+        let result = build(records.to_vec(), false);
         assert_eq!(result.variants.len(), 2);
         let (sequential, processes) = (&result.variants[0], &result.variants[1]);
         assert_eq!(sequential.name, "sequential");
@@ -178,14 +229,14 @@ mod tests {
     #[test]
     fn an_even_count_of_repeats_has_the_mean_of_the_middles_as_its_median() {
         let records = [variant("sequential", 1000, 1000), variant("sequential", 1200, 1200)];
-        let result = build(&records, false);
+        let result = build(records.to_vec(), false);
         assert!((result.variants[0].wall_s - 1.1).abs() < 1e-12);
         assert_eq!(result.variants[0].cpu_s, 1.0, "the nearest repetition, the earlier on a tie");
     }
 
     #[test]
     fn without_a_sequential_variant_there_is_no_speedup() {
-        let result = build(&[variant("locked", 100, 100), variant("unlocked", 50, 50)], false);
+        let result = build(vec![variant("locked", 100, 100), variant("unlocked", 50, 50)], false);
         assert_eq!(result.variants[1].speedup, None);
     }
 
@@ -198,7 +249,7 @@ mod tests {
             br#"{"type": "metric", "name": "note", "value": [[1]]}"#,
         ];
         let records: Vec<Record> = lines.iter().filter_map(|l| Record::parse(l)).collect();
-        let result = build(&records, true);
+        let result = build(records, true);
         assert_eq!(result.variants.len(), 1);
         assert!(result.variants[0].metrics.is_empty());
         assert!(result.metrics.is_empty());

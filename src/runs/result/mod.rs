@@ -1,6 +1,7 @@
 //! A run's result: one set of types from the harness's records to the page, stored as typed
 //! JSON. The JSON field names are the API contract of DESIGN §6.
 
+pub mod bound;
 mod build;
 mod measure;
 
@@ -9,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use crate::sandbox::protocol::MetricValue;
-pub use build::build;
+pub use build::{Builder, build};
 
 /// Named metrics, in name order.
 pub type Metrics = BTreeMap<String, MetricValue>;
@@ -93,6 +94,9 @@ pub struct Environment {
     /// Other programs kept the machine busy while it ran: the numbers may be off.
     #[serde(default)]
     pub contended: bool,
+    /// The program wrote more than a result keeps: spans were thinned or parts dropped.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
 
 impl RunResult {
