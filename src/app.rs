@@ -18,7 +18,7 @@ use crate::content::Content;
 use crate::runs::{self, Runner};
 use crate::runtimes::Runtimes;
 use crate::sandbox::Backend;
-use crate::{db, web};
+use crate::{db, server, web};
 
 /// Cheap to clone — one reference count, since every request clones it at least twice (routing,
 /// `State`) — and read through `Deref` as if it were the fields themselves.
@@ -45,6 +45,8 @@ pub struct Shared {
     pub shutdown: CancellationToken,
     /// The index and lesson pages as a reader with no history sees them, rendered once.
     pub pages: Arc<web::PageCache>,
+    /// Event streams open now, per run and per client address.
+    pub streams: web::StreamCaps,
 }
 
 impl AppState {
@@ -64,8 +66,11 @@ impl AppState {
         let pages =
             web::PageCache::render(&content, runtimes).context("cannot render the course")?;
         let pages = Arc::new(pages);
+        let streams =
+            web::StreamCaps::new(config.max_streams_per_run, config.max_streams_per_address);
         let config = Arc::new(config);
-        Ok(AppState(Arc::new(Shared { db, content, config, runner, runtimes, shutdown, pages })))
+        let shared = Shared { db, content, config, runner, runtimes, shutdown, pages, streams };
+        Ok(AppState(Arc::new(shared)))
     }
 }
 
@@ -114,6 +119,7 @@ pub fn run_blocking(config: Config) -> ExitCode {
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = config.addr;
     let workers = config.max_parallel_runs;
+    let connections = connection_settings(&config);
     let backend = crate::sandbox::real_backend(&config.sandbox_settings())?;
     tracing::info!(backend = backend.describe(), "sandbox ready");
     let state = AppState::build(config, backend).await?;
@@ -124,12 +130,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let handles = state.runner.spawn_workers(workers);
     tracing::info!(workers, "serving on http://{addr}");
     let shutdown = state.shutdown.clone();
-    let app = router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    server::serve(listener, router(state.clone()), connections, async move {
         shutdown_signal().await;
         shutdown.cancel();
-    });
-    server.await.context("server error")?;
+    })
+    .await;
     state.shutdown.cancel();
     for handle in handles {
         handle.await.ok();
@@ -137,6 +142,25 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     state.db.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Raises the open-file limit first, since the total connection cap is derived from it.
+fn connection_settings(config: &Config) -> server::ConnectionSettings {
+    let file_limit = server::raise_file_limit().unwrap_or_else(|error| {
+        tracing::warn!(%error, "cannot read or raise the open-file limit; assuming 1024");
+        1024
+    });
+    let settings = config.connection_settings(file_limit);
+    if config.max_connections.is_some_and(|wanted| wanted > settings.max_connections) {
+        tracing::warn!(file_limit, "--max-connections lowered to what the open-file limit allows");
+    }
+    tracing::info!(
+        file_limit,
+        max_connections = settings.max_connections,
+        max_per_address = settings.max_per_address,
+        "open-file limit and connection caps"
+    );
+    settings
 }
 
 async fn shutdown_signal() {

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::runs::SubmitLimits;
 use crate::sandbox::{RunLimits, SandboxSettings};
+use crate::server::ConnectionSettings;
 
 /// GIL 실험실: a Korean course on CPython's GIL with real, sandboxed experiments.
 #[derive(Debug, Parser)]
@@ -110,6 +111,43 @@ pub struct Config {
     #[arg(long, env = "GIL_LAB_REQUEST_TIMEOUT", default_value_t = 10, global = true)]
     pub request_timeout_secs: u64,
 
+    /// Seconds a client has to send a request's headers, counted from when the server starts
+    /// waiting for them (a new connection, or a kept-alive one after its last response).
+    #[arg(
+        long = "header-read-timeout",
+        env = "GIL_LAB_HEADER_READ_TIMEOUT",
+        default_value_t = 10,
+        global = true
+    )]
+    pub header_read_timeout_secs: u64,
+
+    /// Seconds a connection may go without a byte moving either way (a stalled upload, a client
+    /// that stopped reading) before it is closed.
+    #[arg(
+        long = "idle-timeout",
+        env = "GIL_LAB_IDLE_TIMEOUT",
+        default_value_t = 60,
+        global = true
+    )]
+    pub idle_timeout_secs: u64,
+
+    /// Connections open at once, in all; by default, and at most, what the file limit leaves
+    /// after a reserve for the database, sandbox pipes and static files.
+    #[arg(long, env = "GIL_LAB_MAX_CONNECTIONS", global = true)]
+    pub max_connections: Option<usize>,
+
+    /// Connections one client address may have open at once; more are closed at once.
+    #[arg(long, env = "GIL_LAB_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 64, global = true)]
+    pub max_connections_per_address: usize,
+
+    /// Event streams one run may have open at once.
+    #[arg(long, env = "GIL_LAB_MAX_STREAMS_PER_RUN", default_value_t = 8, global = true)]
+    pub max_streams_per_run: usize,
+
+    /// Event streams one client address may have open at once.
+    #[arg(long, env = "GIL_LAB_MAX_STREAMS_PER_ADDRESS", default_value_t = 32, global = true)]
+    pub max_streams_per_address: usize,
+
     /// Log filter in `tracing` syntax, e.g. `info` or `gil_lab=debug,tower_http=info`.
     #[arg(long, env = "GIL_LAB_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -175,6 +213,17 @@ impl Config {
 
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// The connection timeouts and caps, the total cap kept within what `file_limit` allows.
+    pub fn connection_settings(&self, file_limit: u64) -> ConnectionSettings {
+        let allowed = crate::server::connections_allowed(file_limit, self.max_parallel_runs);
+        ConnectionSettings {
+            header_read_timeout: Duration::from_secs(self.header_read_timeout_secs),
+            idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+            max_connections: self.max_connections.map_or(allowed, |wanted| wanted.min(allowed)),
+            max_per_address: self.max_connections_per_address,
+        }
     }
 
     /// A configuration for tests: defaults, with the given database and content folder.

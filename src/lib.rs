@@ -12,5 +12,7 @@ mod layering;
 pub mod runs;
 pub mod runtimes;
 pub mod sandbox;
+pub mod server;
+pub mod slots;
 pub mod telemetry;
 pub mod web;

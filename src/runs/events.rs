@@ -1,6 +1,7 @@
 //! Live events of runs in progress: status, output and results, fanned out to every watcher.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::Serialize;
@@ -47,12 +48,29 @@ pub struct Backlog {
 struct Channel {
     sender: broadcast::Sender<RunEvent>,
     backlog: Backlog,
+    /// The queue place last told, so the poller only speaks when it changes.
+    position: Option<i64>,
+    /// Once running, a place read from the queue a moment earlier is stale: never send it.
+    started: bool,
+}
+
+impl Channel {
+    fn new() -> Channel {
+        Channel {
+            sender: broadcast::channel(CAPACITY).0,
+            backlog: Backlog::default(),
+            position: None,
+            started: false,
+        }
+    }
 }
 
 /// One broadcast channel per unfinished run that someone watches or that is executing.
 #[derive(Clone, Default)]
 pub struct Hub {
     channels: Arc<Mutex<HashMap<RunId, Channel>>>,
+    /// Whether the one queue-position poller runs; changed only under the channels' lock.
+    polling: Arc<AtomicBool>,
 }
 
 const CAPACITY: usize = 256;
@@ -66,10 +84,7 @@ impl Hub {
     /// Subscribes to a run's events, returning what was already sent.
     pub fn subscribe(&self, id: &RunId) -> (Backlog, broadcast::Receiver<RunEvent>) {
         let mut channels = self.lock();
-        let channel = channels.entry(id.clone()).or_insert_with(|| Channel {
-            sender: broadcast::channel(CAPACITY).0,
-            backlog: Backlog::default(),
-        });
+        let channel = channels.entry(id.clone()).or_insert_with(Channel::new);
         (channel.backlog.clone(), channel.sender.subscribe())
     }
 
@@ -80,10 +95,7 @@ impl Hub {
 
     pub fn publish(&self, id: &RunId, event: RunEvent) {
         let mut channels = self.lock();
-        let channel = channels.entry(id.clone()).or_insert_with(|| Channel {
-            sender: broadcast::channel(CAPACITY).0,
-            backlog: Backlog::default(),
-        });
+        let channel = channels.entry(id.clone()).or_insert_with(Channel::new);
         match &event {
             RunEvent::Output { stream: Stream::Stdout, text } => {
                 channel.backlog.stdout.push_str(text)
@@ -92,7 +104,8 @@ impl Hub {
                 channel.backlog.stderr.push_str(text)
             }
             RunEvent::Result { result } => channel.backlog.result = Some(result.clone()),
-            _ => {}
+            RunEvent::Status { status, .. } => channel.started = *status != RunStatus::Queued,
+            RunEvent::Done { .. } => {}
         }
         let done = matches!(event, RunEvent::Done { .. });
         // No receivers is fine: nobody is watching.
@@ -109,6 +122,45 @@ impl Hub {
             .filter(|(_, c)| c.sender.receiver_count() > 0)
             .map(|(id, _)| id.clone())
             .collect()
+    }
+
+    /// Tells each watched, still queued run its place in `queue` (next to run first), if changed.
+    pub fn tell_positions(&self, queue: &[RunId]) {
+        let places: HashMap<&RunId, i64> = queue.iter().zip(1..).collect();
+        let mut channels = self.lock();
+        for (id, channel) in channels.iter_mut() {
+            let place = places.get(id).copied();
+            if channel.started || channel.sender.receiver_count() == 0 || place.is_none() {
+                continue;
+            }
+            if channel.position != place {
+                channel.position = place;
+                let event = RunEvent::Status { status: RunStatus::Queued, position: place };
+                let _ = channel.sender.send(event);
+            }
+        }
+    }
+
+    /// True if the caller should start the poller: nobody else runs it.
+    pub fn start_polling(&self) -> bool {
+        let _channels = self.lock();
+        !self.polling.swap(true, Ordering::SeqCst)
+    }
+
+    /// True if the poller should stop because nobody watches any run; decided under the lock
+    /// `start_polling` takes, so a watcher arriving now is never left without a poller.
+    pub fn stop_polling_if_unwatched(&self) -> bool {
+        let channels = self.lock();
+        let idle = channels.values().all(|c| c.sender.receiver_count() == 0);
+        if idle {
+            self.polling.store(false, Ordering::SeqCst);
+        }
+        idle
+    }
+
+    pub fn stop_polling(&self) {
+        let _channels = self.lock();
+        self.polling.store(false, Ordering::SeqCst);
     }
 
     /// Drops channels nobody watches for runs that are no longer going to publish.

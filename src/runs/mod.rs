@@ -4,6 +4,7 @@ mod active;
 mod events;
 mod job;
 pub mod load;
+mod positions;
 pub mod prediction;
 pub mod result;
 pub mod stats;

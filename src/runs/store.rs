@@ -153,6 +153,14 @@ pub async fn queue_position(pool: &SqlitePool, id: &RunId) -> sqlx::Result<Optio
     .await
 }
 
+/// Every queued run, the next to execute first: one query tells all watchers their place.
+pub async fn queued_in_order(pool: &SqlitePool) -> sqlx::Result<Vec<RunId>> {
+    sqlx::query_scalar("select run_id from run where status = 'queued' order by rowid")
+        .fetch_all(pool)
+        .await
+        .map(|ids: Vec<String>| ids.into_iter().filter_map(|id| RunId::parse(&id)).collect())
+}
+
 /// What a finished run leaves behind.
 pub struct Finish<'a> {
     pub status: RunStatus,

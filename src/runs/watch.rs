@@ -1,8 +1,6 @@
 //! Watching one run as one stream of events: a finished run is replayed from its row; an
 //! unfinished one sends what happened so far, then follows live, and while it waits in the
-//! queue hears its place change.
-
-use std::time::Duration;
+//! queue hears its place change. Each watch is one task that ends as soon as its watcher is gone.
 
 use sqlx::SqlitePool;
 use tokio::sync::{broadcast, mpsc};
@@ -10,11 +8,9 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 
 use super::events::{Backlog, Hub, RunEvent, Stream};
+use super::positions::ensure_polling;
 use super::store::{self, RunRow};
 use super::{RunId, RunStatus};
-
-/// How often a queued run's watchers are told their place, if it changed.
-const POSITION_POLL: Duration = Duration::from_secs(1);
 
 /// What a watch needs of the runner.
 #[derive(Clone)]
@@ -45,21 +41,23 @@ impl Watch {
             return;
         }
         let position = store::queue_position(&self.db, &id).await.ok().flatten();
+        if position.is_some() {
+            ensure_polling(&self.db, &self.hub, &self.shutdown);
+        }
         let mut first = vec![RunEvent::Status { status: run.status, position }];
         first.extend(backlog_events(backlog));
         if send_all(&out, first).await {
-            self.follow(&id, position, &mut live, &out).await;
+            self.follow(position, &mut live, &out).await;
         }
     }
 
+    /// Live events until `done`; the queue poller's places arrive on the same channel.
     async fn follow(
         &self,
-        id: &RunId,
         mut position: Option<i64>,
         live: &mut broadcast::Receiver<RunEvent>,
         out: &mpsc::Sender<RunEvent>,
     ) {
-        let mut tick = tokio::time::interval(POSITION_POLL);
         loop {
             let event = tokio::select! {
                 received = live.recv() => match received {
@@ -67,18 +65,20 @@ impl Watch {
                     Err(broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(broadcast::error::RecvError::Closed) => return,
                 },
-                _ = tick.tick(), if position.is_some() => {
-                    let now = store::queue_position(&self.db, id).await.ok().flatten();
-                    if now == position || now.is_none() {
+                // The watcher left: waiting on for a run that may sit queued for long would
+                // keep this task, and its subscription, alive for nobody.
+                () = out.closed() => return,
+                () = self.shutdown.cancelled() => return,
+            };
+            match event {
+                RunEvent::Status { status: RunStatus::Queued, position: now } => {
+                    if now == position {
                         continue;
                     }
                     position = now;
-                    RunEvent::Status { status: RunStatus::Queued, position }
                 }
-                () = self.shutdown.cancelled() => return,
-            };
-            if matches!(event, RunEvent::Status { status: RunStatus::Running, .. }) {
-                position = None;
+                RunEvent::Status { .. } => position = None,
+                _ => {}
             }
             let done = matches!(event, RunEvent::Done { .. });
             if out.send(event).await.is_err() || done {

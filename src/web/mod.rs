@@ -21,6 +21,8 @@ mod run_api;
 mod run_pages;
 mod run_view;
 pub mod site_layer;
+mod stream_caps;
+pub use stream_caps::{StreamCaps, StreamSlot};
 
 use axum::Json;
 use axum::Router;

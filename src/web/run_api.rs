@@ -12,6 +12,7 @@ use axum::{Json, Router};
 use futures_util::{Stream, StreamExt};
 use serde_json::{Value, json};
 
+use super::auth::ClientAddress;
 use super::learner_cookie::Visitor;
 use super::resource::{OwnRun, VisibleRun};
 use super::run_pages::Fragments;
@@ -161,17 +162,22 @@ async fn explain_run(
     Ok(Json(json!({ "id": run.run_id, "explanation": text })))
 }
 
+/// One stream per open card; its slots are held by the stream, so they are given back the
+/// moment the client goes away and the server drops it.
 async fn stream_run_events(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     VisibleRun { run, viewer }: VisibleRun,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let slot = state.streams.open(&run.run_id, &address)?;
     let events = state.runner.watch(run.run_id.clone());
     let fragments = Fragments { state, run, viewer };
     let stream = events.then(move |event| {
         let fragments = fragments.clone();
+        let _held = &slot;
         async move { Ok(sse(&event, fragments.html(&event).await)) }
     });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
 /// An event as SSE: its fields as JSON, with the HTML the card shows for it where there is some.

@@ -76,6 +76,18 @@ impl TestApp {
         send(self, &self.cookie, request).await
     }
 
+    /// A GET with this client's cookie, as if from `peer`, answered without reading the body:
+    /// for streams that last as long as their run.
+    pub async fn open(&self, path: &str, peer: &str) -> axum::response::Response {
+        let mut request = Request::get(path).body(Body::empty()).expect("request");
+        let peer: std::net::SocketAddr = peer.parse().expect("a socket address");
+        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        if let Some(cookie) = self.cookie.lock().expect("jar").clone() {
+            request.headers_mut().insert("cookie", cookie.parse().expect("cookie header"));
+        }
+        self.router.clone().oneshot(request).await.expect("response")
+    }
+
     /// Runs queued runs with the fake sandbox until the queue is empty.
     pub async fn drain_queue(&self) -> usize {
         let mut n = 0;

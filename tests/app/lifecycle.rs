@@ -9,15 +9,20 @@ use serde_json::{Value, json};
 
 use crate::http::{Agent, free_addr};
 
-struct Server {
+pub struct Server {
     child: Child,
-    addr: String,
+    pub addr: String,
 }
 
 impl Server {
     fn start(db: &Path, uid: u32) -> Server {
+        Server::start_with(db, uid, Command::new(env!("CARGO_BIN_EXE_gil-lab")))
+    }
+
+    /// The binary as `command` has it (extra flags, limits), on a free port of 127.0.0.1.
+    pub fn start_with(db: &Path, uid: u32, mut command: Command) -> Server {
         let addr = free_addr();
-        let child = Command::new(env!("CARGO_BIN_EXE_gil-lab"))
+        let child = command
             .args(["--addr", &addr, "--log", "warn", "--sandbox-uid", &uid.to_string()])
             .arg("--database-url")
             .arg(format!("sqlite://{}", db.display()))
@@ -53,7 +58,7 @@ impl Drop for Server {
     }
 }
 
-fn wait_for(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
+pub fn wait_for(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
     let started = Instant::now();
     while started.elapsed() < limit {
         if ready() {

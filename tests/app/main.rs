@@ -4,6 +4,7 @@ mod access;
 mod browser;
 mod classes;
 mod classroom;
+mod connections;
 mod content;
 mod helpers;
 #[path = "../support/http.rs"]
@@ -14,3 +15,4 @@ mod lifecycle;
 mod pages;
 mod run_pages;
 mod runs;
+mod streams;

@@ -1,0 +1,39 @@
+//! One poller tells every watched queued run its place in the queue: one query a second for
+//! all watchers together, rather than one per watcher, and none while nobody watches.
+
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+use tokio::time::MissedTickBehavior;
+use tokio_util::sync::CancellationToken;
+
+use super::events::Hub;
+use super::store;
+
+/// How often watched queued runs are told their place, if it changed.
+const POSITION_POLL: Duration = Duration::from_secs(1);
+
+/// Starts the poller unless it runs already; a watcher calls this after subscribing.
+pub fn ensure_polling(db: &SqlitePool, hub: &Hub, shutdown: &CancellationToken) {
+    if hub.start_polling() {
+        tokio::spawn(poll(db.clone(), hub.clone(), shutdown.clone()));
+    }
+}
+
+async fn poll(db: SqlitePool, hub: Hub, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(POSITION_POLL);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = shutdown.cancelled() => return hub.stop_polling(),
+        }
+        if hub.stop_polling_if_unwatched() {
+            return;
+        }
+        match store::queued_in_order(&db).await {
+            Ok(queue) => hub.tell_positions(&queue),
+            Err(error) => tracing::warn!(%error, "cannot read the queue positions"),
+        }
+    }
+}
