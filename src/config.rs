@@ -136,16 +136,18 @@ pub struct Config {
     #[arg(long, env = "GIL_LAB_MAX_CONNECTIONS", global = true)]
     pub max_connections: Option<usize>,
 
-    /// Connections one client address may have open at once; more are closed at once.
-    #[arg(long, env = "GIL_LAB_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 64, global = true)]
+    /// Connections one client address may have open at once; more are closed at once. A class of
+    /// 40 behind one school address, six connections a browser, fits.
+    #[arg(long, env = "GIL_LAB_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 400, global = true)]
     pub max_connections_per_address: usize,
 
     /// Event streams one run may have open at once.
     #[arg(long, env = "GIL_LAB_MAX_STREAMS_PER_RUN", default_value_t = 8, global = true)]
     pub max_streams_per_run: usize,
 
-    /// Event streams one client address may have open at once.
-    #[arg(long, env = "GIL_LAB_MAX_STREAMS_PER_ADDRESS", default_value_t = 32, global = true)]
+    /// Event streams one client address may have open at once (a class of 40 behind one
+    /// address, a few tabs each, fits).
+    #[arg(long, env = "GIL_LAB_MAX_STREAMS_PER_ADDRESS", default_value_t = 120, global = true)]
     pub max_streams_per_address: usize,
 
     /// Log filter in `tracing` syntax, e.g. `info` or `gil_lab=debug,tower_http=info`.
