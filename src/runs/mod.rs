@@ -5,6 +5,7 @@ mod events;
 mod job;
 pub mod load;
 pub mod prediction;
+pub mod queue;
 pub mod result;
 pub mod stats;
 pub mod store;

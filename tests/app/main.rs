@@ -5,6 +5,7 @@ mod browser;
 mod classes;
 mod classroom;
 mod content;
+mod flood;
 mod helpers;
 #[path = "../support/http.rs"]
 mod http;
