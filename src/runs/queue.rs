@@ -14,10 +14,16 @@ use super::store::{COLUMNS, RunRow};
 use super::{RunId, now_rfc3339};
 use crate::content::ParamValues;
 
-/// Whether the learner of the run aliased `run` is in no class: 1 for anonymous, 0 for a member.
+/// Whether the learner of the run aliased `run` is in no open class: 1 for anonymous, 0 for a
+/// member. An archived class no longer vouches for its members (an instructor who finds
+/// strangers in a class archives it).
 fn anonymous(run: &str) -> String {
-    format!("not exists (select 1 from class_member m where m.learner_id = {run}.learner_id)")
+    format!("not exists ({MEMBERSHIP} and m.learner_id = {run}.learner_id)")
 }
+
+/// Probed per learner (through `class_member_learner`), never read whole.
+const MEMBERSHIP: &str = "select 1 from class_member m join class c using (class_id) \
+     where c.archived_at is null";
 
 /// The claim order of the queued run aliased `run`, as a row value (smaller goes first).
 fn order_key(run: &str) -> String {
@@ -80,10 +86,12 @@ pub async fn load(tx: &mut SqliteConnection, address: &str) -> sqlx::Result<Queu
 
 /// Whether the learner is in no class (their runs go after members' and count as anonymous).
 pub async fn is_anonymous(tx: &mut SqliteConnection, learner_id: i64) -> sqlx::Result<bool> {
-    sqlx::query_scalar("select not exists (select 1 from class_member where learner_id = ?)")
-        .bind(learner_id)
-        .fetch_one(tx)
-        .await
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "select not exists ({MEMBERSHIP} and m.learner_id = ?)"
+    )))
+    .bind(learner_id)
+    .fetch_one(tx)
+    .await
 }
 
 /// A new run, ready to insert: inserting it *is* enqueuing it.

@@ -95,8 +95,20 @@ async fn a_cookieless_flood_is_refused_past_the_cap_and_a_class_member_goes_firs
     let stored: i64 =
         sqlx::query_scalar("select count(*) from run").fetch_one(&app.state.db).await.expect("n");
     assert_eq!(stored, 12, "refused runs are never stored");
+    set_archived(&app, class_id, true).await;
+    assert_eq!(position(&app, &id).await, Some(12), "an archived class vouches for no one");
+    set_archived(&app, class_id, false).await;
     let first = app.state.runner.run_next().await.expect("run").expect("a run");
     assert_eq!(first.to_string(), id);
+}
+
+async fn set_archived(app: &TestApp, class_id: i64, archived: bool) {
+    sqlx::query("update class set archived_at = case when ? then 'now' end where class_id = ?")
+        .bind(archived)
+        .bind(class_id)
+        .execute(&app.state.db)
+        .await
+        .expect("archive");
 }
 
 #[tokio::test]
