@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::accounts::newcomer::NewcomerLimits;
 use crate::runs::SubmitLimits;
 use crate::sandbox::{RunLimits, SandboxSettings};
 use crate::server::ConnectionSettings;
@@ -102,6 +103,41 @@ pub struct Config {
     /// Runs one learner may submit per minute.
     #[arg(long, env = "GIL_LAB_MAX_RUNS_PER_MINUTE", default_value_t = 10, global = true)]
     pub max_runs_per_minute: i64,
+
+    /// Runs that learners in no class may have waiting or running from one client address.
+    #[arg(
+        long,
+        env = "GIL_LAB_MAX_ANONYMOUS_QUEUED_PER_ADDRESS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub max_anonymous_queued_per_address: i64,
+
+    /// Runs that learners in no class may have waiting or running, from all addresses together.
+    #[arg(long, env = "GIL_LAB_MAX_ANONYMOUS_QUEUED", default_value_t = 100, global = true)]
+    pub max_anonymous_queued: i64,
+
+    /// Code that queued runs may hold, everyone's together, in KiB.
+    #[arg(long, env = "GIL_LAB_MAX_QUEUED_CODE_KB", default_value_t = 32 * 1024, global = true)]
+    pub max_queued_code_kb: i64,
+
+    /// New learners a client address may create per hour by running without a cookie.
+    #[arg(
+        long,
+        env = "GIL_LAB_MAX_NEW_LEARNERS_PER_ADDRESS_PER_HOUR",
+        default_value_t = 30,
+        global = true
+    )]
+    pub max_new_learners_per_address_per_hour: i64,
+
+    /// New learners a client address may create per hour by joining a class with its code.
+    #[arg(
+        long,
+        env = "GIL_LAB_MAX_CLASS_JOINS_PER_ADDRESS_PER_HOUR",
+        default_value_t = 200,
+        global = true
+    )]
+    pub max_class_joins_per_address_per_hour: i64,
 
     /// Host uid and gid the sandboxed programs run as (never root).
     #[arg(long, env = "GIL_LAB_SANDBOX_UID", default_value_t = 61337, global = true)]
@@ -210,6 +246,16 @@ impl Config {
             max_code_bytes: self.max_code_kb * 1024,
             max_queued: self.max_queued_per_learner,
             max_per_minute: self.max_runs_per_minute,
+            max_anonymous_per_address: self.max_anonymous_queued_per_address,
+            max_anonymous: self.max_anonymous_queued,
+            max_queued_code_bytes: self.max_queued_code_kb * 1024,
+        }
+    }
+
+    pub fn newcomer_limits(&self) -> NewcomerLimits {
+        NewcomerLimits {
+            per_address_per_hour: self.max_new_learners_per_address_per_hour,
+            joins_per_address_per_hour: self.max_class_joins_per_address_per_hour,
         }
     }
 

@@ -46,6 +46,16 @@ pub async fn ensure(pool: &SqlitePool, token: &LearnerToken) -> sqlx::Result<i64
         touch(pool, id, &now).await?;
         return Ok(id);
     }
+    let mut conn = pool.acquire().await?;
+    create(&mut conn, token).await
+}
+
+/// The learner's row for this token, made now unless it was made a moment ago.
+pub(super) async fn create(
+    conn: &mut sqlx::SqliteConnection,
+    token: &LearnerToken,
+) -> sqlx::Result<i64> {
+    let now = now_rfc3339();
     sqlx::query_scalar(
         "insert into learner (token_hash, created_at, last_seen_at) values (?, ?, ?) \
          on conflict (token_hash) do update set last_seen_at = excluded.last_seen_at \
@@ -54,7 +64,7 @@ pub async fn ensure(pool: &SqlitePool, token: &LearnerToken) -> sqlx::Result<i64
     .bind(token.hash())
     .bind(&now)
     .bind(&now)
-    .fetch_one(pool)
+    .fetch_one(conn)
     .await
 }
 

@@ -10,6 +10,7 @@ pub mod instructor;
 pub mod learner;
 pub mod login_limit;
 pub mod membership;
+pub mod newcomer;
 pub mod roster;
 pub mod secret;
 pub mod session;

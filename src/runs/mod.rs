@@ -6,6 +6,7 @@ mod job;
 pub mod load;
 mod positions;
 pub mod prediction;
+pub mod queue;
 pub mod result;
 pub mod stats;
 pub mod store;

@@ -4,6 +4,7 @@ use sqlx::types::Json;
 use sqlx::{FromRow, SqlitePool};
 
 use super::prediction::Prediction;
+pub use super::queue::{claim_next, queue_position, queued_in_order};
 use super::result::{RunResult, Timelines};
 use super::{RunId, RunStatus, now_rfc3339};
 use crate::content::ParamValues;
@@ -58,39 +59,9 @@ impl RunRow {
     }
 }
 
-const COLUMNS: &str = "run_id, learner_id, experiment, params, code, code_edited, prediction, \
+pub(super) const COLUMNS: &str = "run_id, learner_id, experiment, params, code, code_edited, prediction, \
     explanation, status, reason, exit_code, stdout, stderr, result, timelines, runtime, \
     submitted_at, started_at, finished_at, attempts";
-
-/// A new run, ready to insert: inserting it *is* enqueuing it.
-pub struct NewRun<'a> {
-    pub id: &'a RunId,
-    pub learner_id: i64,
-    pub experiment: &'a str,
-    pub params: Json<&'a ParamValues>,
-    pub code: &'a str,
-    pub code_edited: bool,
-    pub prediction: Option<Json<&'a Prediction>>,
-}
-
-#[tracing::instrument(skip_all, fields(run_id = %run.id))]
-pub async fn insert(tx: &mut sqlx::SqliteConnection, run: &NewRun<'_>) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into run (run_id, learner_id, experiment, params, code, code_edited, prediction, \
-         status, submitted_at) values (?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
-    )
-    .bind(run.id.as_str())
-    .bind(run.learner_id)
-    .bind(run.experiment)
-    .bind(run.params)
-    .bind(run.code)
-    .bind(run.code_edited)
-    .bind(run.prediction)
-    .bind(now_rfc3339())
-    .execute(tx)
-    .await?;
-    Ok(())
-}
 
 /// How many of the learner's runs wait in the queue, and how many they submitted since `since`.
 pub async fn learner_load(
@@ -106,18 +77,6 @@ pub async fn learner_load(
     .bind(since)
     .bind(learner_id)
     .fetch_one(tx)
-    .await
-}
-
-/// Takes the oldest queued run and marks it running, in one statement.
-pub async fn claim_next(pool: &SqlitePool) -> sqlx::Result<Option<RunRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "update run set status = 'running', started_at = ?, attempts = attempts + 1 \
-         where run_id = (select run_id from run where status = 'queued' order by rowid limit 1) \
-         returning {COLUMNS}"
-    )))
-    .bind(now_rfc3339())
-    .fetch_optional(pool)
     .await
 }
 
@@ -142,25 +101,6 @@ pub async fn list_for_learner(
     .await
 }
 
-/// 1 for the run that executes next; `None` once it is no longer queued.
-pub async fn queue_position(pool: &SqlitePool, id: &RunId) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar(
-        "select (select count(*) from run q where q.status = 'queued' and q.rowid <= r.rowid) \
-         from run r where r.run_id = ? and r.status = 'queued'",
-    )
-    .bind(id.as_str())
-    .fetch_optional(pool)
-    .await
-}
-
-/// Every queued run, the next to execute first: one query tells all watchers their place.
-pub async fn queued_in_order(pool: &SqlitePool) -> sqlx::Result<Vec<RunId>> {
-    sqlx::query_scalar("select run_id from run where status = 'queued' order by rowid")
-        .fetch_all(pool)
-        .await
-        .map(|ids: Vec<String>| ids.into_iter().filter_map(|id| RunId::parse(&id)).collect())
-}
-
 /// What a finished run leaves behind.
 pub struct Finish<'a> {
     pub status: RunStatus,
@@ -183,7 +123,8 @@ pub async fn finish(pool: &SqlitePool, id: &RunId, finish: &Finish<'_>) -> sqlx:
     };
     sqlx::query(
         "update run set status = ?, reason = ?, exit_code = ?, stdout = ?, stderr = ?, \
-         result = ?, timelines = ?, runtime = ?, finished_at = ? where run_id = ?",
+         result = ?, timelines = ?, runtime = ?, finished_at = ?, submitted_from = null \
+         where run_id = ?",
     )
     .bind(finish.status.as_str())
     .bind(finish.reason)
@@ -208,7 +149,8 @@ pub async fn request_cancel(pool: &SqlitePool, id: &RunId) -> sqlx::Result<Optio
            status = case when status = 'queued' then 'cancelled' else status end, \
            cancel_requested = 1, \
            reason = case when status = 'queued' then ? else reason end, \
-           finished_at = case when status = 'queued' then ? else finished_at end \
+           finished_at = case when status = 'queued' then ? else finished_at end, \
+           submitted_from = case when status = 'queued' then null else submitted_from end \
          where run_id = ? and status in ('queued', 'running') returning status",
     )
     .bind(CANCELLED_REASON)

@@ -1,7 +1,7 @@
 //! The signed-in instructor as an extractor (pages that need one send strangers to the login
 //! form), the client's address for the login rate limit, and signing a browser in or out.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
@@ -70,6 +70,22 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
     }
 }
 
+impl ClientAddress {
+    /// The network the client counts as for the queue's caps: its IPv4 address, or its IPv6
+    /// /64 (one subscriber usually holds a whole /64 and could otherwise take a new address
+    /// per request).
+    pub fn network(&self) -> String {
+        match self.0.parse::<IpAddr>().map(|ip| ip.to_canonical()) {
+            Ok(IpAddr::V6(v6)) => {
+                let prefix = u128::from(v6) & !(u128::MAX >> 64);
+                format!("{}/64", Ipv6Addr::from(prefix))
+            }
+            Ok(IpAddr::V4(v4)) => v4.to_string(),
+            Err(_) => self.0.clone(),
+        }
+    }
+}
+
 /// Starts a fresh session (replacing the browser's old one) and goes on to `next`.
 pub async fn sign_in(
     state: &AppState,
@@ -95,4 +111,19 @@ pub async fn sign_out(state: &AppState, jar: &CookieJar) -> Result<Response> {
 /// Class pages hold learners' names and work: no browser or proxy cache keeps a copy.
 pub fn no_store() -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ipv6_client_counts_as_its_slash_64_and_an_ipv4_one_as_itself() {
+        let network = |raw: &str| ClientAddress(raw.to_owned()).network();
+        assert_eq!(network("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::/64");
+        assert_eq!(network("2001:db8:1:2:ffff::1"), network("2001:db8:1:2::9"));
+        assert_eq!(network("::ffff:10.0.0.7"), "10.0.0.7");
+        assert_eq!(network("10.0.0.7"), "10.0.0.7");
+        assert_eq!(network("unknown"), "unknown");
+    }
 }

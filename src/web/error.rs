@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::accounts::access::AccessError;
+use crate::accounts::newcomer::NewcomerError;
 use crate::runs::CancelError;
 use crate::runs::submit::SubmitError;
 use crate::web::pages::ErrorPage;
@@ -63,13 +64,24 @@ impl From<SubmitError> for AppError {
         match error {
             SubmitError::Database(e) => AppError::Database(e),
             SubmitError::CodeTooLong { .. } => AppError::PayloadTooLarge(message),
-            SubmitError::TooManyWaiting { .. } | SubmitError::TooFrequent => {
-                AppError::TooManyRequests(message)
-            }
+            SubmitError::TooManyWaiting { .. }
+            | SubmitError::TooFrequent
+            | SubmitError::TooManyAnonymousFromAddress { .. }
+            | SubmitError::AnonymousQueueFull
+            | SubmitError::QueueStorageFull => AppError::TooManyRequests(message),
             SubmitError::UnknownExperiment
             | SubmitError::NotRunnable
             | SubmitError::Invalid(_)
             | SubmitError::PredictionNotAsked => AppError::Unprocessable(message),
+        }
+    }
+}
+
+impl From<NewcomerError> for AppError {
+    fn from(error: NewcomerError) -> Self {
+        match error {
+            NewcomerError::TooMany => AppError::TooManyRequests(error.to_string()),
+            NewcomerError::Database(e) => AppError::Database(e),
         }
     }
 }

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use super::auth::ClientAddress;
 use super::forms::{FieldErrors, FormBody, page_with_status};
 use super::learner_cookie::Visitor;
 use super::pages::render;
@@ -16,6 +17,7 @@ use crate::accounts::class::{self, ClassRow, JoinCode};
 use crate::accounts::fields::PersonName;
 use crate::accounts::learner;
 use crate::accounts::membership::{self, JoinOutcome, Membership, ResumeCode};
+use crate::accounts::newcomer::{self, Arrival};
 use crate::app::AppState;
 use crate::web::error::Result;
 
@@ -84,6 +86,7 @@ fn private(mut response: Response) -> Response {
 async fn join_class(
     State(state): State<AppState>,
     visitor: Visitor,
+    client: ClientAddress,
     FormBody(form): FormBody<JoinForm>,
 ) -> Result<Response> {
     let mut errors = FieldErrors::default();
@@ -98,7 +101,10 @@ async fn join_class(
     let (Some(class), Some(name)) = (class, name) else {
         return join_form_again(&state, &visitor, form, errors).await;
     };
-    let learner_id = learner::ensure(&state.db, &visitor.learner_or_mint()?).await?;
+    let (token, limits) = (visitor.learner_or_mint()?, state.config.newcomer_limits());
+    let address = client.network();
+    let learner_id =
+        newcomer::admit(&state.db, &token, &address, Arrival::ClassJoin, &limits).await?;
     let (member, already) =
         match membership::join(&state.db, class.class_id, learner_id, &name).await? {
             JoinOutcome::Joined(member) => (member, false),

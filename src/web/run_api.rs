@@ -16,7 +16,7 @@ use super::auth::ClientAddress;
 use super::learner_cookie::Visitor;
 use super::resource::{OwnRun, VisibleRun};
 use super::run_pages::Fragments;
-use crate::accounts::learner;
+use crate::accounts::newcomer::{self, Arrival};
 use crate::app::AppState;
 use crate::runs::store::{self, RunRow};
 use crate::runs::submit::SubmitRequest;
@@ -69,6 +69,7 @@ async fn list_experiments(State(state): State<AppState>) -> Json<Value> {
 async fn submit_run(
     State(state): State<AppState>,
     visitor: Visitor,
+    client: ClientAddress,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let request: SubmitRequest = parse_json(body)?;
@@ -78,8 +79,11 @@ async fn submit_run(
     if let Some(Err(reason)) = experiment.map(|e| availability(e, state.runtimes)) {
         return Err(AppError::Unprocessable(reason).into());
     }
-    let learner_id = learner::ensure(&state.db, &visitor.learner_or_mint()?).await?;
-    let id = submit(&state.db, learner_id, &submission, &limits).await?;
+    let address = client.network();
+    let token = visitor.learner_or_mint()?;
+    let newcomers = state.config.newcomer_limits();
+    let learner_id = newcomer::admit(&state.db, &token, &address, Arrival::Run, &newcomers).await?;
+    let id = submit(&state.db, learner_id, &address, &submission, &limits).await?;
     state.runner.wake();
     let body = json!({ "id": id, "status": "queued", "url": format!("/runs/{id}") });
     Ok((StatusCode::ACCEPTED, Json(body)))

@@ -6,6 +6,7 @@ mod classes;
 mod classroom;
 mod connections;
 mod content;
+mod flood;
 mod helpers;
 #[path = "../support/http.rs"]
 mod http;

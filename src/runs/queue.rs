@@ -1,0 +1,146 @@
+//! The order runs leave the queue in: class members before anonymous visitors, then turn by
+//! turn between learners, then first come first served; and what waits in it, for admission.
+//!
+//! A run's `turn` is given when it is queued: one past its learner's last waiting run, but never
+//! before the round being served (the highest turn that has left the queue). So a learner who
+//! queues five runs holds turns 1‥5, and one who comes after with one run gets the round being
+//! served and goes before the first learner's second, even when runs finish one at a time.
+
+use sqlx::types::Json;
+use sqlx::{SqliteConnection, SqlitePool};
+
+use super::prediction::Prediction;
+use super::store::{COLUMNS, RunRow};
+use super::{RunId, now_rfc3339};
+use crate::content::ParamValues;
+
+/// Whether the learner of the run aliased `run` is in no open class: 1 for anonymous, 0 for a
+/// member. An archived class no longer vouches for its members (an instructor who finds
+/// strangers in a class archives it).
+fn anonymous(run: &str) -> String {
+    format!("not exists ({MEMBERSHIP} and m.learner_id = {run}.learner_id)")
+}
+
+/// Probed per learner (through `class_member_learner`), never read whole.
+const MEMBERSHIP: &str = "select 1 from class_member m join class c using (class_id) \
+     where c.archived_at is null";
+
+/// The claim order of the queued run aliased `run`, as a row value (smaller goes first).
+fn order_key(run: &str) -> String {
+    format!("({}, {run}.turn, {run}.rowid)", anonymous(run))
+}
+
+/// Takes the first queued run in the claim order and marks it running, in one statement.
+pub async fn claim_next(pool: &SqlitePool) -> sqlx::Result<Option<RunRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "update run set status = 'running', started_at = ?, attempts = attempts + 1 \
+         where rowid = (select q.rowid from run q where q.status = 'queued' \
+                        order by {}, q.turn, q.rowid limit 1) \
+         returning {COLUMNS}",
+        anonymous("q")
+    )))
+    .bind(now_rfc3339())
+    .fetch_optional(pool)
+    .await
+}
+
+/// 1 for the run that executes next; `None` once it is no longer queued. It counts the queued
+/// runs at or before this one in the claim order, so it can grow when a class member queues.
+pub async fn queue_position(pool: &SqlitePool, id: &RunId) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "select (select count(*) from run q where q.status = 'queued' and {} <= {}) \
+         from run r where r.run_id = ? and r.status = 'queued'",
+        order_key("q"),
+        order_key("r")
+    )))
+    .bind(id.as_str())
+    .fetch_optional(pool)
+    .await
+}
+
+/// Every queued run in the claim order: one query tells all watchers their place.
+pub async fn queued_in_order(pool: &SqlitePool) -> sqlx::Result<Vec<RunId>> {
+    let ids: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "select q.run_id from run q where q.status = 'queued' order by {}, q.turn, q.rowid",
+        anonymous("q")
+    )))
+    .fetch_all(pool)
+    .await?;
+    Ok(ids.into_iter().filter_map(|id| RunId::parse(&id)).collect())
+}
+
+/// What waits (queued or running) that the admission caps count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueLoad {
+    /// Bytes of code in queued runs.
+    pub queued_code_bytes: i64,
+    /// Runs of learners in no class.
+    pub anonymous: i64,
+    /// Runs of learners in no class, submitted from the given address.
+    pub anonymous_from_address: i64,
+}
+
+pub async fn load(tx: &mut SqliteConnection, address: &str) -> sqlx::Result<QueueLoad> {
+    let anonymous = anonymous("run");
+    let (queued_code_bytes, anonymous, anonymous_from_address) =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "select coalesce(sum(case when status = 'queued' then code_bytes end), 0), \
+                    coalesce(sum({anonymous}), 0), \
+                    coalesce(sum({anonymous} and submitted_from = ?), 0) \
+             from run where status in ('queued', 'running')"
+        )))
+        .bind(address)
+        .fetch_one(tx)
+        .await?;
+    Ok(QueueLoad { queued_code_bytes, anonymous, anonymous_from_address })
+}
+
+/// Whether the learner is in no class (their runs go after members' and count as anonymous).
+pub async fn is_anonymous(tx: &mut SqliteConnection, learner_id: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "select not exists ({MEMBERSHIP} and m.learner_id = ?)"
+    )))
+    .bind(learner_id)
+    .fetch_one(tx)
+    .await
+}
+
+/// A new run, ready to insert: inserting it *is* enqueuing it.
+pub struct NewRun<'a> {
+    pub id: &'a RunId,
+    pub learner_id: i64,
+    pub experiment: &'a str,
+    pub params: Json<&'a ParamValues>,
+    pub code: &'a str,
+    pub code_edited: bool,
+    pub prediction: Option<Json<&'a Prediction>>,
+    /// The client's address, kept while the run waits (for the anonymous caps).
+    pub submitted_from: &'a str,
+}
+
+/// Inserts the run with its turn: after the learner's waiting runs, not before the round served.
+#[tracing::instrument(skip_all, fields(run_id = %run.id))]
+pub async fn enqueue(tx: &mut SqliteConnection, run: &NewRun<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into run (run_id, learner_id, experiment, params, code, code_edited, prediction, \
+         status, submitted_at, code_bytes, submitted_from, turn) \
+         values (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?10, max( \
+           (select coalesce(max(turn), 0) + 1 from run \
+            where status in ('queued', 'running') and learner_id = ?2), \
+           coalesce((select turn from run where status <> 'queued' \
+                     order by turn desc limit 1), 0)))",
+    )
+    .bind(run.id.as_str())
+    .bind(run.learner_id)
+    .bind(run.experiment)
+    .bind(run.params)
+    .bind(run.code)
+    .bind(run.code_edited)
+    .bind(run.prediction)
+    .bind(now_rfc3339())
+    .bind(run.code.len() as i64)
+    .bind(run.submitted_from)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
