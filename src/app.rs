@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
@@ -13,6 +14,8 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::accounts::guess_limit::GuessLimit;
+use crate::accounts::password::Passwords;
 use crate::config::Config;
 use crate::content::Content;
 use crate::runs::{self, Runner};
@@ -45,6 +48,10 @@ pub struct Shared {
     pub shutdown: CancellationToken,
     /// The index and lesson pages as a reader with no history sees them, rendered once.
     pub pages: Arc<web::PageCache>,
+    /// Argon2 for logins and sign-ups, a bounded number at once.
+    pub passwords: Passwords,
+    /// Wrong join and resume codes per client address.
+    pub code_guesses: GuessLimit,
 }
 
 impl AppState {
@@ -64,8 +71,21 @@ impl AppState {
         let pages =
             web::PageCache::render(&content, runtimes).context("cannot render the course")?;
         let pages = Arc::new(pages);
+        let passwords = Passwords::new(config.password_hashes_at_once);
+        let code_guesses = GuessLimit::new(config.code_guesses_per_minute, Duration::from_secs(60));
         let config = Arc::new(config);
-        Ok(AppState(Arc::new(Shared { db, content, config, runner, runtimes, shutdown, pages })))
+        let shared = Shared {
+            db,
+            content,
+            config,
+            runner,
+            runtimes,
+            shutdown,
+            pages,
+            passwords,
+            code_guesses,
+        };
+        Ok(AppState(Arc::new(shared)))
     }
 }
 

@@ -77,7 +77,7 @@ async fn submit_run(
     if let Some(Err(reason)) = experiment.map(|e| availability(e, state.runtimes)) {
         return Err(AppError::Unprocessable(reason).into());
     }
-    let learner_id = learner::ensure(&state.db, &visitor.learner_or_mint()?).await?;
+    let learner_id = learner::ensure(&state.db, &visitor.learner_or_mint(&state.db).await?).await?;
     let id = submit(&state.db, learner_id, &submission, &limits).await?;
     state.runner.wake();
     let body = json!({ "id": id, "status": "queued", "url": format!("/runs/{id}") });

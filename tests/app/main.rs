@@ -8,9 +8,11 @@ mod content;
 mod helpers;
 #[path = "../support/http.rs"]
 mod http;
+mod identity;
 mod instructors;
 mod learner_cookie;
 mod lifecycle;
 mod pages;
 mod run_pages;
 mod runs;
+mod throttles;
