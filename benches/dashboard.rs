@@ -12,6 +12,7 @@ use std::time::Instant;
 use axum::body::Body;
 use axum::http::Request;
 use gil_lab::accounts::fields::{ClassName, Email, Password, PersonName};
+use gil_lab::accounts::password::Passwords;
 use gil_lab::accounts::{class, instructor, session};
 use gil_lab::app::{AppState, router};
 use gil_lab::config::Config;
@@ -72,7 +73,9 @@ async fn seed_instructor(db: &SqlitePool) -> (i64, String) {
     let name = PersonName::parse("벤치 선생").expect("name");
     let password = Password::parse("benchmark password").expect("password");
     let instructor::SignUp::Created(me) =
-        instructor::sign_up(db, &email, &name, &password).await.expect("sign up")
+        instructor::sign_up(db, &Passwords::new(1), &email, &name, &password)
+            .await
+            .expect("sign up")
     else {
         panic!("fresh database");
     };

@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
@@ -13,6 +14,8 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::accounts::guess_limit::GuessLimit;
+use crate::accounts::password::Passwords;
 use crate::config::Config;
 use crate::content::Content;
 use crate::runs::{self, Runner};
@@ -47,6 +50,10 @@ pub struct Shared {
     pub pages: Arc<web::PageCache>,
     /// Event streams open now, per run and per client address.
     pub streams: web::StreamCaps,
+    /// Argon2 for logins and sign-ups, a bounded number at once.
+    pub passwords: Passwords,
+    /// Wrong join and resume codes per client address.
+    pub code_guesses: GuessLimit,
 }
 
 impl AppState {
@@ -68,8 +75,21 @@ impl AppState {
         let pages = Arc::new(pages);
         let streams =
             web::StreamCaps::new(config.max_streams_per_run, config.max_streams_per_address);
+        let passwords = Passwords::new(config.password_hashes_at_once);
+        let code_guesses = GuessLimit::new(config.code_guesses_per_minute, Duration::from_secs(60));
         let config = Arc::new(config);
-        let shared = Shared { db, content, config, runner, runtimes, shutdown, pages, streams };
+        let shared = Shared {
+            db,
+            content,
+            config,
+            runner,
+            runtimes,
+            shutdown,
+            pages,
+            streams,
+            passwords,
+            code_guesses,
+        };
         Ok(AppState(Arc::new(shared)))
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::accounts::login_limit::LoginLimits;
 use crate::accounts::newcomer::NewcomerLimits;
 use crate::runs::SubmitLimits;
 use crate::sandbox::{RunLimits, SandboxSettings};
@@ -198,6 +199,26 @@ pub struct Config {
     #[arg(long, env = "GIL_LAB_ALLOW_SIGNUP", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub allow_signup: bool,
 
+    /// Password hashes (19 MiB each) computed at once, for logins and sign-ups; 0 = one per core.
+    #[arg(long, env = "GIL_LAB_PASSWORD_HASHES_AT_ONCE", default_value_t = 0, global = true)]
+    pub password_hashes_at_once: usize,
+
+    /// Failed logins one address may make in 15 minutes, whatever the emails, before it is refused.
+    #[arg(long, env = "GIL_LAB_LOGIN_FAILURES_PER_ADDRESS", default_value_t = 30, global = true)]
+    pub login_failures_per_address: i64,
+
+    /// Failed logins for one email, from any address, in 15 minutes before its logins are slowed.
+    #[arg(long, env = "GIL_LAB_LOGIN_FAILURES_PER_EMAIL", default_value_t = 10, global = true)]
+    pub login_failures_per_email: i64,
+
+    /// Seconds a slowed email waits after its last failure before the next attempt is heard.
+    #[arg(long, env = "GIL_LAB_LOGIN_SLOW_PAUSE", default_value_t = 10, global = true)]
+    pub login_slow_pause_secs: u64,
+
+    /// Wrong join or resume codes one address may send per minute before it gets 429.
+    #[arg(long, env = "GIL_LAB_CODE_GUESSES_PER_MINUTE", default_value_t = 20, global = true)]
+    pub code_guesses_per_minute: usize,
+
     /// Mark the learner and session cookies `Secure` and build links with https (set it behind TLS).
     #[arg(long, env = "GIL_LAB_SECURE_COOKIES", global = true)]
     pub secure_cookies: bool,
@@ -256,6 +277,14 @@ impl Config {
         NewcomerLimits {
             per_address_per_hour: self.max_new_learners_per_address_per_hour,
             joins_per_address_per_hour: self.max_class_joins_per_address_per_hour,
+        }
+    }
+
+    pub fn login_limits(&self) -> LoginLimits {
+        LoginLimits {
+            per_address: self.login_failures_per_address,
+            per_email: self.login_failures_per_email,
+            pause: Duration::from_secs(self.login_slow_pause_secs),
         }
     }
 

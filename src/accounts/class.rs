@@ -8,9 +8,13 @@ use super::fields::ClassName;
 use super::secret;
 use crate::runs::now_rfc3339;
 
-const JOIN_CODE_LEN: usize = 6;
+/// New codes: 31¹⁰ ≈ 8·10¹⁴ of them, so even unthrottled guessing finds no class in a lifetime.
+const JOIN_CODE_LEN: usize = 10;
+/// Codes made before they grew; they keep working.
+const OLD_JOIN_CODE_LEN: usize = 6;
 
-/// A class's join code: six characters easy to read aloud and type (no 0/O, no 1/I/L).
+/// A class's join code: ten characters easy to read aloud and type (no 0/O, no 1/I/L), or six
+/// for a class made before codes grew.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JoinCode(String);
 
@@ -19,19 +23,21 @@ impl JoinCode {
         JoinCode(secret::readable_code(JOIN_CODE_LEN))
     }
 
-    /// Accepts what a person types: any case, grouped with spaces or dashes.
+    /// Accepts what a person types: any case, grouped with spaces or dashes, or not at all.
     pub fn parse(raw: &str) -> Option<JoinCode> {
-        secret::parse_readable(raw, JOIN_CODE_LEN).map(JoinCode)
+        secret::parse_readable(raw, JOIN_CODE_LEN)
+            .or_else(|| secret::parse_readable(raw, OLD_JOIN_CODE_LEN))
+            .map(JoinCode)
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
-    /// In two groups of three, for reading aloud: `KM4 7XP`.
+    /// In two groups, for reading aloud: `KM4PQ-7XRZB` (an old code: `KM4 7XP`).
     pub fn grouped(&self) -> String {
-        let (a, b) = self.0.split_at(JOIN_CODE_LEN / 2);
-        format!("{a} {b}")
+        let (a, b) = self.0.split_at(self.0.len() / 2);
+        if self.0.len() == OLD_JOIN_CODE_LEN { format!("{a} {b}") } else { format!("{a}-{b}") }
     }
 }
 
@@ -178,10 +184,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_join_code_is_six_readable_characters_and_reads_in_two_groups() {
+    fn a_new_join_code_is_ten_readable_characters_read_in_two_groups_of_five() {
         let code = JoinCode::generate();
+        assert_eq!(code.as_str().len(), 10);
         assert_eq!(JoinCode::parse(&code.as_str().to_lowercase()), Some(code.clone()));
-        assert_eq!(code.grouped().len(), 7);
+        assert_eq!(JoinCode::parse(&code.grouped()), Some(code.clone()));
+        assert_eq!(code.grouped().len(), 11);
+        let typed = JoinCode::parse("km4pq-7xrzb").map(|c| c.grouped());
+        assert_eq!(typed.as_deref(), Some("KM4PQ-7XRZB"));
+        assert_eq!(JoinCode::parse("KM4PQ7XRZ0"), None);
+        assert_eq!(JoinCode::parse("KM4PQ7XR"), None, "neither length");
+    }
+
+    #[test]
+    fn an_old_six_character_code_still_parses_and_reads_as_before() {
         assert_eq!(JoinCode::parse("km4-7xp").map(|c| c.grouped()), Some("KM4 7XP".to_owned()));
         assert_eq!(JoinCode::parse("KM4 7X0"), None);
     }

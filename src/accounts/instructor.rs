@@ -1,13 +1,10 @@
-//! Instructor accounts: sign-up and password checks with argon2, hashed and verified on the
-//! blocking pool so a login never stalls the async threads.
+//! Instructor accounts: sign-up and password checks, hashed through `Passwords` (bounded, off
+//! the async threads).
 
-use std::sync::LazyLock;
-
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use sqlx::{FromRow, SqlitePool};
 
 use super::fields::{Email, Password, PersonName};
+use super::password::Passwords;
 /// Signing up and in fail only for internal reasons (the database, the hasher); refusals are
 /// values (`SignUp::EmailTaken`, `None`), not errors.
 type Result<T> = anyhow::Result<T>;
@@ -25,24 +22,15 @@ pub enum SignUp {
     EmailTaken,
 }
 
-async fn hash(password: &str) -> Result<String> {
-    let password = password.to_owned();
-    let hashed = tokio::task::spawn_blocking(move || {
-        Argon2::default().hash_password(password.as_bytes()).map(|hash| hash.to_string())
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!("password hashing task failed: {e}"))?;
-    hashed.map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
-}
-
 #[tracing::instrument(skip_all)]
 pub async fn sign_up(
     pool: &SqlitePool,
+    passwords: &Passwords,
     email: &Email,
     name: &PersonName,
     password: &Password,
 ) -> Result<SignUp> {
-    let password_hash = hash(password.as_str()).await?;
+    let password_hash = passwords.hash(password.as_str()).await?;
     let created = sqlx::query_as(
         "insert into instructor (email, display_name, password_hash, created_at) \
          values (?, ?, ?, ?) on conflict (email) do nothing \
@@ -57,12 +45,6 @@ pub async fn sign_up(
     Ok(created.map_or(SignUp::EmailTaken, SignUp::Created))
 }
 
-/// Checked against when the email is unknown, so both answers take as long.
-static DECOY_HASH: LazyLock<String> = LazyLock::new(|| {
-    let decoy = super::secret::hex_token();
-    Argon2::default().hash_password(decoy.as_bytes()).map(|h| h.to_string()).unwrap_or_default()
-});
-
 #[derive(FromRow)]
 struct Credentials {
     instructor_id: i64,
@@ -75,6 +57,7 @@ struct Credentials {
 #[tracing::instrument(skip_all)]
 pub async fn authenticate(
     pool: &SqlitePool,
+    passwords: &Passwords,
     email: &Email,
     password: &str,
 ) -> Result<Option<Instructor>> {
@@ -85,13 +68,7 @@ pub async fn authenticate(
     .fetch_optional(pool)
     .await?;
     let stored = found.as_ref().map(|c| c.password_hash.clone());
-    let password = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || {
-        let hash = stored.as_deref().unwrap_or(DECOY_HASH.as_str());
-        Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!("password check task failed: {e}"))?;
+    let matches = passwords.verify(password, stored).await?;
     Ok(found.filter(|_| matches).map(|c| Instructor {
         instructor_id: c.instructor_id,
         email: c.email,
@@ -108,24 +85,33 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let url = format!("sqlite://{}", dir.path().join("db").display());
         let pool = crate::db::connect(&url).await.expect("db");
+        let passwords = Passwords::new(1);
         let email = Email::parse("Teacher@School.kr").expect("email");
         let name = PersonName::parse("김 선생").expect("name");
         let password = Password::parse("correct horse").expect("password");
-        let SignUp::Created(created) = sign_up(&pool, &email, &name, &password).await.expect("up")
+        let SignUp::Created(created) =
+            sign_up(&pool, &passwords, &email, &name, &password).await.expect("up")
         else {
             panic!("first sign-up must succeed");
         };
-        let again = sign_up(&pool, &email, &name, &password).await.expect("again");
+        let again = sign_up(&pool, &passwords, &email, &name, &password).await.expect("again");
         assert!(matches!(again, SignUp::EmailTaken));
         let hash: String = sqlx::query_scalar("select password_hash from instructor")
             .fetch_one(&pool)
             .await
             .expect("hash");
         assert!(hash.starts_with("$argon2id$"), "{hash}");
-        let found = authenticate(&pool, &email, "correct horse").await.expect("login");
+        let found = authenticate(&pool, &passwords, &email, "correct horse").await.expect("login");
         assert_eq!(found.map(|i| i.instructor_id), Some(created.instructor_id));
-        assert!(authenticate(&pool, &email, "wrong horse").await.expect("login").is_none());
+        assert!(
+            authenticate(&pool, &passwords, &email, "wrong horse").await.expect("login").is_none()
+        );
         let stranger = Email::parse("nobody@school.kr").expect("email");
-        assert!(authenticate(&pool, &stranger, "correct horse").await.expect("login").is_none());
+        assert!(
+            authenticate(&pool, &passwords, &stranger, "correct horse")
+                .await
+                .expect("login")
+                .is_none()
+        );
     }
 }

@@ -38,7 +38,9 @@ impl LearnerToken {
     }
 }
 
-/// The learner's id, creating their row on first use.
+/// The learner's id, creating their row on first use. Only for a token the server issued: one
+/// already known, or one minted on this request (`Visitor::learner_or_mint` sees to it), so a
+/// browser can never choose its own identity.
 #[tracing::instrument(skip_all)]
 pub async fn ensure(pool: &SqlitePool, token: &LearnerToken) -> sqlx::Result<i64> {
     let now = now_rfc3339();
@@ -101,6 +103,27 @@ pub async fn bind_device(pool: &SqlitePool, learner_id: i64) -> sqlx::Result<Lea
     Ok(token)
 }
 
+/// A fresh token replaces `old` (the learner's first browser's or a bound one's): whoever held
+/// `old` before a join or a resume, e.g. someone who planted it in this browser, is left out.
+/// `None` if `old` belongs to no learner.
+#[tracing::instrument(skip_all)]
+pub async fn rotate(pool: &SqlitePool, old: &LearnerToken) -> sqlx::Result<Option<LearnerToken>> {
+    let token = LearnerToken::mint();
+    let mut tx = pool.begin().await?;
+    let mut replaced = 0;
+    for table in ["learner", "learner_device"] {
+        let sql = format!("update {table} set token_hash = ? where token_hash = ?");
+        replaced += sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(token.hash())
+            .bind(old.hash())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    }
+    tx.commit().await?;
+    Ok((replaced > 0).then_some(token))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,5 +166,19 @@ mod tests {
         let rows: i64 =
             sqlx::query_scalar("select count(*) from learner").fetch_one(&pool).await.expect("n");
         assert_eq!(rows, 1);
+    }
+
+    #[tokio::test]
+    async fn a_rotated_token_replaces_the_old_one_on_either_kind_of_browser() {
+        let (_dir, pool) = pool().await;
+        let first = LearnerToken::mint();
+        let id = ensure(&pool, &first).await.expect("ensure");
+        let second = bind_device(&pool, id).await.expect("bind");
+        for old in [first, second] {
+            let new = rotate(&pool, &old).await.expect("rotate").expect("a known token");
+            assert_eq!(find(&pool, &old).await.expect("find"), None, "the old token is gone");
+            assert_eq!(find(&pool, &new).await.expect("find"), Some(id));
+        }
+        assert!(rotate(&pool, &LearnerToken::mint()).await.expect("rotate").is_none());
     }
 }

@@ -7,6 +7,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::accounts::access::AccessError;
+use crate::accounts::guess_limit::TooManyGuesses;
+use crate::accounts::login_limit::LoginRefused;
 use crate::accounts::newcomer::NewcomerError;
 use crate::runs::CancelError;
 use crate::runs::submit::SubmitError;
@@ -101,6 +103,23 @@ impl From<AccessError> for AppError {
             AccessError::NotFound => AppError::NotFound,
             AccessError::Database(e) => AppError::Database(e),
         }
+    }
+}
+
+impl From<LoginRefused> for AppError {
+    fn from(error: LoginRefused) -> Self {
+        match error {
+            LoginRefused::Database(e) => AppError::Database(e),
+            LoginRefused::TooManyForThisEmail
+            | LoginRefused::TooManyFromThisAddress
+            | LoginRefused::EmailSlowed { .. } => AppError::TooManyRequests(error.to_string()),
+        }
+    }
+}
+
+impl From<TooManyGuesses> for AppError {
+    fn from(error: TooManyGuesses) -> Self {
+        AppError::TooManyRequests(error.to_string())
     }
 }
 

@@ -17,7 +17,7 @@ use crate::accounts::fields::{Email, Password, PersonName};
 use crate::accounts::instructor::{self, SignUp};
 use crate::accounts::login_limit::{self, Attempt};
 use crate::app::AppState;
-use crate::web::error::Result;
+use crate::web::error::{AppError, Result};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -57,7 +57,6 @@ async fn show_sign_up(State(state): State<AppState>) -> Result<Response> {
 
 async fn sign_up(
     State(state): State<AppState>,
-    jar: CookieJar,
     FormBody(form): FormBody<SignUpForm>,
 ) -> Result<Response> {
     if !state.config.allow_signup {
@@ -76,16 +75,21 @@ async fn sign_up(
     else {
         return page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page(errors));
     };
-    match instructor::sign_up(&state.db, &email, &name, &password).await? {
-        SignUp::Created(created) => {
-            auth::sign_in(&state, &jar, created.instructor_id, "/classes").await
-        }
-        SignUp::EmailTaken => {
-            let taken = FieldErrors::one("email", "이미 가입된 이메일입니다. 로그인해 주세요.");
-            page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page(taken))
-        }
+    // One answer whether or not the email was free: the same redirect, no cookie, after the
+    // same argon2 hash, so the form tells no one which emails have accounts.
+    let outcome =
+        instructor::sign_up(&state.db, &state.passwords, &email, &name, &password).await?;
+    if let SignUp::EmailTaken = outcome {
+        tracing::info!("sign-up for an email that already has an account");
     }
+    Ok(Redirect::to(SIGNED_UP).into_response())
 }
+
+/// Where every accepted sign-up form goes: the login form, with a notice.
+const SIGNED_UP: &str = "/instructor/login?signed_up=1";
+
+const SIGNED_UP_NOTICE: &str = "가입 신청을 처리했습니다. 이메일과 비밀번호로 로그인해 주세요. \
+    이미 가입한 이메일이었다면 원래 비밀번호를 쓰세요.";
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -98,6 +102,7 @@ struct LoginForm {
 #[derive(Debug, Default, Deserialize)]
 struct NextQuery {
     next: Option<String>,
+    signed_up: Option<u8>,
 }
 
 #[derive(Template)]
@@ -106,6 +111,7 @@ struct LoginPage {
     email: String,
     next: String,
     signup_open: bool,
+    notice: Option<&'static str>,
     errors: FieldErrors,
 }
 
@@ -122,6 +128,7 @@ async fn show_login(
         email: String::new(),
         next,
         signup_open: state.config.allow_signup,
+        notice: query.signed_up.map(|_| SIGNED_UP_NOTICE),
         errors: FieldErrors::default(),
     };
     Ok(render(&page)?.into_response())
@@ -142,14 +149,22 @@ async fn log_in(
         email: form.email.clone(),
         next: next.clone(),
         signup_open: state.config.allow_signup,
+        notice: None,
         errors: FieldErrors::one("", message),
     };
-    if login_limit::is_locked(&state.db, &attempt).await? {
-        let locked = page("로그인 시도가 너무 많습니다. 15분 뒤에 다시 시도해 주세요.");
-        return page_with_status(StatusCode::TOO_MANY_REQUESTS, &locked);
+    if let Err(refused) =
+        login_limit::check(&state.db, &state.config.login_limits(), &attempt).await
+    {
+        let error = AppError::from(refused);
+        if error.status().is_server_error() {
+            return Err(error);
+        }
+        return page_with_status(error.status(), &page(&error.to_string()));
     }
     let found = match &email {
-        Ok(email) => instructor::authenticate(&state.db, email, &form.password).await?,
+        Ok(email) => {
+            instructor::authenticate(&state.db, &state.passwords, email, &form.password).await?
+        }
         Err(_) => None,
     };
     let Some(found) = found else {

@@ -89,20 +89,20 @@ async fn join_class(
     client: ClientAddress,
     FormBody(form): FormBody<JoinForm>,
 ) -> Result<Response> {
+    let address = client.network();
+    state.code_guesses.check(&address)?;
     let mut errors = FieldErrors::default();
     let class = open_class(&state, &form.code).await?;
     if class.is_none() {
-        errors.add(
-            "code",
-            "이 참여 코드의 반이 없습니다. 선생님이 알려 준 여섯 글자를 확인해 주세요.",
-        );
+        state.code_guesses.record_failure(&address);
+        errors.add("code", "이 참여 코드의 반이 없습니다. 선생님이 알려 준 코드를 확인해 주세요.");
     }
     let name = errors.check("name", PersonName::parse(&form.name));
     let (Some(class), Some(name)) = (class, name) else {
         return join_form_again(&state, &visitor, form, errors).await;
     };
-    let (token, limits) = (visitor.learner_or_mint()?, state.config.newcomer_limits());
-    let address = client.network();
+    let token = visitor.learner_or_mint(&state.db).await?;
+    let limits = state.config.newcomer_limits();
     let learner_id =
         newcomer::admit(&state.db, &token, &address, Arrival::ClassJoin, &limits).await?;
     let (member, already) =
@@ -114,6 +114,7 @@ async fn join_class(
                 return join_form_again(&state, &visitor, form, taken).await;
             }
         };
+    visitor.rotate(&state.db, &token).await?;
     let resume_code = first_resume_code(&state, learner_id).await?;
     let page = JoinedPage {
         class_name: class.name,
@@ -155,14 +156,18 @@ async fn first_resume_code(state: &AppState, learner_id: i64) -> Result<Option<S
 async fn resume_learner(
     State(state): State<AppState>,
     visitor: Visitor,
+    client: ClientAddress,
     FormBody(form): FormBody<JoinForm>,
 ) -> Result<Response> {
+    let address = client.network();
+    state.code_guesses.check(&address)?;
     let current = visitor.learner_id(&state.db).await?;
     let target = match ResumeCode::parse(&form.resume_code) {
         Some(code) => membership::resume(&state.db, &code, current).await?,
         None => None,
     };
     let Some(target) = target else {
+        state.code_guesses.record_failure(&address);
         let wrong = FieldErrors::one(
             "resume_code",
             "재개 코드가 맞지 않습니다. 열두 글자를 다시 확인해 주세요.",
@@ -170,10 +175,11 @@ async fn resume_learner(
         let page = join_page(&state, &visitor, form, wrong).await?;
         return page_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
-    if current == Some(target) {
-        return Ok(Redirect::to("/me").into_response());
+    // Either way the browser leaves with a token issued now, never one it came with.
+    match (current == Some(target), visitor.learner()) {
+        (true, Some(token)) => visitor.rotate(&state.db, token).await?,
+        _ => visitor.give(learner::bind_device(&state.db, target).await?)?,
     }
-    visitor.give(learner::bind_device(&state.db, target).await?)?;
     Ok(Redirect::to("/me").into_response())
 }
 

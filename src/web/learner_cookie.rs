@@ -67,15 +67,26 @@ impl Visitor {
         Ok(Viewer::of(db, self.learner(), self.session()).await?)
     }
 
-    /// The token to record an action under: the browser's own, or a new one that the response
-    /// gives the browser (whatever the handler answers, so a row made here is never orphaned).
-    pub fn learner_or_mint(&self) -> Result<LearnerToken> {
-        if let Some(token) = &self.learner {
+    /// The token to record an action under: the browser's own if the server issued it, or a new
+    /// one that the response gives the browser (whatever the handler answers, so a row made
+    /// here is never orphaned). A token the server never issued counts as none.
+    pub async fn learner_or_mint(&self, db: &SqlitePool) -> Result<LearnerToken> {
+        if let Some(token) = &self.learner
+            && learner::find(db, token).await?.is_some()
+        {
             return Ok(token.clone());
         }
         let token = LearnerToken::mint();
         self.give(token.clone())?;
         Ok(token)
+    }
+
+    /// After a join or a resume the browser gets a new token and `token` stops working.
+    pub async fn rotate(&self, db: &SqlitePool, token: &LearnerToken) -> Result<()> {
+        if let Some(fresh) = learner::rotate(db, token).await? {
+            self.give(fresh)?;
+        }
+        Ok(())
     }
 
     /// From this response on the browser is this learner (another device, bound by resume code).

@@ -80,7 +80,7 @@ async fn submit_run(
         return Err(AppError::Unprocessable(reason).into());
     }
     let address = client.network();
-    let token = visitor.learner_or_mint()?;
+    let token = visitor.learner_or_mint(&state.db).await?;
     let newcomers = state.config.newcomer_limits();
     let learner_id = newcomer::admit(&state.db, &token, &address, Arrival::Run, &newcomers).await?;
     let id = submit(&state.db, learner_id, &address, &submission, &limits).await?;

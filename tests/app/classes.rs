@@ -149,7 +149,7 @@ async fn the_projector_view_shows_the_code_large_with_a_qr_code_of_the_join_link
     let code = join_code(&app, class_id).await;
     let page = teacher.get(&format!("/classes/{class_id}/projector")).await;
     assert!(page.body.contains(r#"<p class="projector__code">"#));
-    assert!(page.body.contains(&format!("{} {}", &code[..3], &code[3..])));
+    assert!(page.body.contains(&format!("{}-{}", &code[..5], &code[5..])));
     assert!(page.body.contains(&format!("http://lab.test/join?code={code}")));
     assert!(page.body.contains(r#"<svg class="qr" viewBox="0 0 "#));
     assert!(!code.contains(['0', 'O', '1', 'I', 'L']));

@@ -9,7 +9,7 @@ use crate::helpers::{TestApp, TestResponse};
 
 pub const PASSWORD: &str = "correct horse battery";
 
-/// A new instructor, signed in.
+/// A new instructor, signed up and then logged in (sign-up itself signs no one in).
 pub async fn instructor<'a>(app: &'a TestApp, email: &str) -> Browser<'a> {
     let browser = app.browser();
     let fields = [
@@ -19,6 +19,10 @@ pub async fn instructor<'a>(app: &'a TestApp, email: &str) -> Browser<'a> {
         ("password_confirm", PASSWORD),
     ];
     let response = browser.post_form("/instructor/signup", &fields).await;
+    assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
+    assert_eq!(response.header("location"), "/instructor/login?signed_up=1");
+    let login = [("email", email), ("password", PASSWORD), ("next", "/classes")];
+    let response = browser.post_form("/instructor/login", &login).await;
     assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
     assert_eq!(response.header("location"), "/classes");
     browser

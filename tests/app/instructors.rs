@@ -37,8 +37,17 @@ async fn sign_up_mistakes_are_shown_beside_their_fields_with_422() {
         ("password_confirm", PASSWORD),
     ];
     let again = app.browser().post_form("/instructor/signup", &taken).await;
-    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(again.body.contains("이미 가입된 이메일입니다"));
+    let mut fresh = taken;
+    fresh[0].1 = "new@school.kr";
+    let new = app.browser().post_form("/instructor/signup", &fresh).await;
+    for response in [&again, &new] {
+        assert_eq!(response.status, StatusCode::SEE_OTHER, "the same answer, taken or not");
+        assert_eq!(response.header("location"), "/instructor/login?signed_up=1");
+        assert!(response.headers.get("set-cookie").is_none(), "neither is signed in");
+        assert_eq!(response.body, new.body);
+    }
+    let notice = app.browser().get("/instructor/login?signed_up=1").await;
+    assert!(notice.body.contains("가입 신청을 처리했습니다"));
 }
 
 #[tokio::test]
@@ -51,7 +60,9 @@ async fn the_session_cookie_is_http_only_and_lax_and_the_session_is_stored_hashe
         ("password", PASSWORD),
         ("password_confirm", PASSWORD),
     ];
-    let response = browser.post_form("/instructor/signup", &fields).await;
+    browser.post_form("/instructor/signup", &fields).await;
+    let login = [("email", "t@school.kr"), ("password", PASSWORD)];
+    let response = browser.post_form("/instructor/login", &login).await;
     let cookie = response
         .headers
         .get_all("set-cookie")

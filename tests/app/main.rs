@@ -10,6 +10,7 @@ mod flood;
 mod helpers;
 #[path = "../support/http.rs"]
 mod http;
+mod identity;
 mod instructors;
 mod learner_cookie;
 mod lifecycle;
@@ -17,3 +18,4 @@ mod pages;
 mod run_pages;
 mod runs;
 mod streams;
+mod throttles;

@@ -64,11 +64,18 @@ pub struct Class {
 /// Signs up a new instructor in `browser` and creates a class; leaves the class page open.
 pub async fn instructor_with_class(browser: &Browser, class_name: &str) -> Result<Class> {
     browser.goto("/instructor/signup").await?;
-    browser.fill("#email", &format!("{}@school.test", unique("t"))).await?;
+    let email = format!("{}@school.test", unique("t"));
+    browser.fill("#email", &email).await?;
     browser.fill("#name", "김선생").await?;
     browser.fill("#password", "correct horse 42").await?;
     browser.fill("#password_confirm", "correct horse 42").await?;
     browser.click("form[action='/instructor/signup'] button[type=submit]").await?;
+    // Sign-up signs no one in (it must not tell whether the email was free): log in next.
+    let at_login = "return location.pathname === '/instructor/login' && !!document.querySelector('#password');";
+    browser.wait("the login form after signing up", PAGE_LIMIT, at_login).await?;
+    browser.fill("#email", &email).await?;
+    browser.fill("#password", "correct horse 42").await?;
+    browser.click("form[action='/instructor/login'] button[type=submit]").await?;
     let at_classes =
         "return location.pathname === '/classes' && !!document.querySelector('#name');";
     browser.wait("the class list after signing up", PAGE_LIMIT, at_classes).await?;
