@@ -68,6 +68,9 @@ pub fn real_backend(settings: &SandboxSettings) -> anyhow::Result<Arc<dyn Backen
         tracing::warn!(
             "no per-run cgroup: memory across a run's processes is bounded only per process"
         );
+    } else {
+        let removed = cgroup::remove_leftovers();
+        tracing::info!(removed, "cgroups left by runs of an earlier server removed");
     }
     let backend = SandboxBackend {
         exe: settings.exe.clone(),
