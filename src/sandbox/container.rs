@@ -7,6 +7,7 @@ use std::os::fd::OwnedFd;
 use hakoniwa::landlock::{CompatMode, FsAccess, Resource, Ruleset};
 use hakoniwa::{Container, MountOptions, Namespace, Rlimit, Stdio};
 
+use super::devfs;
 use super::error::LaunchError;
 use super::init::{self, ExecPlan, ExecReport};
 use super::limits;
@@ -23,6 +24,8 @@ pub fn build(spec: &LaunchSpec) -> Result<Container, LaunchError> {
     std::fs::create_dir_all(&root)
         .map_err(|source| LaunchError::Mkdir { path: root.clone(), source })?;
     let program_dir = spec.program_dir.to_str().ok_or(LaunchError::NotUtf8("program_dir"))?;
+    let dev = devfs::prepare(&spec.work_dir)?;
+    let dev = dev.to_str().ok_or(LaunchError::NotUtf8("work_dir"))?;
 
     // new(): user (current uid mapped to itself), mount, pid namespaces and a fresh /proc.
     let mut c = Container::new();
@@ -34,12 +37,12 @@ pub fn build(spec: &LaunchSpec) -> Result<Container, LaunchError> {
             c.symlink(&format!("usr/{dir}"), &format!("/{dir}"));
         }
     }
-    c.devfsmount("/dev");
+    devfs::mount_proc(&mut c);
     // Both writable places are size-limited tmpfs; multiprocessing needs a writable /dev/shm.
     let tmpfs = MountOptions::NOSUID | MountOptions::NODEV | MountOptions::NOEXEC;
     let data = format!("size={},mode=1777", spec.tmpfs_bytes);
     c.mount("tmpfs", "/tmp", "tmpfs", tmpfs, Some(data.clone()));
-    c.mount("tmpfs", "/dev/shm", "tmpfs", tmpfs, Some(data));
+    devfs::mount(&mut c, dev, data);
     c.bindmount_ro(program_dir, SANDBOX_DIR);
     set_rlimits(&mut c, spec);
     c.landlock_ruleset(landlock_ruleset());
@@ -73,7 +76,7 @@ fn landlock_ruleset() -> Ruleset {
     rules.allow_path("/usr", FsAccess::R | FsAccess::X);
     rules.allow_path(SANDBOX_DIR, FsAccess::R);
     rules.allow_path("/proc", FsAccess::R);
-    rules.allow_path("/dev", FsAccess::R | FsAccess::W);
+    devfs::allow_dev(&mut rules);
     // Manager and forkserver put AF_UNIX sockets in /tmp.
     rules.allow_path("/tmp", FsAccess::R | FsAccess::W);
     rules

@@ -10,6 +10,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::container;
+use super::devfs;
 use super::error::{LaunchError, chain};
 use super::init::{ExecPlan, ExecReport};
 use super::seccomp::SeccompPrograms;
@@ -55,6 +56,7 @@ fn launch() -> Result<LaunchStatus, LaunchError> {
     let status = container::run(&container, plan, programs, report, result_channel);
     // Empty mount-point stubs hakoniwa left in the root dir; the server removes run_dir anyway.
     let _ = std::fs::remove_dir_all(spec.work_dir.join(container::ROOT_SUBDIR));
+    let _ = std::fs::remove_dir_all(spec.work_dir.join(devfs::DEV_SUBDIR));
     status
 }
 

@@ -4,6 +4,7 @@
 mod backend;
 pub mod cgroup;
 mod container;
+mod devfs;
 mod error;
 mod explain;
 mod fake;

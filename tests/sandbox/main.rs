@@ -4,6 +4,7 @@
 
 mod escapes;
 mod limits;
+mod masks;
 mod server;
 mod support;
 mod watch;
