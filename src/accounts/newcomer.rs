@@ -74,7 +74,8 @@ pub async fn admit(
     .fetch_one(&mut *tx)
     .await?;
     if minted >= limits.cap(arrival) {
-        tracing::warn!(minted, "new learners capped for this address");
+        // Debug, not warn: a flood past the cap must not become a flood of log lines.
+        tracing::debug!(minted, "new learners capped for this address");
         return Err(NewcomerError::TooMany);
     }
     let id = learner::create(&mut tx, token).await?;
