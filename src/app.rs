@@ -138,7 +138,7 @@ pub fn run_blocking(config: Config) -> ExitCode {
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = config.addr;
-    let workers = config.max_parallel_runs;
+    let slots = config.run_slots();
     let connections = connection_settings(&config);
     let backend = crate::sandbox::real_backend(&config.sandbox_settings())?;
     tracing::info!(backend = backend.describe(), "sandbox ready");
@@ -147,8 +147,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
-    let handles = state.runner.spawn_workers(workers);
-    tracing::info!(workers, "serving on http://{addr}");
+    let handles = state.runner.spawn_workers(&slots);
+    let cpus: Vec<String> =
+        slots.iter().map(|s| s.as_ref().map_or("any".into(), ToString::to_string)).collect();
+    tracing::info!(workers = slots.len(), cpus = %cpus.join(" | "), "serving on http://{addr}");
     let shutdown = state.shutdown.clone();
     server::serve(listener, router(state.clone()), connections, async move {
         shutdown_signal().await;

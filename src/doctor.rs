@@ -1,9 +1,10 @@
-//! `gil-lab doctor`: which sandbox layers and runtimes this host offers, and how to fix the rest.
+//! `gil-lab doctor`: which sandbox layers, runtimes and run slots this host offers, and how to
+//! fix what is missing.
 
 use std::process::ExitCode;
 
 use crate::config::Config;
-use crate::sandbox::{probe, resolve_python};
+use crate::sandbox::{cpuset, probe, resolve_python};
 
 pub fn run(config: &Config) -> ExitCode {
     println!("gil-lab doctor — sandbox layers and Python runtime\n");
@@ -18,6 +19,7 @@ pub fn run(config: &Config) -> ExitCode {
     for p in &probes {
         println!("{p}");
     }
+    println!("\n{}", slots_line(config));
     if probe::all_required_present(&probes) {
         println!("\nAll required layers are present: experiments run isolated.");
         ExitCode::SUCCESS
@@ -27,4 +29,18 @@ pub fn run(config: &Config) -> ExitCode {
         );
         ExitCode::FAILURE
     }
+}
+
+/// How many runs this host executes at once, and on which cores.
+fn slots_line(config: &Config) -> String {
+    let slots = config.run_slots();
+    let cores = cpuset::host_cpus().len();
+    let cpus: Vec<String> =
+        slots.iter().map(|s| s.as_ref().map_or("any".into(), ToString::to_string)).collect();
+    format!(
+        "Run slots: {} at once ({} cores per run, {cores} cores on this host): cpus {}",
+        slots.len(),
+        config.cores_per_run,
+        cpus.join(" | ")
+    )
 }

@@ -56,9 +56,15 @@ pub struct Config {
     #[arg(long, env = "GIL_LAB_PYTHON", default_value = "python3", global = true)]
     pub python: PathBuf,
 
-    /// How many runs may execute at once (1 keeps timings honest).
-    #[arg(long, env = "GIL_LAB_MAX_PARALLEL_RUNS", default_value_t = 1, global = true)]
-    pub max_parallel_runs: usize,
+    /// How many runs may execute at once: `auto` = the host's cores ÷ `--cores-per-run` (at
+    /// least 1), each run kept on its own cores so timings stay honest; or a number.
+    #[arg(long, env = "GIL_LAB_MAX_PARALLEL_RUNS", default_value = "auto", global = true)]
+    pub max_parallel_runs: ParallelRuns,
+
+    /// Cores each run gets to itself (its slot): runs at once never share a core.
+    #[arg(long, env = "GIL_LAB_CORES_PER_RUN", default_value_t = 2,
+          value_parser = clap::value_parser!(u16).range(1..), global = true)]
+    pub cores_per_run: u16,
 
     /// Longest wall-clock time of one run, in seconds (an experiment may ask for less).
     #[arg(long, env = "GIL_LAB_RUN_TIME_LIMIT", default_value_t = 120, global = true)]
@@ -219,6 +225,27 @@ pub struct Config {
     pub secure_cookies: bool,
 }
 
+/// `--max-parallel-runs`: as many as the cores hold, or a fixed number (at least 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParallelRuns {
+    Auto,
+    Fixed(usize),
+}
+
+impl std::str::FromStr for ParallelRuns {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw.trim() {
+            "auto" => Ok(ParallelRuns::Auto),
+            number => match number.parse::<usize>() {
+                Ok(n) if n >= 1 => Ok(ParallelRuns::Fixed(n)),
+                _ => Err(format!("`auto` or a number of at least 1, not {raw:?}")),
+            },
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
     Text,
@@ -244,7 +271,20 @@ mod tests {
         assert_eq!(cli.config.addr.to_string(), "127.0.0.1:8080");
         assert_eq!(cli.config.database_url, "sqlite://data/gil-lab.db");
         assert!(cli.config.content_dir.join("lessons").is_dir());
-        assert_eq!(cli.config.max_parallel_runs, 1);
+        assert_eq!(cli.config.max_parallel_runs, ParallelRuns::Auto);
+        assert_eq!(cli.config.cores_per_run, 2);
+    }
+
+    #[test]
+    fn parallel_runs_take_auto_or_a_positive_number() {
+        let parse = |value: &str| {
+            Cli::try_parse_from(["gil-lab", "--max-parallel-runs", value])
+                .map(|cli| cli.config.max_parallel_runs)
+        };
+        assert_eq!(parse("auto").expect("auto"), ParallelRuns::Auto);
+        assert_eq!(parse("3").expect("a number"), ParallelRuns::Fixed(3));
+        assert!(parse("0").is_err() && parse("many").is_err());
+        assert!(Cli::try_parse_from(["gil-lab", "--cores-per-run", "0"]).is_err());
     }
 
     #[test]

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use super::{Cli, Config};
+use super::{Cli, Config, ParallelRuns};
 use crate::accounts::login_limit::LoginLimits;
 use crate::accounts::newcomer::NewcomerLimits;
 use crate::runs::SubmitLimits;
-use crate::sandbox::{RunLimits, SandboxSettings};
+use crate::sandbox::{CpuSet, RunLimits, SandboxSettings, cpuset};
 use crate::server::ConnectionSettings;
 
 impl Config {
@@ -26,6 +26,23 @@ impl Config {
             tmpfs_bytes: self.run_tmpfs_mb * MIB,
             result_bytes: 8 * 1024 * 1024,
         }
+    }
+
+    /// How many runs execute at once: with `auto`, as many slots of `--cores-per-run` cores as
+    /// this host's cores hold, at least one.
+    pub fn parallel_runs(&self) -> usize {
+        match self.max_parallel_runs {
+            ParallelRuns::Auto => {
+                cpuset::slot_count(cpuset::host_cpus().len(), self.cores_per_run.into())
+            }
+            ParallelRuns::Fixed(n) => n,
+        }
+    }
+
+    /// Each worker's slot: the cores its runs are kept on (`None`: no whole slot was left for
+    /// it, as when a fixed number asks for more runs than the cores hold).
+    pub fn run_slots(&self) -> Vec<Option<CpuSet>> {
+        cpuset::slots(&cpuset::host_cpus(), self.cores_per_run.into(), self.parallel_runs())
     }
 
     /// The real sandbox's settings: the server re-executes itself as the launcher.
@@ -69,7 +86,7 @@ impl Config {
 
     /// The connection timeouts and caps, the total cap kept within what `file_limit` allows.
     pub fn connection_settings(&self, file_limit: u64) -> ConnectionSettings {
-        let allowed = crate::server::connections_allowed(file_limit, self.max_parallel_runs);
+        let allowed = crate::server::connections_allowed(file_limit, self.parallel_runs());
         ConnectionSettings {
             header_read_timeout: Duration::from_secs(self.header_read_timeout_secs),
             idle_timeout: Duration::from_secs(self.idle_timeout_secs),

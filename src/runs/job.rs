@@ -25,7 +25,7 @@ pub fn job(
         "variants": experiment.variants,
         "repeats": experiment.repeats,
     });
-    Job { id: run_id.job_id(), code, config, limits }
+    Job { id: run_id.job_id(), code, config, limits, cpus: None }
 }
 
 /// The status of a finished run and the reason shown to the learner.

@@ -12,14 +12,14 @@ use tokio_util::sync::CancellationToken;
 use super::active::ActiveRuns;
 use super::events::{Hub, RunEvent, Stream};
 use super::job::{job, judge};
-use super::load::{self, CpuSnapshot};
-use super::result::{self, Builder};
+use super::load::LoadWatch;
+use super::result::{self, Builder, Place};
 use super::store::{self, Finish, RunRow};
 use super::watch::Watch;
 use super::{RunId, RunStatus};
 use crate::content::{Content, ExperimentId};
 use crate::sandbox::protocol::measured_cpu_s;
-use crate::sandbox::{Backend, Chunk, Ending, Job, Outcome, RunLimits};
+use crate::sandbox::{Backend, Chunk, CpuSet, Ending, Job, Outcome, RunLimits};
 
 /// Why a run could not be cancelled.
 #[derive(Debug, thiserror::Error)]
@@ -120,20 +120,25 @@ impl Runner {
         watch.events(id)
     }
 
-    /// Starts `n` workers; each ends when the shutdown token fires and its run is put back.
-    pub fn spawn_workers(&self, n: usize) -> Vec<JoinHandle<()>> {
-        (0..n.max(1))
-            .map(|_| {
+    /// Starts one worker per slot, each keeping its runs on its slot's CPUs (`None`: any CPU);
+    /// each ends when the shutdown token fires and its run is put back.
+    pub fn spawn_workers(&self, slots: &[Option<CpuSet>]) -> Vec<JoinHandle<()>> {
+        let unpinned = [None];
+        let slots = if slots.is_empty() { &unpinned[..] } else { slots };
+        slots
+            .iter()
+            .cloned()
+            .map(|slot| {
                 let runner = self.clone();
-                tokio::spawn(async move { runner.work().await })
+                tokio::spawn(async move { runner.work(slot).await })
             })
             .collect()
     }
 
-    async fn work(&self) {
+    async fn work(&self, slot: Option<CpuSet>) {
         let shutdown = self.inner.shutdown.clone();
         while !shutdown.is_cancelled() {
-            match self.run_next().await {
+            match self.run_next_on(slot.as_ref()).await {
                 Ok(Some(_)) => continue,
                 Ok(None) => {}
                 Err(error) => tracing::error!(%error, "run worker: database error"),
@@ -146,8 +151,14 @@ impl Runner {
         }
     }
 
-    /// One step: claims the oldest queued run and executes it. `None` when the queue is empty.
+    /// One step: claims the oldest queued run and executes it on any CPU. `None` when the queue
+    /// is empty.
     pub async fn run_next(&self) -> sqlx::Result<Option<RunId>> {
+        self.run_next_on(None).await
+    }
+
+    /// [`Runner::run_next`], keeping the run on the CPUs of `slot`.
+    pub async fn run_next_on(&self, slot: Option<&CpuSet>) -> sqlx::Result<Option<RunId>> {
         let Some(row) = store::claim_next(&self.inner.db).await? else {
             return Ok(None);
         };
@@ -156,7 +167,7 @@ impl Runner {
         self.inner
             .hub
             .publish(&id, RunEvent::Status { status: RunStatus::Running, position: None });
-        let Some(job) = self.job_for(&row) else {
+        let Some(mut job) = self.job_for(&row) else {
             self.fail_unrunnable(&id).await?;
             return Ok(Some(id));
         };
@@ -166,14 +177,15 @@ impl Runner {
             active.token().cancel();
         }
         let limits = job.limits;
-        let (outcome, contended) = self.execute(&id, job, active.token().clone()).await;
+        job.cpus = slot.cloned();
+        let (outcome, place) = self.execute(&id, job, active.token().clone()).await;
         drop(active);
         if outcome.ending == Ending::Cancelled && self.inner.shutdown.is_cancelled() {
             store::requeue(&self.inner.db, &id).await?;
             tracing::info!(run_id = %id, "run interrupted by shutdown, queued again");
             return Ok(Some(id));
         }
-        self.finish(&id, outcome, contended, limits).await?;
+        self.finish(&id, outcome, place, limits).await?;
         Ok(Some(id))
     }
 
@@ -182,32 +194,27 @@ impl Runner {
         Some(job(experiment, row.id(), row.code.clone(), &row.params, self.inner.limits))
     }
 
-    /// Runs the job while forwarding its output to watchers; also says if the machine was busy.
-    async fn execute(&self, id: &RunId, job: Job, cancel: CancellationToken) -> (Outcome, bool) {
+    /// Runs the job while forwarding its output to watchers; also says where it ran and whether
+    /// others kept its CPUs busy.
+    async fn execute(&self, id: &RunId, job: Job, cancel: CancellationToken) -> (Outcome, Place) {
         let id = id.clone();
         let (sender, receiver) = mpsc::channel(64);
         let hub = self.inner.hub.clone();
         // Off the async threads: a program may write thousands of records.
         let forward = tokio::task::spawn_blocking(move || forward_live(&hub, &id, receiver));
-        let before = CpuSnapshot::take();
-        let started = std::time::Instant::now();
+        let cpus = job.cpus.clone();
+        let load = LoadWatch::start(cpus.as_ref());
         let outcome = self.inner.backend.execute(job, sender, cancel).await;
-        let wall = started.elapsed().as_secs_f64();
+        let contended = load.contended(measured_cpu_s(&outcome.records));
         forward.await.ok();
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        let busy = match (before, CpuSnapshot::take()) {
-            (Some(before), Some(after)) => after.busy_cores_since(&before, cores),
-            _ => 0.0,
-        };
-        let own_cpu = measured_cpu_s(&outcome.records);
-        (outcome, load::contended(busy, own_cpu, wall))
+        (outcome, Place { cpus: cpus.map(|set| set.to_string()), contended })
     }
 
     async fn finish(
         &self,
         id: &RunId,
         mut outcome: Outcome,
-        contended: bool,
+        place: Place,
         limits: RunLimits,
     ) -> sqlx::Result<()> {
         let (status, reason) = judge(&outcome, limits);
@@ -216,7 +223,7 @@ impl Runner {
         }
         let records = std::mem::take(&mut outcome.records);
         let result = (!records.is_empty())
-            .then(|| tokio::task::spawn_blocking(move || result::build(records, contended)));
+            .then(|| tokio::task::spawn_blocking(move || result::build(records, place)));
         let result = match result {
             Some(building) => building.await.ok(),
             None => None,

@@ -5,6 +5,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::cpuset::CpuSet;
 use super::limits::RunLimits;
 use super::protocol::Record;
 
@@ -42,6 +43,8 @@ pub struct Job {
     /// `config.json` for the harness: parameters, variants, repeats.
     pub config: Value,
     pub limits: RunLimits,
+    /// The CPUs of the worker's slot, which the run may not leave; `None`: any CPU.
+    pub cpus: Option<CpuSet>,
 }
 
 /// How a run ended, before the harness records are interpreted.

@@ -1,4 +1,4 @@
-//! Per-run cgroups (v1 memory+pids, or v2): create with limits, tell the launcher what to join,
+//! Per-run cgroups (v1 memory+pids(+cpuset), or v2): create with limits and a CPU slot, tell the launcher what to join,
 //! read the stats, kill what is left, remove. Only std::fs; errors are `CgroupError`,
 //! never panics.
 
@@ -8,12 +8,13 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use super::cpuset::{self, CpuSet};
 use super::error::{CgroupError, chain};
 use super::limits::CgroupLimits;
 
-const CGROUP_ROOT: &str = "/sys/fs/cgroup";
+pub(super) const CGROUP_ROOT: &str = "/sys/fs/cgroup";
 /// Parent of every run's cgroup, so an operator can find (and clean) them in one place.
-const PARENT: &str = "gil-lab";
+pub(super) const PARENT: &str = "gil-lab";
 const CGROUP2_SUPER_MAGIC: i64 = 0x6367_7270;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,41 +54,8 @@ fn statfs_magic(path: &str) -> Option<i64> {
     (rc == 0).then_some(buf.f_type as i64)
 }
 
-fn v1_dir(controller: &str) -> PathBuf {
+pub(super) fn v1_dir(controller: &str) -> PathBuf {
     Path::new(CGROUP_ROOT).join(controller)
-}
-
-/// Removes the cgroups that runs of a server killed before it could clean up left behind: those
-/// older than `LEFTOVER_AGE` that hold no process (a run still going keeps its cgroup until a
-/// later start, and a fresh one of another server on this host, not yet joined, is left alone).
-/// How many went.
-pub fn remove_leftovers() -> usize {
-    let parents = match detect() {
-        CgroupMode::V2 => vec![Path::new(CGROUP_ROOT).join(PARENT)],
-        CgroupMode::V1 => vec![v1_dir("memory").join(PARENT), v1_dir("pids").join(PARENT)],
-        CgroupMode::None => Vec::new(),
-    };
-    parents.iter().map(|parent| remove_empty_children(parent, LEFTOVER_AGE)).sum()
-}
-
-/// Longer than any run may take: a cgroup this old and empty belongs to no run.
-const LEFTOVER_AGE: Duration = Duration::from_secs(15 * 60);
-
-/// Each child folder of `parent` at least `age` old whose `cgroup.procs` lists no process.
-fn remove_empty_children(parent: &Path, age: Duration) -> usize {
-    let Ok(children) = fs::read_dir(parent) else { return 0 };
-    let old = |dir: &Path| {
-        let modified = fs::metadata(dir).and_then(|m| m.modified());
-        modified.is_ok_and(|at| at.elapsed().is_ok_and(|elapsed| elapsed >= age))
-    };
-    let empty = |dir: &Path| {
-        fs::read_to_string(dir.join("cgroup.procs")).map_or(true, |procs| procs.trim().is_empty())
-    };
-    children
-        .filter_map(|entry| Some(entry.ok()?.path()))
-        .filter(|dir| dir.is_dir() && old(dir) && empty(dir))
-        .filter(|dir| fs::remove_dir(dir).is_ok())
-        .count()
 }
 
 /// How long emptying a cgroup may take before its survivors are reported.
@@ -97,29 +65,39 @@ const KILL_TIMEOUT: Duration = Duration::from_secs(3);
 #[derive(Debug)]
 pub struct RunCgroup {
     mode: CgroupMode,
-    /// v1: [memory dir, pids dir]; v2: [the run's dir].
+    /// v1: [memory dir, pids dir, cpuset dir if the run has a slot]; v2: [the run's dir].
     dirs: Vec<PathBuf>,
 }
 
 impl RunCgroup {
-    /// Creates the run's cgroup with a memory limit (swap included) and a pids limit.
-    /// Needs root (or a delegated v2 subtree). `name` must be a single path component.
-    pub fn create(name: &str, limits: CgroupLimits) -> Result<Self, CgroupError> {
+    /// Creates the run's cgroup with a memory limit (swap included), a pids limit and, given a
+    /// slot, its CPUs where a cpuset controller exists. Needs root (or a delegated v2 subtree).
+    /// `name` must be a single path component.
+    pub fn create(
+        name: &str,
+        limits: CgroupLimits,
+        cpus: Option<&CpuSet>,
+    ) -> Result<Self, CgroupError> {
         let CgroupLimits { memory_bytes, max_pids } = limits;
         if name.is_empty() || name.contains(['/', '\0']) || name.starts_with('.') {
             return Err(CgroupError::BadName(name.to_owned()));
         }
         match detect() {
-            CgroupMode::V1 => Self::create_v1(name, memory_bytes, max_pids),
-            CgroupMode::V2 => Self::create_v2(name, memory_bytes, max_pids),
+            CgroupMode::V1 => Self::create_v1(name, memory_bytes, max_pids, cpus),
+            CgroupMode::V2 => Self::create_v2(name, memory_bytes, max_pids, cpus),
             CgroupMode::None => Err(CgroupError::NoController),
         }
     }
 
-    fn create_v1(name: &str, memory_bytes: u64, max_pids: u64) -> Result<Self, CgroupError> {
+    fn create_v1(
+        name: &str,
+        memory_bytes: u64,
+        max_pids: u64,
+        cpus: Option<&CpuSet>,
+    ) -> Result<Self, CgroupError> {
         let memory = v1_dir("memory").join(PARENT).join(name);
         let pids = v1_dir("pids").join(PARENT).join(name);
-        let cgroup = Self { mode: CgroupMode::V1, dirs: vec![memory.clone(), pids.clone()] };
+        let mut cgroup = Self { mode: CgroupMode::V1, dirs: vec![memory.clone(), pids.clone()] };
         let setup = || -> Result<(), CgroupError> {
             make_dir(&memory)?;
             make_dir(&pids)?;
@@ -130,10 +108,23 @@ impl RunCgroup {
         };
         // On failure `cgroup` drops here and removes what was made.
         setup()?;
+        if let Some(cpus) = cpus {
+            let root = Path::new(CGROUP_ROOT);
+            // Pushed before it is filled, so a half-made cpuset folder is removed too.
+            cgroup.dirs.push(v1_dir("cpuset").join(PARENT).join(name));
+            if cpuset::create_v1(root, PARENT, name, cpus)?.is_none() {
+                cgroup.dirs.pop();
+            }
+        }
         Ok(cgroup)
     }
 
-    fn create_v2(name: &str, memory_bytes: u64, max_pids: u64) -> Result<Self, CgroupError> {
+    fn create_v2(
+        name: &str,
+        memory_bytes: u64,
+        max_pids: u64,
+        cpus: Option<&CpuSet>,
+    ) -> Result<Self, CgroupError> {
         let parent = Path::new(CGROUP_ROOT).join(PARENT);
         let dir = parent.join(name);
         let cgroup = Self { mode: CgroupMode::V2, dirs: vec![dir.clone()] };
@@ -145,7 +136,11 @@ impl RunCgroup {
             make_dir(&dir)?;
             write(&dir.join("memory.max"), memory_bytes)?;
             write_optional(&dir.join("memory.swap.max"), 0)?;
-            write(&dir.join("pids.max"), max_pids)
+            write(&dir.join("pids.max"), max_pids)?;
+            if let Some(cpus) = cpus {
+                cpuset::limit_v2(Path::new(CGROUP_ROOT), &parent, &dir, cpus)?;
+            }
+            Ok(())
         };
         // On failure `cgroup` drops here and removes what was made.
         setup()?;
@@ -180,7 +175,7 @@ impl RunCgroup {
         let Some(first) = self.dirs.first() else {
             return CgroupStats::default();
         };
-        let pids_dir = self.dirs.last().unwrap_or(first);
+        let pids_dir = self.dirs.get(1).unwrap_or(first);
         match self.mode {
             CgroupMode::V1 => CgroupStats {
                 peak_memory_bytes: read_u64(&first.join("memory.max_usage_in_bytes")),
@@ -285,7 +280,7 @@ mod tests {
     #[test]
     fn a_name_with_a_slash_is_refused() {
         let limits = CgroupLimits { memory_bytes: 1 << 20, max_pids: 8 };
-        assert!(RunCgroup::create("../escape", limits).is_err());
+        assert!(RunCgroup::create("../escape", limits, None).is_err());
     }
 
     #[test]
@@ -304,18 +299,6 @@ mod tests {
         });
         assert!(panicked.is_err());
         assert!(!dirs[1].exists(), "unwound: removed");
-    }
-
-    #[test]
-    fn leftover_cgroups_without_processes_are_removed_and_busy_ones_kept() {
-        let parent = tempfile::tempdir().expect("a fake cgroup parent");
-        let (gone, busy) = (parent.path().join("abandoned"), parent.path().join("running"));
-        fs::create_dir(&gone).expect("a leftover cgroup");
-        fs::create_dir(&busy).expect("a busy cgroup");
-        fs::write(busy.join("cgroup.procs"), "4242\n").expect("its process");
-        assert_eq!(remove_empty_children(parent.path(), Duration::from_secs(3600)), 0, "too new");
-        assert_eq!(remove_empty_children(parent.path(), Duration::ZERO), 1);
-        assert!(!gone.exists() && busy.exists());
     }
 
     #[test]

@@ -49,6 +49,12 @@ pub enum CgroupError {
         #[source]
         source: io::Error,
     },
+    #[error("cgroup: read {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
     #[error("cgroup: {0} processes survived SIGKILL")]
     Survivors(usize),
     #[error("cgroup: remove {}", path.display())]
@@ -68,6 +74,8 @@ pub enum LaunchError {
     ParseSpec(#[source] serde_json::Error),
     #[error(transparent)]
     Spec(#[from] SpecError),
+    #[error("pin to CPUs {0:?}")]
+    Pin(Vec<usize>, #[source] io::Error),
     #[error("cgroup join {}", path.display())]
     JoinCgroup {
         path: PathBuf,

@@ -10,6 +10,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::container;
+use super::cpuset;
 use super::devfs;
 use super::error::{LaunchError, chain};
 use super::init::{ExecPlan, ExecReport};
@@ -41,6 +42,9 @@ fn launch() -> Result<LaunchStatus, LaunchError> {
     let server = unsafe { libc::getppid() };
     let spec = read_spec()?;
     join_cgroups(&spec)?;
+    if !spec.cpus.is_empty() {
+        cpuset::pin_current(&spec.cpus).map_err(|e| LaunchError::Pin(spec.cpus.clone(), e))?;
+    }
     drop_privileges(spec.uid, spec.gid)?;
     die_with_server(server)?;
     // The launcher's own cwd may be under a folder the sandbox uid cannot enter.

@@ -4,6 +4,7 @@
 mod backend;
 pub mod cgroup;
 mod container;
+pub mod cpuset;
 mod devfs;
 mod error;
 mod explain;
@@ -11,6 +12,7 @@ mod fake;
 mod init;
 mod kernel_probe;
 mod launcher;
+mod leftovers;
 pub mod limits;
 pub mod probe;
 pub mod protocol;
@@ -26,6 +28,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use backend::{Backend, CappedText, Chunk, ChunkSender, Ending, HARNESS, Job, JobId, Outcome};
+pub use cpuset::CpuSet;
 pub use error::{CgroupError, LaunchError, SandboxError};
 pub use fake::FakeBackend;
 pub use launcher::run_launcher;
@@ -70,7 +73,7 @@ pub fn real_backend(settings: &SandboxSettings) -> anyhow::Result<Arc<dyn Backen
             "no per-run cgroup: memory across a run's processes is bounded only per process"
         );
     } else {
-        let removed = cgroup::remove_leftovers();
+        let removed = leftovers::remove_leftovers();
         tracing::info!(removed, "cgroups left by runs of an earlier server removed");
     }
     let backend = SandboxBackend {

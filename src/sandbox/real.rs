@@ -52,7 +52,7 @@ struct Prepared {
 
 impl SandboxBackend {
     async fn run(&self, job: Job, live: ChunkSender, cancel: CancellationToken) -> Outcome {
-        let limits = job.limits;
+        let (limits, cpus) = (job.limits, job.cpus.as_ref().map(ToString::to_string));
         let prepared = match self.prepare(&job).await {
             Ok(prepared) => prepared,
             Err(error) => return failed(error),
@@ -76,6 +76,7 @@ impl SandboxBackend {
                 "uid": self.uid,
                 "cgroup": self.use_cgroups,
                 "peak_memory_bytes": stats.peak_memory_bytes,
+                "cpus": cpus,
             }),
             error: outcome.error.map(|error| chain(&error)),
         }
@@ -91,10 +92,15 @@ impl SandboxBackend {
         let python = self.python.clone();
         let path = self.runs_dir.join(job.id.as_str());
         let name = format!("{}-{}", std::process::id(), job.id);
+        let slot = job.cpus.clone();
         tokio::task::spawn_blocking(move || {
+            let cpus = slot.as_ref();
             let dir = RunDir::create(path, uid, &files)?;
-            let cgroup =
-                if use_cgroups { Some(RunCgroup::create(&name, limits.cgroup())?) } else { None };
+            let cgroup = if use_cgroups {
+                Some(RunCgroup::create(&name, limits.cgroup(), cpus)?)
+            } else {
+                None
+            };
             let spec = LaunchSpec {
                 python,
                 args: LaunchSpec::default_args(),
@@ -106,6 +112,7 @@ impl SandboxBackend {
                 rlimits: limits.rlimits(),
                 tmpfs_bytes: limits.tmpfs_size(),
                 cgroup_join: cgroup.as_ref().map(RunCgroup::join_files).unwrap_or_default(),
+                cpus: cpus.map(|set| set.cpus().to_vec()).unwrap_or_default(),
             };
             Ok(Prepared { cgroup, dir, spec })
         })

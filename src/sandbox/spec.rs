@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::cpuset::MAX_CPU;
 use super::limits::{Resource, Rlimit};
 
 /// Dedicated uid/gid for sandboxed programs. Not `nobody` (65534): a dumpable launcher can be
@@ -55,6 +56,10 @@ pub struct LaunchSpec {
     /// privileges: v1 `tasks` files, or a v2 `cgroup.procs`. See `RunCgroup::join_files`.
     #[serde(default)]
     pub cgroup_join: Vec<PathBuf>,
+    /// The CPUs of the run's slot: the launcher pins itself to them before anything forks, so
+    /// the run stays there also where no cpuset controller does it. Empty: any CPU.
+    #[serde(default)]
+    pub cpus: Vec<usize>,
 }
 
 impl LaunchSpec {
@@ -106,6 +111,9 @@ impl LaunchSpec {
                 return Err(SpecError::MissingRlimit(resource));
             }
         }
+        if self.cpus.iter().any(|&cpu| cpu >= MAX_CPU) {
+            return Err(SpecError::BadCpu);
+        }
         if self.args.iter().any(|a| a.contains('\0')) {
             return Err(SpecError::NulArgument);
         }
@@ -128,6 +136,8 @@ pub enum SpecError {
     BadJoinFile(PathBuf),
     #[error("spec: rlimit {0:?} missing")]
     MissingRlimit(Resource),
+    #[error("spec: a CPU beyond CPU_SETSIZE")]
+    BadCpu,
     #[error("spec: an argument contains NUL")]
     NulArgument,
 }
@@ -180,6 +190,7 @@ mod tests {
             rlimits: vec![],
             tmpfs_bytes: 64 << 20,
             cgroup_join: vec![],
+            cpus: vec![],
         };
         assert_eq!(spec.validate(), Err(SpecError::Root));
     }

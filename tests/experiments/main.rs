@@ -165,7 +165,7 @@ async fn measure(id: &str, params: Value) -> Measured {
     let others_busy = others_busy(before, started, &outcome);
     drain.await.ok();
     assert_eq!(outcome.ending, Ending::Exited(0), "{id}: {}\n{}", outcome.stderr, outcome.stdout);
-    let result = result::build(outcome.records.clone(), false);
+    let result = result::build(outcome.records.clone(), Default::default());
     Measured { outcome, result, others_busy }
 }
 

@@ -6,6 +6,7 @@ mod escapes;
 mod limits;
 mod masks;
 mod server;
+mod slots;
 mod support;
 mod watch;
 mod works;

@@ -11,6 +11,7 @@ use axum::http::{Request, StatusCode};
 use gil_lab::app::{AppState, router};
 use gil_lab::config::Config;
 use gil_lab::runs::RunId;
+use gil_lab::sandbox::CpuSet;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
@@ -25,17 +26,17 @@ const LESSON: &str = "/lessons/threading-bottleneck";
 
 /// One browser: the router driven with `oneshot`, keeping the cookies it is given (the
 /// learner's among them).
-struct Browser {
+pub(crate) struct Browser {
     router: Router,
     cookies: Vec<(String, String)>,
 }
 
 impl Browser {
-    async fn get(&mut self, path: &str) -> (StatusCode, String) {
+    pub(crate) async fn get(&mut self, path: &str) -> (StatusCode, String) {
         self.send(Request::get(path).body(Body::empty()).expect("request")).await
     }
 
-    async fn post_json(&mut self, path: &str, body: &Value) -> (StatusCode, String) {
+    pub(crate) async fn post_json(&mut self, path: &str, body: &Value) -> (StatusCode, String) {
         let request = Request::post(path)
             .header("content-type", "application/json")
             .body(Body::from(body.to_string()))
@@ -71,10 +72,10 @@ impl Browser {
 }
 
 /// The app with the real sandbox, one worker, small limits and a fresh database.
-struct Server {
-    state: AppState,
+pub(crate) struct Server {
+    pub(crate) state: AppState,
     workers: Vec<JoinHandle<()>>,
-    browser: Browser,
+    pub(crate) browser: Browser,
     uid: u32,
     runs_dir: PathBuf,
     _dir: tempfile::TempDir,
@@ -89,6 +90,17 @@ struct Watched {
 
 impl Server {
     async fn start(n: u32, content_dir: PathBuf, wall_secs: u64) -> Server {
+        Server::start_with(n, content_dir, wall_secs, |_| vec![None]).await
+    }
+
+    /// [`Server::start`] with one worker per slot that `slots` gives for the configuration
+    /// (which it may change first).
+    pub(crate) async fn start_with(
+        n: u32,
+        content_dir: PathBuf,
+        wall_secs: u64,
+        slots: impl FnOnce(&mut Config) -> Vec<Option<CpuSet>>,
+    ) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("server.db").display());
         let mut config = Config::for_tests(url, content_dir);
@@ -99,16 +111,26 @@ impl Server {
         config.run_output_kb = 64;
         config.run_file_size_mb = 4;
         config.run_tmpfs_mb = 16;
+        let slots = slots(&mut config);
         let backend = real_backend(n);
         let (uid, runs_dir) = (backend.uid, backend.runs_dir.clone());
         let state = AppState::build(config, Arc::new(backend)).await.expect("app state");
-        let workers = state.runner.spawn_workers(1);
+        let workers = state.runner.spawn_workers(&slots);
         let browser = Browser { router: router(state.clone()), cookies: Vec::new() };
         Server { state, workers, browser, uid, runs_dir, _dir: dir }
     }
 
     async fn submit(&mut self, experiment: &str, code: &str) -> String {
-        let body = json!({ "experiment": experiment, "params": {}, "code": code });
+        self.submit_with(experiment, json!({}), code).await
+    }
+
+    pub(crate) async fn submit_with(
+        &mut self,
+        experiment: &str,
+        params: Value,
+        code: &str,
+    ) -> String {
+        let body = json!({ "experiment": experiment, "params": params, "code": code });
         let (status, text) = self.browser.post_json("/api/runs", &body).await;
         assert_eq!(status, StatusCode::ACCEPTED, "{text}");
         let answer: Value = serde_json::from_str(&text).expect("JSON");
@@ -137,7 +159,7 @@ impl Server {
     }
 
     /// Shuts the workers down and checks that nothing of the run is left.
-    async fn stop(self, id: &str) {
+    pub(crate) async fn stop(self, id: &str) {
         self.state.shutdown.cancel();
         for worker in self.workers {
             worker.await.expect("the worker stops on shutdown");
@@ -150,7 +172,7 @@ impl Server {
     }
 }
 
-fn content_dir() -> PathBuf {
+pub(crate) fn content_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("content")
 }
 

@@ -110,7 +110,7 @@ impl Sandbox {
     /// Runs the program, then checks that nothing of it is left on the host.
     pub async fn run_with(&self, code: &str, config: Value, limits: RunLimits) -> Ran {
         let job_id = RunId::new().job_id();
-        let job = Job { id: job_id.clone(), code: code.to_owned(), config, limits };
+        let job = Job { id: job_id.clone(), code: code.to_owned(), config, limits, cpus: None };
         let (sender, receiver) = mpsc::channel(256);
         let live = tokio::spawn(count_live(receiver));
         let watch = Watch::start(self.uid());
@@ -205,7 +205,7 @@ fn wait_for_none(grace: Duration, mut look: impl FnMut() -> Vec<HostProcess>) ->
 /// Where the run's cgroup would be, in each hierarchy (see `RunCgroup::create`).
 fn cgroup_dirs(job_id: &JobId) -> Vec<PathBuf> {
     let name = format!("{}-{job_id}", std::process::id());
-    ["memory/gil-lab", "pids/gil-lab", "gil-lab"]
+    ["memory/gil-lab", "pids/gil-lab", "cpuset/gil-lab", "gil-lab"]
         .iter()
         .map(|parent| Path::new("/sys/fs/cgroup").join(parent).join(&name))
         .collect()

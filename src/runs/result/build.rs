@@ -1,6 +1,6 @@
 //! From the harness's records to a run's result: bounded, summarised per variant, with speedups.
 
-use super::{Environment, MetricValue, Metrics, RunResult, Variant, Worker, bound};
+use super::{Environment, MetricValue, Metrics, Place, RunResult, Variant, Worker, bound};
 use crate::runs::stats::Spread;
 use crate::sandbox::protocol::{EnvironmentRecord, Record, VariantRecord, WorkerRecord};
 
@@ -15,12 +15,14 @@ const MAX_NUMBERS: usize = 1000;
 const MAX_MEASUREMENTS: usize = 2000;
 
 /// Builds the result of a finished run; records that break a bound are skipped or cut.
-pub fn build(records: Vec<Record>, contended: bool) -> RunResult {
+pub fn build(records: Vec<Record>, place: Place) -> RunResult {
     let mut builder = Builder::default();
     for record in records {
         builder.push(record);
     }
-    builder.result(contended)
+    let mut result = builder.result(place.contended);
+    result.environment.cpus = place.cpus;
+    result
 }
 
 /// One measurement of one variant, already bounded: what is kept of a `variant` record.
@@ -112,6 +114,7 @@ fn environment(record: &EnvironmentRecord) -> Environment {
         gil_enabled: record.gil_enabled,
         cores: record.cores,
         switch_interval: record.switch_interval,
+        cpus: None,
         contended: false,
         truncated: false,
     }
@@ -214,7 +217,7 @@ mod tests {
             variant("sequential", 900, 900),
             variant("processes", 400, 800),
         ];
-        let result = build(records.to_vec(), false);
+        let result = build(records.to_vec(), Place::default());
         assert_eq!(result.variants.len(), 2);
         let (sequential, processes) = (&result.variants[0], &result.variants[1]);
         assert_eq!(sequential.name, "sequential");
@@ -229,14 +232,15 @@ mod tests {
     #[test]
     fn an_even_count_of_repeats_has_the_mean_of_the_middles_as_its_median() {
         let records = [variant("sequential", 1000, 1000), variant("sequential", 1200, 1200)];
-        let result = build(records.to_vec(), false);
+        let result = build(records.to_vec(), Place::default());
         assert!((result.variants[0].wall_s - 1.1).abs() < 1e-12);
         assert_eq!(result.variants[0].cpu_s, 1.0, "the nearest repetition, the earlier on a tie");
     }
 
     #[test]
     fn without_a_sequential_variant_there_is_no_speedup() {
-        let result = build(vec![variant("locked", 100, 100), variant("unlocked", 50, 50)], false);
+        let result =
+            build(vec![variant("locked", 100, 100), variant("unlocked", 50, 50)], Place::default());
         assert_eq!(result.variants[1].speedup, None);
     }
 
@@ -249,7 +253,7 @@ mod tests {
             br#"{"type": "metric", "name": "note", "value": [[1]]}"#,
         ];
         let records: Vec<Record> = lines.iter().filter_map(|l| Record::parse(l)).collect();
-        let result = build(records, true);
+        let result = build(records, Place { cpus: None, contended: true });
         assert_eq!(result.variants.len(), 1);
         assert!(result.variants[0].metrics.is_empty());
         assert!(result.metrics.is_empty());

@@ -91,12 +91,23 @@ pub struct Environment {
     pub cores: Option<u64>,
     #[serde(default)]
     pub switch_interval: Option<f64>,
-    /// Other programs kept the machine busy while it ran: the numbers may be off.
+    /// The CPUs of the slot the run was kept on, in the kernel's list format (`0-1`); `None`
+    /// when it could use any CPU.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpus: Option<String>,
+    /// Other programs kept the run's CPUs busy while it ran: the numbers may be off.
     #[serde(default)]
     pub contended: bool,
     /// The program wrote more than a result keeps: spans were thinned or parts dropped.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
+}
+
+/// Where a run ran, as the worker saw it: its slot's CPUs and whether others kept them busy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Place {
+    pub cpus: Option<String>,
+    pub contended: bool,
 }
 
 impl RunResult {

@@ -240,7 +240,8 @@ def _environment():
         "python": platform.python_version(),
         "implementation": sys.implementation.name,
         "gil_enabled": bool(gil()) if gil else True,
-        "cores": os.cpu_count(),
+        # The cores this run may use (its slot), not the host's: what a speedup can reach.
+        "cores": len(os.sched_getaffinity(0)),
         "switch_interval": sys.getswitchinterval(),
         "executable": sys.executable,
     }
