@@ -5,8 +5,13 @@
 //! 2. LEARNERS learners (default 60) submitting at once: all must be accepted; lesson-page
 //!    latency measured while the queue drains; server memory idle and at its peak.
 //!
-//! Run: `cargo bench --bench runs` (as root, like the server). Not a test: it prints figures.
+//! 3. the queue's estimated start against the actual one (see `eta`).
+//!
+//! Run: `cargo bench --bench runs` (as root, like the server); `ONLY=eta` runs the third alone.
+//! Not a test: it prints figures.
 
+#[path = "runs/eta.rs"]
+mod eta;
 #[path = "../tests/support/http.rs"]
 mod http;
 
@@ -28,6 +33,7 @@ fn main() {
     let addr = free_addr();
     let mut server = Command::new(env!("CARGO_BIN_EXE_gil-lab"))
         .args(["--addr", &addr, "--log", "warn", "--max-runs-per-minute", "1000"])
+        .args(["--max-anonymous-queued-per-address", "1000"])
         .arg("--database-url")
         .arg(format!("sqlite://{}", dir.path().join("bench.db").display()))
         .stdout(Stdio::null())
@@ -38,8 +44,11 @@ fn main() {
         std::thread::sleep(Duration::from_millis(50));
     }
     print_machine();
-    trivial_run_overhead(&addr, rounds);
-    burst(&addr, learners, pid);
+    if std::env::var("ONLY").as_deref() != Ok("eta") {
+        trivial_run_overhead(&addr, rounds);
+        burst(&addr, learners, pid);
+    }
+    eta::estimate_error(&addr);
     server.kill().ok();
     server.wait().ok();
 }

@@ -53,6 +53,24 @@ pub fn seconds(s: f64) -> String {
     }
 }
 
+/// A span of time in whole units people say: `12초`, `2분 30초`, `1시간 5분`.
+pub fn duration(s: f64) -> String {
+    let total = s.max(0.0).round() as u64;
+    let (hours, minutes, secs) = (total / 3600, total / 60 % 60, total % 60);
+    match (hours, minutes, secs) {
+        (0, 0, s) => format!("{s}초"),
+        (0, m, 0) => format!("{m}분"),
+        (0, m, s) => format!("{m}분 {s}초"),
+        (h, 0, _) => format!("{h}시간"),
+        (h, m, _) => format!("{h}시간 {m}분"),
+    }
+}
+
+/// When a queued run is expected to start: `약 20초 뒤`, or `곧` within the second.
+pub fn expected_start(eta_s: f64) -> String {
+    if eta_s < 1.0 { "곧".to_owned() } else { format!("약 {} 뒤", duration(eta_s.ceil())) }
+}
+
 /// Short numbers for chart labels, precise where they are small: `0.63`, `12.4`, `1234`.
 pub fn short(x: f64) -> String {
     match x.abs() {
@@ -85,5 +103,12 @@ mod tests {
             (short(0.634), short(12.44), short(1234.4)),
             ("0.63".into(), "12.4".into(), "1234".into())
         );
+    }
+
+    #[test]
+    fn waits_read_in_whole_units() {
+        let said: Vec<String> = [12.4, 120.0, 150.0, 3600.0, 3900.0].map(duration).into();
+        assert_eq!(said, ["12초", "2분", "2분 30초", "1시간", "1시간 5분"]);
+        assert_eq!((expected_start(0.4), expected_start(19.2)), ("곧".into(), "약 20초 뒤".into()));
     }
 }

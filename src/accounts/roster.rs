@@ -30,6 +30,14 @@ pub async fn totals(pool: &SqlitePool, class_id: i64, since: &str) -> sqlx::Resu
     .await
 }
 
+/// Every member of the class: `(learner_id, display_name)`.
+pub async fn members(pool: &SqlitePool, class_id: i64) -> sqlx::Result<Vec<(i64, String)>> {
+    sqlx::query_as("select learner_id, display_name from class_member where class_id = ?")
+        .bind(class_id)
+        .fetch_all(pool)
+        .await
+}
+
 /// One learner on the roster.
 #[derive(Debug, Clone, FromRow)]
 pub struct RosterRow {

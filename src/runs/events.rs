@@ -1,22 +1,38 @@
 //! Live events of runs in progress: status, output and results, fanned out to every watcher.
 
 use std::collections::HashMap;
+use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use serde::Serialize;
 use tokio::sync::broadcast;
 
 use super::result::RunResult;
+use super::waiting::Waiting;
 use super::{RunId, RunStatus};
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum RunEvent {
-    Status { status: RunStatus, position: Option<i64> },
-    Output { stream: Stream, text: String },
-    Result { result: RunResult },
-    Done { status: RunStatus, reason: Option<String> },
+    /// A queued run's place travels flattened: `"position": 3, "eta_s": 12.5`.
+    Status {
+        status: RunStatus,
+        #[serde(flatten)]
+        position: Option<Place>,
+    },
+    Output {
+        stream: Stream,
+        text: String,
+    },
+    Result {
+        result: RunResult,
+    },
+    Done {
+        status: RunStatus,
+        reason: Option<String>,
+    },
 }
 
 impl RunEvent {
@@ -29,6 +45,25 @@ impl RunEvent {
         }
     }
 }
+
+/// A queued run's place in the queue and when it is expected to start.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Place {
+    /// 1 for the run that executes next.
+    pub position: i64,
+    /// Seconds until it is expected to start, from when this was sent.
+    pub eta_s: f64,
+}
+
+impl Place {
+    pub fn of(waiting: &Waiting) -> Place {
+        // Tenths of a second are all a countdown in whole seconds can use.
+        Place { position: waiting.position, eta_s: (waiting.eta_s * 10.0).round() / 10.0 }
+    }
+}
+
+/// An estimate that drifts from its countdown by more than this many seconds is sent again.
+const ETA_DRIFT_S: f64 = 1.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -48,8 +83,8 @@ pub struct Backlog {
 struct Channel {
     sender: broadcast::Sender<RunEvent>,
     backlog: Backlog,
-    /// The queue place last told, so the poller only speaks when it changes.
-    position: Option<i64>,
+    /// The queue place last told and when, so the poller only speaks when it changes.
+    told: Option<(Place, Instant)>,
     /// Once running, a place read from the queue a moment earlier is stale: never send it.
     started: bool,
 }
@@ -59,9 +94,17 @@ impl Channel {
         Channel {
             sender: broadcast::channel(CAPACITY).0,
             backlog: Backlog::default(),
-            position: None,
+            told: None,
             started: false,
         }
+    }
+
+    /// Whether `now` says more than the countdown from the place last told: a new position,
+    /// or an estimate that moved (the run ahead ended early, or runs late).
+    fn news(&self, now: &Place) -> bool {
+        let Some((told, at)) = self.told else { return true };
+        let counted_down = (told.eta_s - at.elapsed().as_secs_f64()).max(0.0);
+        told.position != now.position || (now.eta_s - counted_down).abs() > ETA_DRIFT_S
     }
 }
 
@@ -71,6 +114,8 @@ pub struct Hub {
     channels: Arc<Mutex<HashMap<RunId, Channel>>>,
     /// Whether the one queue-position poller runs; changed only under the channels' lock.
     polling: Arc<AtomicBool>,
+    /// How many runs execute at once, for the estimates (0 until set: taken as 1).
+    workers: Arc<AtomicUsize>,
 }
 
 const CAPACITY: usize = 256;
@@ -124,20 +169,35 @@ impl Hub {
             .collect()
     }
 
-    /// Tells each watched, still queued run its place in `queue` (next to run first), if changed.
-    pub fn tell_positions(&self, queue: &[RunId]) {
-        let places: HashMap<&RunId, i64> = queue.iter().zip(1..).collect();
+    /// Notes a place a watcher was just told, so the poller does not tell it again unchanged.
+    pub fn remember(&self, id: &RunId, place: Place) {
+        if let Some(channel) = self.lock().get_mut(id) {
+            channel.told = Some((place, Instant::now()));
+        }
+    }
+
+    /// Sets how many runs execute at once (the server's worker count).
+    pub fn set_workers(&self, workers: usize) {
+        self.workers.store(workers, Ordering::Relaxed);
+    }
+
+    pub fn workers(&self) -> usize {
+        self.workers.load(Ordering::Relaxed).max(1)
+    }
+
+    /// Tells each watched, still queued run its place in `queue`, if it says something new.
+    pub fn tell_positions(&self, queue: &[Waiting]) {
+        let places: HashMap<&RunId, Place> =
+            queue.iter().map(|w| (&w.run_id, Place::of(w))).collect();
         let mut channels = self.lock();
         for (id, channel) in channels.iter_mut() {
-            let place = places.get(id).copied();
-            if channel.started || channel.sender.receiver_count() == 0 || place.is_none() {
+            let Some(place) = places.get(id).copied() else { continue };
+            if channel.started || channel.sender.receiver_count() == 0 || !channel.news(&place) {
                 continue;
             }
-            if channel.position != place {
-                channel.position = place;
-                let event = RunEvent::Status { status: RunStatus::Queued, position: place };
-                let _ = channel.sender.send(event);
-            }
+            channel.told = Some((place, Instant::now()));
+            let event = RunEvent::Status { status: RunStatus::Queued, position: Some(place) };
+            let _ = channel.sender.send(event);
         }
     }
 
@@ -187,5 +247,30 @@ mod tests {
         let event = events.recv().await.expect("done event");
         assert_eq!(event.name(), "done");
         assert!(hub.watched().is_empty(), "a finished run's channel is gone");
+    }
+
+    #[test]
+    fn a_status_carries_its_place_flat_and_a_running_one_none() {
+        let place = Place { position: 3, eta_s: 12.5 };
+        let queued = RunEvent::Status { status: RunStatus::Queued, position: Some(place) };
+        let json = serde_json::to_value(&queued).expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!({"event": "status", "status": "queued", "position": 3, "eta_s": 12.5})
+        );
+        let running = RunEvent::Status { status: RunStatus::Running, position: None };
+        let json = serde_json::to_value(&running).expect("json");
+        assert_eq!(json, serde_json::json!({"event": "status", "status": "running"}));
+    }
+
+    #[test]
+    fn a_place_is_told_again_only_when_it_moves_or_its_estimate_drifts() {
+        let mut channel = Channel::new();
+        let place = Place { position: 2, eta_s: 20.0 };
+        assert!(channel.news(&place));
+        channel.told = Some((place, Instant::now()));
+        assert!(!channel.news(&Place { eta_s: 19.5, ..place }), "the countdown says as much");
+        assert!(channel.news(&Place { eta_s: 10.0, ..place }), "the run ahead ended early");
+        assert!(channel.news(&Place { position: 1, ..place }));
     }
 }

@@ -1,6 +1,7 @@
 //! Runs: submitting, the queue in the `run` table, the workers that execute runs, and live events.
 
 mod active;
+pub mod estimate;
 mod events;
 mod job;
 pub mod load;
@@ -11,6 +12,7 @@ pub mod result;
 pub mod stats;
 pub mod store;
 pub mod submit;
+pub mod waiting;
 mod watch;
 mod worker;
 
@@ -20,7 +22,7 @@ use serde::Serialize;
 
 use crate::sandbox::JobId;
 
-pub use events::{Backlog, Hub, RunEvent, Stream};
+pub use events::{Backlog, Hub, Place, RunEvent, Stream};
 pub use job::job;
 pub use submit::{Submission, SubmitLimits, submit};
 pub use worker::{CancelError, Runner, recover_interrupted};

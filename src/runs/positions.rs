@@ -1,5 +1,6 @@
-//! One poller tells every watched queued run its place in the queue: one query a second for
-//! all watchers together, rather than one per watcher, and none while nobody watches.
+//! One poller tells every watched queued run its place in the queue and estimated start: one
+//! read a second for all watchers together, rather than one per watcher, and none while nobody
+//! watches.
 
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
 use super::events::Hub;
-use super::store;
+use super::waiting::waiting;
 
 /// How often watched queued runs are told their place, if it changed.
 const POSITION_POLL: Duration = Duration::from_secs(1);
@@ -31,7 +32,7 @@ async fn poll(db: SqlitePool, hub: Hub, shutdown: CancellationToken) {
         if hub.stop_polling_if_unwatched() {
             return;
         }
-        match store::queued_in_order(&db).await {
+        match waiting(&db, hub.workers()).await {
             Ok(queue) => hub.tell_positions(&queue),
             Err(error) => tracing::warn!(%error, "cannot read the queue positions"),
         }

@@ -30,6 +30,11 @@ fn order_key(run: &str) -> String {
     format!("({}, {run}.turn, {run}.rowid)", anonymous(run))
 }
 
+/// The claim order of queued runs aliased `run`, for an `order by`.
+pub(super) fn order_by(run: &str) -> String {
+    format!("{}, {run}.turn, {run}.rowid", anonymous(run))
+}
+
 /// Takes the first queued run in the claim order and marks it running, in one statement.
 pub async fn claim_next(pool: &SqlitePool) -> sqlx::Result<Option<RunRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -56,17 +61,6 @@ pub async fn queue_position(pool: &SqlitePool, id: &RunId) -> sqlx::Result<Optio
     .bind(id.as_str())
     .fetch_optional(pool)
     .await
-}
-
-/// Every queued run in the claim order: one query tells all watchers their place.
-pub async fn queued_in_order(pool: &SqlitePool) -> sqlx::Result<Vec<RunId>> {
-    let ids: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "select q.run_id from run q where q.status = 'queued' order by {}, q.turn, q.rowid",
-        anonymous("q")
-    )))
-    .fetch_all(pool)
-    .await?;
-    Ok(ids.into_iter().filter_map(|id| RunId::parse(&id)).collect())
 }
 
 /// What waits (queued or running) that the admission caps count.

@@ -4,7 +4,7 @@ use sqlx::types::Json;
 use sqlx::{FromRow, SqlitePool};
 
 use super::prediction::Prediction;
-pub use super::queue::{claim_next, queue_position, queued_in_order};
+pub use super::queue::{claim_next, queue_position};
 use super::result::{RunResult, Timelines};
 use super::{RunId, RunStatus, now_rfc3339};
 use crate::content::ParamValues;

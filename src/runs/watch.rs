@@ -7,9 +7,10 @@ use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 
-use super::events::{Backlog, Hub, RunEvent, Stream};
+use super::events::{Backlog, Hub, Place, RunEvent, Stream};
 use super::positions::ensure_polling;
 use super::store::{self, RunRow};
+use super::waiting::waiting;
 use super::{RunId, RunStatus};
 
 /// What a watch needs of the runner.
@@ -40,8 +41,9 @@ impl Watch {
             send_all(&out, replay(&run)).await;
             return;
         }
-        let position = store::queue_position(&self.db, &id).await.ok().flatten();
-        if position.is_some() {
+        let position = self.place(&id).await;
+        if let Some(place) = position {
+            self.hub.remember(&id, place);
             ensure_polling(&self.db, &self.hub, &self.shutdown);
         }
         let mut first = vec![RunEvent::Status { status: run.status, position }];
@@ -51,10 +53,16 @@ impl Watch {
         }
     }
 
+    /// The run's place and estimate, if it is queued.
+    async fn place(&self, id: &RunId) -> Option<Place> {
+        let queue = waiting(&self.db, self.hub.workers()).await.ok()?;
+        queue.iter().find(|w| w.run_id == *id).map(Place::of)
+    }
+
     /// Live events until `done`; the queue poller's places arrive on the same channel.
     async fn follow(
         &self,
-        mut position: Option<i64>,
+        mut position: Option<Place>,
         live: &mut broadcast::Receiver<RunEvent>,
         out: &mpsc::Sender<RunEvent>,
     ) {

@@ -14,9 +14,43 @@
 
   function statusLine(status, position) {
     let text = STATUS_TEXT[status] || status;
-    if (status === "queued" && position > 1) text += ` — 앞에 ${position - 1}개의 실행이 기다리고 있습니다`;
-    if (status === "queued" && position === 1) text += " — 다음 차례입니다";
+    if (status === "queued" && position > 1) text += ` — 앞에 ${position - 1}개`;
+    if (status === "queued" && position === 1) text += " — 다음 차례";
     return text;
+  }
+
+  // Whole seconds and minutes, as src/format.rs writes them: "12초", "2분 30초".
+  function duration(seconds) {
+    const total = Math.round(seconds);
+    const minutes = Math.floor(total / 60);
+    const rest = total % 60;
+    if (minutes === 0) return `${rest}초`;
+    return rest === 0 ? `${minutes}분` : `${minutes}분 ${rest}초`;
+  }
+
+  function startText(eta) {
+    return eta < 1 ? " · 곧 시작" : ` · 약 ${duration(Math.ceil(eta))} 뒤 시작`;
+  }
+
+  // The estimate counts down between the server's corrections; one timer per status line.
+  function countDown(line, eta) {
+    clearInterval(Number(line.dataset.timer || 0));
+    delete line.dataset.timer;
+    if (typeof eta !== "number") return;
+    const told = performance.now();
+    const span = document.createElement("span");
+    // Ticking every second must not make screen readers speak every second: the line
+    // (role=status) is read when the server sends news, the countdown itself stays quiet.
+    span.setAttribute("aria-live", "off");
+    span.setAttribute("data-live-eta", "");
+    const tick = () => {
+      // The panel swapped in at the end replaces the line: the timer ends with it.
+      if (line.dataset.timer && !span.isConnected) return clearInterval(Number(line.dataset.timer));
+      span.textContent = startText(Math.max(0, eta - (performance.now() - told) / 1000));
+    };
+    tick();
+    line.append(span);
+    line.dataset.timer = String(setInterval(tick, 1000));
   }
 
   // Fetches the server-rendered panel of a run and puts it in `live`. Only the latest request
@@ -62,7 +96,7 @@
     pre.append(document.createTextNode(text));
   }
 
-  function setStatus(live, status, position) {
+  function setStatus(live, status, position, eta) {
     let line = live.querySelector("[data-live-status]");
     if (!line) {
       line = document.createElement("p");
@@ -73,6 +107,7 @@
     }
     line.className = `run-status run-status--${status}`;
     line.textContent = statusLine(status, position);
+    countDown(line, status === "queued" ? eta : null);
   }
 
   // Follows one run until it is done; `onDone` gets the final status.
@@ -88,7 +123,7 @@
     };
     events.addEventListener("status", (e) => {
       const data = JSON.parse(e.data);
-      setStatus(live, data.status, data.position);
+      setStatus(live, data.status, data.position, data.eta_s);
     });
     events.addEventListener("output", (e) => {
       const data = JSON.parse(e.data);

@@ -19,3 +19,4 @@ mod run_pages;
 mod runs;
 mod streams;
 mod throttles;
+mod waits;

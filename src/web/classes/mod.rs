@@ -1,7 +1,7 @@
 //! An instructor's classes, one feature: the list and settings (`manage`), a class's dashboard
-//! (`view`), one experiment across the class (`experiment`), one learner's runs and code
-//! (`learner`), the CSV export (`csv`), and what they share (the join QR code, code diffs, the
-//! `/classes/{id}/…/{item}` path). The class's analytics are `accounts::class_insight`.
+//! (`view`) with its waiting runs (`queue`), one experiment across the class (`experiment`), one
+//! learner's runs and code (`learner`), the CSV export (`csv`), and what they share (the join
+//! QR code, code diffs, the `/classes/{id}/…/{item}` path). The class's analytics are `accounts::class_insight`.
 //! Nothing here is cached: every page is for one signed-in instructor.
 
 mod code_diff;
@@ -11,6 +11,7 @@ mod learner;
 mod manage;
 mod path;
 mod qr;
+mod queue;
 mod view;
 
 use axum::Router;

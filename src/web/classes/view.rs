@@ -1,5 +1,5 @@
 //! A class's dashboard (`/classes/{id}`): join code and QR, totals, runs per experiment and the
-//! roster with each learner's activity. The live part is also served alone
+//! roster with each learner's activity, and who waits in the run queue. The live part is also served alone
 //! (`/classes/{id}/live`), for the page's script to refresh while the class works.
 
 use askama::Template;
@@ -11,6 +11,7 @@ use axum::routing::get;
 
 use super::manage::join_link;
 use super::qr::{QrSvg, qr_svg};
+use super::queue::{QueueRow, class_queue};
 use crate::accounts::class::ClassRow;
 use crate::accounts::instructor::Instructor;
 use crate::accounts::roster::{self, ClassTotals, ExperimentActivity, RosterRow};
@@ -46,6 +47,8 @@ pub struct Live {
     pub totals: ClassTotals,
     pub experiments: Vec<ExperimentRow>,
     pub roster: Vec<RosterRow>,
+    /// The class's runs waiting in the queue, next to run first.
+    pub queue: Vec<QueueRow>,
     pub pager: Pager,
     pub updated: String,
 }
@@ -89,7 +92,8 @@ pub async fn live(state: &AppState, class: &ClassRow, page: i64) -> Result<Live>
     let activity = roster::experiment_activity(&state.db, class.class_id).await?;
     let updated = korean_time(&crate::runs::now_rfc3339());
     let experiments = experiment_rows(state, activity);
-    Ok(Live { class_id: class.class_id, totals, experiments, roster, pager, updated })
+    let queue = class_queue(state, class.class_id).await?;
+    Ok(Live { class_id: class.class_id, totals, experiments, roster, queue, pager, updated })
 }
 
 #[derive(Template)]

@@ -1,0 +1,140 @@
+//! An honest wait: a queued run's estimated start counts down while the run ahead goes on,
+//! reaches about 0 as it nears its end, drops when it ends early, and the class page shows
+//! which of its learners wait.
+
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::StatusCode;
+use gil_lab::runs::RunId;
+use gil_lab::runs::store::claim_next;
+use gil_lab::runs::waiting::waiting;
+use http_body_util::BodyExt;
+
+use crate::classroom::{self, cpu_run, join_code};
+use crate::helpers::TestApp;
+
+const CPU: &str = r#"{"experiment": "cpu-bound", "params": {"workers": 2}}"#;
+
+async fn queued_run(app: &TestApp) -> String {
+    let submitted = app.post_json("/api/runs", CPU).await;
+    assert_eq!(submitted.status, StatusCode::ACCEPTED, "{}", submitted.body);
+    submitted.json()["id"].as_str().expect("id").to_owned()
+}
+
+/// Three finished runs of `cpu-bound` that each took 10 seconds: the experiment's median.
+async fn ten_second_history(app: &TestApp) {
+    for _ in 0..3 {
+        queued_run(app).await;
+    }
+    assert_eq!(app.drain_queue().await, 3);
+    sqlx::query(
+        "update run set started_at = strftime('%Y-%m-%dT%H:%M:%fZ', finished_at, '-10 seconds')",
+    )
+    .execute(&app.state.db)
+    .await
+    .expect("durations set");
+}
+
+/// Claims the next run as a worker would, without executing it: it stays `running`.
+async fn start_next(app: &TestApp) -> String {
+    let row = claim_next(&app.state.db).await.expect("claim").expect("a queued run");
+    row.run_id.to_string()
+}
+
+async fn eta_of(app: &TestApp, id: &str) -> f64 {
+    let queue = waiting(&app.state.db, 1).await.expect("queue");
+    let id = RunId::parse(id).expect("run id");
+    queue.iter().find(|w| w.run_id == id).expect("still queued").eta_s
+}
+
+#[tokio::test]
+async fn the_estimate_counts_down_and_is_about_zero_when_the_run_ahead_is_nearly_done() {
+    let app = TestApp::spawn().await;
+    ten_second_history(&app).await;
+    queued_run(&app).await;
+    let id = queued_run(&app).await;
+    let ahead = start_next(&app).await;
+
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        seen.push(eta_of(&app, &id).await);
+        tokio::time::sleep(Duration::from_millis(60)).await;
+    }
+    assert!(seen.windows(2).all(|w| w[1] <= w[0]), "never up while nothing queues ahead: {seen:?}");
+    assert!((9.0..=10.0).contains(&seen[0]), "the run ahead's 10 s: {seen:?}");
+
+    let nearly_done = "update run set started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-9.9 seconds') \
+                       where run_id = ?";
+    sqlx::query(nearly_done).bind(&ahead).execute(&app.state.db).await.expect("started earlier");
+    let eta = eta_of(&app, &id).await;
+    assert!((0.0..0.5).contains(&eta), "about 0 at position 1: {eta}");
+}
+
+/// The `eta_s` of each status event on the stream, until one satisfies `enough`.
+async fn etas_until(body: &mut Body, enough: impl Fn(f64) -> bool) -> Vec<f64> {
+    const STATUS: &str = "event: status\ndata: ";
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let (mut text, mut etas) = (String::new(), Vec::new());
+    loop {
+        while let Some(at) = text.find(STATUS) {
+            let Some(end) = text[at..].find("\n\n") else { break };
+            let json: serde_json::Value =
+                serde_json::from_str(&text[at + STATUS.len()..at + end]).expect("json");
+            let eta = json["eta_s"].as_f64().unwrap_or_else(|| panic!("no eta_s: {json}"));
+            etas.push(eta);
+            text.drain(..at + end);
+            if enough(eta) {
+                return etas;
+            }
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        let frame = tokio::time::timeout(left, body.frame()).await;
+        let frame = frame.unwrap_or_else(|_| panic!("no such estimate in time: {etas:?}"));
+        if let Ok(data) = frame.expect("the stream goes on").expect("a frame").into_data() {
+            text.push_str(&String::from_utf8_lossy(&data));
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_estimate_goes_down_when_the_run_ahead_ends_early() {
+    let app = TestApp::spawn().await;
+    ten_second_history(&app).await;
+    queued_run(&app).await;
+    queued_run(&app).await;
+    let id = queued_run(&app).await;
+    let ahead = start_next(&app).await;
+    let response = app.open(&format!("/api/runs/{id}/events"), "10.0.0.1:4000").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body();
+    let first = etas_until(&mut body, |_| true).await[0];
+    assert!((19.0..=20.0).contains(&first), "the run ahead's 10 s and the next one's: {first}");
+
+    let finish = "update run set status = 'succeeded', \
+                  finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') where run_id = ?";
+    sqlx::query(finish).bind(&ahead).execute(&app.state.db).await.expect("finished early");
+    let etas = etas_until(&mut body, |eta| eta < 15.0).await;
+    assert!(etas.windows(2).all(|w| w[1] <= w[0]), "{etas:?}");
+    let corrected = etas[etas.len() - 1];
+    assert!((9.0..=10.5).contains(&corrected), "only the next run's 10 s are left: {etas:?}");
+}
+
+#[tokio::test]
+async fn the_class_page_lists_the_learners_who_wait() {
+    let app = TestApp::spawn().await;
+    let teacher = classroom::instructor(&app, "teacher@school.kr").await;
+    let class_id = classroom::class(&teacher, "3학년 2반").await;
+    let code = join_code(&app, class_id).await;
+    let (learner, _) = classroom::learner(&app, &code, "서연").await;
+    let empty = teacher.get(&format!("/classes/{class_id}/live")).await;
+    assert!(empty.body.contains("기다리는 실행이 없습니다"), "{}", empty.body);
+
+    cpu_run(&learner, 2.0).await;
+    let live = teacher.get(&format!("/classes/{class_id}/live")).await;
+    assert_eq!(live.status, StatusCode::OK);
+    let queue = &live.body[live.body.find("data-class-queue").expect("the queue table")..];
+    assert!(queue.contains("서연") && queue.contains("1번째"), "{queue}");
+    assert!(queue.contains("곧"), "next, with nothing running: {queue}");
+    assert!(queue.contains("0초"), "how long it waited: {queue}");
+}
