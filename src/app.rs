@@ -67,7 +67,7 @@ impl AppState {
         let shutdown = CancellationToken::new();
         let limits = config.run_limits();
         let runner = Runner::new(db.clone(), content.clone(), backend, limits, shutdown.clone());
-        runner.hub().set_workers(config.max_parallel_runs);
+        runner.hub().set_workers(config.parallel_runs());
         let python = crate::sandbox::resolve_python(&config.python)
             .unwrap_or_else(|_| "/usr/bin/python3".into());
         let runtimes = tokio::task::spawn_blocking(move || Runtimes::detect(&python)).await?;

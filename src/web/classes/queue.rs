@@ -23,7 +23,7 @@ pub struct QueueRow {
 
 /// The class's waiting runs in claim order.
 pub async fn class_queue(state: &AppState, class_id: i64) -> Result<Vec<QueueRow>> {
-    let queue = waiting(&state.db, state.config.max_parallel_runs).await?;
+    let queue = waiting(&state.db, state.config.parallel_runs()).await?;
     if queue.is_empty() {
         return Ok(Vec::new());
     }
