@@ -233,6 +233,11 @@ def compare(target, workers, variants=("sequential", "threads", "processes"), ar
                 run_workers(target, workers, _MODES[name], args, start_method)
 
 
+def _usable_cores():
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else os.cpu_count()
+
+
 def _environment():
     gil = getattr(sys, "_is_gil_enabled", None)
     return {
@@ -241,7 +246,8 @@ def _environment():
         "implementation": sys.implementation.name,
         "gil_enabled": bool(gil()) if gil else True,
         # The cores this run may use (its slot), not the host's: what a speedup can reach.
-        "cores": len(os.sched_getaffinity(0)),
+        # PyPy 7.3 (Python 3.9) has no sched_getaffinity: the host's count is the best it knows.
+        "cores": _usable_cores(),
         "switch_interval": sys.getswitchinterval(),
         "executable": sys.executable,
     }
