@@ -3,6 +3,7 @@
 
 mod backend;
 pub mod cgroup;
+mod cgroupfs;
 mod container;
 pub mod cpuset;
 mod devfs;
