@@ -36,8 +36,10 @@ impl ResultView {
             Some(false) => "GIL 꺼짐(free-threaded)",
             None => "GIL 알 수 없음",
         };
+        // The slot's CPUs where the run was pinned: "코어 2개 (CPU 0-1)".
+        let cpus = env.cpus.as_deref().map_or(String::new(), |cpus| format!(" (CPU {cpus})"));
         let environment = format!(
-            "{} {} · {} · 코어 {}개",
+            "{} {} · {} · 코어 {}개{cpus}",
             env.implementation.as_deref().unwrap_or("python"),
             env.python.as_deref().unwrap_or("?"),
             gil,
@@ -77,5 +79,25 @@ fn row(variant: &Variant, labels: &VariantLabels) -> VariantRow {
         cpu: seconds(variant.cpu_s),
         cores: format::cores(variant.effective_cores),
         speedup: variant.speedup.map(format::times).unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_line_names_the_slot_a_run_was_pinned_to() {
+        let mut result: RunResult = serde_json::from_value(serde_json::json!({
+            "variants": [{"name": "threads", "wall_s": 1.0}],
+            "environment": {"implementation": "cpython", "python": "3.11.2", "gil_enabled": true,
+                            "cores": 2, "cpus": "2-3"}
+        }))
+        .expect("a result");
+        let view = ResultView::of(&result, None).expect("a view");
+        assert_eq!(view.environment, "cpython 3.11.2 · GIL 켜짐 · 코어 2개 (CPU 2-3)");
+        result.environment.cpus = None;
+        let view = ResultView::of(&result, None).expect("a view");
+        assert_eq!(view.environment, "cpython 3.11.2 · GIL 켜짐 · 코어 2개");
     }
 }
