@@ -29,7 +29,8 @@ pub fn refusal(request: &Request) -> Option<Response> {
     if is_safe(request.method()) || comes_from_this_site(request.headers(), request.uri()) {
         return None;
     }
-    tracing::warn!(path = request.uri().path(), "refused a cross-site request");
+    // Debug, not warn: a script can send a forged Origin on every request of a flood.
+    tracing::debug!(path = request.uri().path(), "refused a cross-site request");
     Some(if request.uri().path().starts_with("/api/") {
         (StatusCode::FORBIDDEN, Json(json!({ "error": REFUSED }))).into_response()
     } else {
