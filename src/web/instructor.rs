@@ -80,7 +80,7 @@ async fn sign_up(
     let outcome =
         instructor::sign_up(&state.db, &state.passwords, &email, &name, &password).await?;
     if let SignUp::EmailTaken = outcome {
-        tracing::info!("sign-up for an email that already has an account");
+        tracing::debug!("sign-up for an email that already has an account");
     }
     Ok(Redirect::to(SIGNED_UP).into_response())
 }
