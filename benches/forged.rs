@@ -10,11 +10,13 @@
 
 #[path = "../tests/support/http.rs"]
 mod http;
+#[path = "support/server.rs"]
+mod server;
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use http::{Agent, free_addr};
+use http::Agent;
+use server::Server;
 
 // As many distinct spans as fit the 8 MiB the server reads of a result channel: 16 variants × 64
 // workers × 400 spans, compact JSON.
@@ -35,25 +37,11 @@ for i in range(5000):
 "#;
 
 fn main() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let addr = free_addr();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_gil-lab"))
-        .args(["--addr", &addr, "--log", "warn"])
-        .arg("--database-url")
-        .arg(format!("sqlite://{}", dir.path().join("bench.db").display()))
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start gil-lab");
-    let pid = server.id();
-    while Agent::new(&addr).get("/healthz").is_err() {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let server = Server::start(&[]);
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
-    println!("machine: {cores} cores; server pid {pid}; idle {} MB", mib(rss_kib(pid, "VmRSS:")));
-    forged(&addr, pid);
-    many_records(&addr, pid);
-    server.kill().ok();
-    server.wait().ok();
+    println!("machine: {cores} cores; server pid {}; idle {} MB", server.pid, server.rss_mb());
+    forged(&server);
+    many_records(&server);
 }
 
 fn run(addr: &str, code: &str) -> (Agent, String) {
@@ -68,12 +56,12 @@ fn run(addr: &str, code: &str) -> (Agent, String) {
     (agent, id)
 }
 
-fn forged(addr: &str, pid: u32) {
-    let (mut agent, id) = run(addr, FORGE);
+fn forged(server: &Server) {
+    let (mut agent, id) = run(&server.addr, FORGE);
     let api = agent.get(&format!("/api/runs/{id}")).expect("api");
     let value: serde_json::Value = serde_json::from_str(&api.body).expect("json");
     let stored = serde_json::to_vec(&value["result"]).map_or(0, |j| j.len());
-    let after_run = rss_kib(pid, "VmRSS:");
+    let after_run = server.rss_mb();
     let fetchers: Vec<_> = (0..10)
         .map(|_| {
             let (mut agent, path) = (agent.clone(), format!("/runs/{id}"));
@@ -82,7 +70,7 @@ fn forged(addr: &str, pid: u32) {
         .collect();
     let mut peak = after_run;
     while fetchers.iter().any(|f| !f.is_finished()) {
-        peak = peak.max(rss_kib(pid, "VmRSS:"));
+        peak = peak.max(server.rss_mb());
         std::thread::sleep(Duration::from_millis(2));
     }
     let page = fetchers.into_iter().map(|f| f.join().unwrap_or(0)).max().unwrap_or(0);
@@ -95,18 +83,18 @@ fn forged(addr: &str, pid: u32) {
     println!("run page       {:>8.1} KiB", page as f64 / 1024.0);
     println!(
         "server memory  after the run {} MB, peak during 10 page fetches at once {} MB, after {} MB   target ≤ 200 MB",
-        mib(after_run),
-        mib(peak),
-        mib(rss_kib(pid, "VmRSS:"))
+        after_run,
+        peak,
+        server.rss_mb()
     );
 }
 
-fn many_records(addr: &str, pid: u32) {
-    let cpu_before = cpu_seconds(pid);
+fn many_records(server: &Server) {
+    let cpu_before = server.cpu_seconds();
     let started = Instant::now();
-    let (mut agent, id) = run(addr, MANY);
+    let (mut agent, id) = run(&server.addr, MANY);
     let elapsed = started.elapsed().as_secs_f64();
-    let cpu = cpu_seconds(pid) - cpu_before;
+    let cpu = server.cpu_seconds() - cpu_before;
     let api = agent.get(&format!("/api/runs/{id}")).expect("api");
     let value: serde_json::Value = serde_json::from_str(&api.body).expect("json");
     println!("\n## 5 000 small records");
@@ -114,24 +102,4 @@ fn many_records(addr: &str, pid: u32) {
         "status {}, repeats kept {}; submit → done {elapsed:.2} s; server CPU {cpu:.2} s   (was 57 s)",
         value["status"], value["result"]["variants"][0]["repeats"]
     );
-}
-
-fn rss_kib(pid: u32, key: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let line = status.lines().find(|l| l.starts_with(key));
-    line.and_then(|l| l.split_whitespace().nth(1)?.parse().ok()).unwrap_or(0)
-}
-
-fn mib(kib: u64) -> u64 {
-    kib / 1024
-}
-
-/// User and system CPU seconds of the process, from `/proc/PID/stat`.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<f64> = after.split_whitespace().filter_map(|f| f.parse().ok()).collect();
-    // Fields 14 and 15 of stat (utime, stime): the 11th and 12th numbers after the state.
-    let ticks = fields.get(10).unwrap_or(&0.0) + fields.get(11).unwrap_or(&0.0);
-    ticks / 100.0
 }

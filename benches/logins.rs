@@ -6,29 +6,23 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+use server::Server;
 
 // Only `free_addr` and the health check are needed from the shared client.
 #[allow(dead_code)]
 #[path = "../tests/support/http.rs"]
 mod http;
+#[path = "support/server.rs"]
+mod server;
 
 const TARGET_MB: u64 = 150;
 
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-fn rss_kib(pid: u32, key: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with(key))
-        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        .unwrap_or(0)
 }
 
 /// One failed login as a browser sends it; the status code, 0 if the exchange failed.
@@ -56,15 +50,15 @@ fn mb(kib: u64) -> u64 {
     kib / 1024
 }
 
-fn round(addr: &str, pid: u32, clients: usize, per_client: usize) {
-    let before = rss_kib(pid, "VmRSS:");
+fn round(server: &Arc<Server>, clients: usize, per_client: usize) {
+    let before = server.kib("VmRSS:");
     let running = Arc::new(AtomicBool::new(true));
     let peak = Arc::new(AtomicU64::new(before));
     let sampler = {
-        let (running, peak) = (running.clone(), peak.clone());
+        let (running, peak, server) = (running.clone(), peak.clone(), server.clone());
         std::thread::spawn(move || {
             while running.load(Ordering::Relaxed) {
-                peak.fetch_max(rss_kib(pid, "VmRSS:"), Ordering::Relaxed);
+                peak.fetch_max(server.kib("VmRSS:"), Ordering::Relaxed);
                 std::thread::sleep(Duration::from_millis(10));
             }
         })
@@ -72,7 +66,7 @@ fn round(addr: &str, pid: u32, clients: usize, per_client: usize) {
     let started = Instant::now();
     let guessers: Vec<_> = (0..clients)
         .map(|c| {
-            let addr = addr.to_owned();
+            let addr = server.addr.clone();
             std::thread::spawn(move || {
                 (0..per_client)
                     .map(|n| failed_login(&addr, &format!("c{clients}-{c}-{n}%40school.kr")))
@@ -86,7 +80,7 @@ fn round(addr: &str, pid: u32, clients: usize, per_client: usize) {
     running.store(false, Ordering::Relaxed);
     sampler.join().expect("sampler");
     std::thread::sleep(Duration::from_secs(2));
-    let after = rss_kib(pid, "VmRSS:");
+    let after = server.kib("VmRSS:");
     let unauthorized = statuses.iter().filter(|&&s| s == 401).count();
     println!(
         "{clients:>2} clients × {per_client} failed logins: {unauthorized}/{} answered 401 in \
@@ -97,32 +91,22 @@ fn round(addr: &str, pid: u32, clients: usize, per_client: usize) {
         statuses.len() as f64 / took.as_secs_f64(),
         mb(before),
         mb(peak.load(Ordering::Relaxed)),
-        mb(rss_kib(pid, "VmHWM:")),
+        mb(server.kib("VmHWM:")),
         mb(after),
     );
 }
 
 fn main() {
     let per_client = env_number("PER_CLIENT", 12);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let addr = http::free_addr();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_gil-lab"))
-        .args(["--addr", &addr, "--log", "warn"])
-        .args(["--login-failures-per-address", "1000000", "--login-failures-per-email", "1000000"])
-        .arg("--database-url")
-        .arg(format!("sqlite://{}", dir.path().join("bench.db").display()))
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start gil-lab");
-    let pid = server.id();
-    while !http::Agent::new(&addr).get("/healthz").is_ok_and(|r| r.status == 200) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let server = Arc::new(Server::start(&[
+        "--login-failures-per-address",
+        "1000000",
+        "--login-failures-per-email",
+        "1000000",
+    ]));
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
     println!("machine: {cores} cores; password hashes at once: the default (one per core)");
     for clients in [8, 32] {
-        round(&addr, pid, clients, per_client);
+        round(&server, clients, per_client);
     }
-    server.kill().ok();
-    server.wait().ok();
 }

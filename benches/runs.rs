@@ -14,13 +14,16 @@
 mod eta;
 #[path = "../tests/support/http.rs"]
 mod http;
+#[path = "support/server.rs"]
+mod server;
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use http::{Agent, free_addr};
+use http::Agent;
+use server::{Server, status_kib};
 
 fn env_number(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -29,28 +32,19 @@ fn env_number(name: &str, default: usize) -> usize {
 fn main() {
     let rounds = env_number("ROUNDS", 40);
     let learners = env_number("LEARNERS", 60);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let addr = free_addr();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_gil-lab"))
-        .args(["--addr", &addr, "--log", "warn", "--max-runs-per-minute", "1000"])
-        .args(["--max-anonymous-queued-per-address", "1000"])
-        .arg("--database-url")
-        .arg(format!("sqlite://{}", dir.path().join("bench.db").display()))
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start gil-lab");
-    let pid = server.id();
-    while Agent::new(&addr).get("/healthz").is_err() {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let server = Server::start(&[
+        "--max-runs-per-minute",
+        "1000",
+        "--max-anonymous-queued-per-address",
+        "1000",
+    ]);
+    let (addr, pid) = (server.addr.clone(), server.pid);
     print_machine();
     if std::env::var("ONLY").as_deref() != Ok("eta") {
         trivial_run_overhead(&addr, rounds);
         burst(&addr, learners, pid);
     }
     eta::estimate_error(&addr);
-    server.kill().ok();
-    server.wait().ok();
 }
 
 fn print_machine() {
@@ -111,17 +105,8 @@ fn trivial_run_overhead(addr: &str, rounds: usize) {
     );
 }
 
-fn rss_kib(pid: u32, key: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with(key))
-        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        .unwrap_or(0)
-}
-
 fn burst(addr: &str, learners: usize, pid: u32) {
-    let idle_rss = rss_kib(pid, "VmRSS:");
+    let idle_rss = status_kib(pid, "VmRSS:");
     let body = r#"{"experiment": "cpu-bound", "params": {"workers": 2, "iterations": 1000000}}"#;
     let draining = Arc::new(AtomicBool::new(true));
     let latencies = Arc::new(Mutex::new(Vec::new()));
@@ -132,7 +117,7 @@ fn burst(addr: &str, learners: usize, pid: u32) {
         std::thread::spawn(move || {
             let mut agent = Agent::new(&addr);
             while draining.load(Ordering::Relaxed) {
-                peak_rss.fetch_max(rss_kib(pid, "VmRSS:"), Ordering::Relaxed);
+                peak_rss.fetch_max(status_kib(pid, "VmRSS:"), Ordering::Relaxed);
                 let started = Instant::now();
                 let ok = agent.get("/lessons/threading-bottleneck").is_ok_and(|r| r.status == 200);
                 let ms = started.elapsed().as_secs_f64() * 1e3;
@@ -156,7 +141,7 @@ fn burst(addr: &str, learners: usize, pid: u32) {
     let drained = started.elapsed();
     draining.store(false, Ordering::Relaxed);
     pages.join().ok();
-    let peak_rss = peak_rss.load(Ordering::Relaxed).max(rss_kib(pid, "VmHWM:"));
+    let peak_rss = peak_rss.load(Ordering::Relaxed).max(status_kib(pid, "VmHWM:"));
     let mut latencies = latencies.lock().expect("latencies").clone();
     println!(
         "\n## burst: {learners} learners submit at once; lesson page latency while the queue drains"

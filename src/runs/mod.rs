@@ -4,6 +4,7 @@ mod active;
 pub mod estimate;
 mod events;
 mod job;
+mod live;
 pub mod load;
 mod positions;
 pub mod prediction;

@@ -1,7 +1,7 @@
 //! The run workers: claim a run, execute it in the sandbox, record the outcome, tell watchers.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sqlx::SqlitePool;
 use tokio::sync::{Notify, mpsc};
@@ -10,16 +10,17 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 
 use super::active::ActiveRuns;
-use super::events::{Hub, RunEvent, Stream};
+use super::events::{Hub, RunEvent};
 use super::job::{job, judge};
+use super::live::forward_live;
 use super::load::LoadWatch;
-use super::result::{self, Builder, Place};
+use super::result::{Builder, Place, RunResult};
 use super::store::{self, Finish, RunRow};
 use super::watch::Watch;
 use super::{RunId, RunStatus};
 use crate::content::{Content, ExperimentId};
 use crate::sandbox::protocol::measured_cpu_s;
-use crate::sandbox::{Backend, Chunk, CpuSet, Ending, Job, Outcome, RunLimits};
+use crate::sandbox::{Backend, CpuSet, Ending, Job, Outcome, RunLimits};
 
 /// Why a run could not be cancelled.
 #[derive(Debug, thiserror::Error)]
@@ -178,14 +179,19 @@ impl Runner {
         }
         let limits = job.limits;
         job.cpus = slot.cloned();
-        let (outcome, place) = self.execute(&id, job, active.token().clone()).await;
+        let (outcome, place, builder) = self.execute(&id, job, active.token().clone()).await;
         drop(active);
         if outcome.ending == Ending::Cancelled && self.inner.shutdown.is_cancelled() {
             store::requeue(&self.inner.db, &id).await?;
             tracing::info!(run_id = %id, "run interrupted by shutdown, queued again");
             return Ok(Some(id));
         }
-        self.finish(&id, outcome, place, limits).await?;
+        let result = if outcome.records.is_empty() {
+            None
+        } else {
+            tokio::task::spawn_blocking(move || builder.result(&place)).await.ok()
+        };
+        self.finish(&id, outcome, result, limits).await?;
         Ok(Some(id))
     }
 
@@ -195,8 +201,13 @@ impl Runner {
     }
 
     /// Runs the job while forwarding its output to watchers; also says where it ran and whether
-    /// others kept its CPUs busy.
-    async fn execute(&self, id: &RunId, job: Job, cancel: CancellationToken) -> (Outcome, Place) {
+    /// others kept its CPUs busy, and hands back the records gathered as they came.
+    async fn execute(
+        &self,
+        id: &RunId,
+        job: Job,
+        cancel: CancellationToken,
+    ) -> (Outcome, Place, Builder) {
         let id = id.clone();
         let (sender, receiver) = mpsc::channel(64);
         let hub = self.inner.hub.clone();
@@ -206,28 +217,21 @@ impl Runner {
         let load = LoadWatch::start(cpus.as_ref());
         let outcome = self.inner.backend.execute(job, sender, cancel).await;
         let contended = load.contended(measured_cpu_s(&outcome.records));
-        forward.await.ok();
-        (outcome, Place { cpus: cpus.map(|set| set.to_string()), contended })
+        let builder = forward.await.unwrap_or_default();
+        (outcome, Place { cpus: cpus.map(|set| set.to_string()), contended }, builder)
     }
 
     async fn finish(
         &self,
         id: &RunId,
-        mut outcome: Outcome,
-        place: Place,
+        outcome: Outcome,
+        result: Option<RunResult>,
         limits: RunLimits,
     ) -> sqlx::Result<()> {
         let (status, reason) = judge(&outcome, limits);
         if let Some(error) = &outcome.error {
             tracing::error!(run_id = %id, %error, "sandbox failed");
         }
-        let records = std::mem::take(&mut outcome.records);
-        let result = (!records.is_empty())
-            .then(|| tokio::task::spawn_blocking(move || result::build(records, place)));
-        let result = match result {
-            Some(building) => building.await.ok(),
-            None => None,
-        };
         let runtime_text = outcome.runtime.to_string();
         let finish = Finish {
             status,
@@ -268,33 +272,3 @@ impl Runner {
         Ok(())
     }
 }
-
-/// Sends output to watchers as it comes, and the partial result after a variant, at most every
-/// `LIVE_RESULT_EVERY` (the last one always): a flood of records costs one pass each, not a
-/// rebuild each.
-fn forward_live(hub: &Hub, id: &RunId, mut receiver: mpsc::Receiver<Chunk>) {
-    let mut builder = Builder::default();
-    let mut last: Option<Instant> = None;
-    let mut pending = false;
-    while let Some(chunk) = receiver.blocking_recv() {
-        match chunk {
-            Chunk::Stdout(text) => {
-                hub.publish(id, RunEvent::Output { stream: Stream::Stdout, text })
-            }
-            Chunk::Stderr(text) => {
-                hub.publish(id, RunEvent::Output { stream: Stream::Stderr, text })
-            }
-            Chunk::Record(record) => pending |= builder.push(record),
-        }
-        if pending && last.is_none_or(|at| at.elapsed() >= LIVE_RESULT_EVERY) {
-            hub.publish(id, RunEvent::Result { result: builder.result(false) });
-            (last, pending) = (Some(Instant::now()), false);
-        }
-    }
-    if pending {
-        hub.publish(id, RunEvent::Result { result: builder.result(false) });
-    }
-}
-
-/// How often watchers get a fresh partial result while measurements pour in.
-const LIVE_RESULT_EVERY: Duration = Duration::from_millis(200);

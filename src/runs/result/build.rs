@@ -20,9 +20,7 @@ pub fn build(records: Vec<Record>, place: Place) -> RunResult {
     for record in records {
         builder.push(record);
     }
-    let mut result = builder.result(place.contended);
-    result.environment.cpus = place.cpus;
-    result
+    builder.result(&place)
 }
 
 /// One measurement of one variant, already bounded: what is kept of a `variant` record.
@@ -85,10 +83,12 @@ impl Builder {
         true
     }
 
-    /// The result so far, within the bounds a page can show and the database keeps.
-    pub fn result(&self, contended: bool) -> RunResult {
+    /// The result so far, measured at `place` (`Place::default()` while the run goes on), within
+    /// the bounds a page can show and the database keeps.
+    pub fn result(&self, place: &Place) -> RunResult {
         let mut environment = self.environment.clone();
-        environment.contended = contended;
+        environment.contended = place.contended;
+        environment.cpus.clone_from(&place.cpus);
         // A speedup is against running the same work sequentially; without it there is none.
         let sequential = self.variants.iter().find(|(name, _)| name == "sequential");
         let baseline = sequential.and_then(|(_, m)| Spread::of(&walls(m))).map(|s| s.median);
