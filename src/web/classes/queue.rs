@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use crate::accounts::roster;
 use crate::app::AppState;
+use crate::content::ExperimentId;
 use crate::format;
 use crate::runs::waiting::waiting;
 use crate::web::error::Result;
@@ -33,7 +34,8 @@ pub async fn class_queue(state: &AppState, class_id: i64) -> Result<Vec<QueueRow
         .into_iter()
         .filter_map(|w| {
             let display_name = names.get(&w.learner_id)?.clone();
-            let experiment = state.content.experiments().find(|e| e.id.as_str() == w.experiment);
+            let id = ExperimentId::parse(&w.experiment);
+            let experiment = id.and_then(|id| state.content.experiment(&id));
             Some(QueueRow {
                 learner_id: w.learner_id,
                 display_name,
