@@ -8,5 +8,6 @@ mod masks;
 mod server;
 mod slots;
 mod support;
+mod syscalls;
 mod watch;
 mod works;
