@@ -14,23 +14,15 @@ use super::limits;
 use super::seccomp::SeccompPrograms;
 use super::spec::{LaunchSpec, LaunchStatus, SANDBOX_DIR};
 
-/// Under `work_dir`: where hakoniwa assembles the container's root before pivot_root.
-pub const ROOT_SUBDIR: &str = "root";
-
 /// The container exactly as SANDBOX-NOTES "a configuration that contained everything".
-/// Build it after dropping privileges: `Container::new` maps the *current* uid.
+/// Build it after dropping privileges (`Container::new` maps the *current* uid) and after
+/// `rootfs::fill`: its root is the run's own tmpfs, already holding `/sandbox` and `/dev`.
 pub fn build(spec: &LaunchSpec) -> Result<Container, LaunchError> {
-    let root = spec.work_dir.join(ROOT_SUBDIR);
-    std::fs::create_dir_all(&root)
-        .map_err(|source| LaunchError::Mkdir { path: root.clone(), source })?;
-    let program_dir = spec.program_dir.to_str().ok_or(LaunchError::NotUtf8("program_dir"))?;
-    let dev = devfs::prepare(&spec.work_dir)?;
-    let dev = dev.to_str().ok_or(LaunchError::NotUtf8("work_dir"))?;
-
     // new(): user (current uid mapped to itself), mount, pid namespaces and a fresh /proc.
     let mut c = Container::new();
     c.unshare(Namespace::Network).unshare(Namespace::Ipc).unshare(Namespace::Uts);
-    c.rootdir(&root).hostname("sandbox");
+    // hakoniwa remounts the root read-only once its mounts are in place.
+    c.rootdir(&spec.work_dir).hostname("sandbox");
     c.bindmount_ro("/usr", "/usr");
     for dir in ["bin", "lib", "lib64"] {
         if std::path::Path::new("/usr").join(dir).is_dir() {
@@ -42,8 +34,7 @@ pub fn build(spec: &LaunchSpec) -> Result<Container, LaunchError> {
     let tmpfs = MountOptions::NOSUID | MountOptions::NODEV | MountOptions::NOEXEC;
     let data = format!("size={},mode=1777", spec.tmpfs_bytes);
     c.mount("tmpfs", "/tmp", "tmpfs", tmpfs, Some(data.clone()));
-    devfs::mount(&mut c, dev, data);
-    c.bindmount_ro(program_dir, SANDBOX_DIR);
+    devfs::mount(&mut c, data);
     set_rlimits(&mut c, spec);
     c.landlock_ruleset(landlock_ruleset());
     Ok(c)

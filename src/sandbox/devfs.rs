@@ -2,15 +2,12 @@
 //! devices Python uses, no pty at all, and a procfs that shows processes but nothing host-wide.
 
 use std::os::unix::fs::{DirBuilderExt, symlink};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use hakoniwa::landlock::{FsAccess, Ruleset};
 use hakoniwa::{Container, MountOptions};
 
 use super::error::LaunchError;
-
-/// Under `work_dir`: the skeleton that becomes the read-only `/dev`.
-pub const DEV_SUBDIR: &str = "dev";
 
 /// The character devices bound from the host. No `tty`, `console`, `ptmx` or `pts`: a run has
 /// no terminal, and a devpts let one run take most of the host's ptys.
@@ -28,11 +25,11 @@ const LINKS: [(&str, &str); 4] = [
     ("stderr", "/proc/self/fd/2"),
 ];
 
-/// Builds the skeleton on the host as the sandbox uid: empty stubs the devices are bound onto,
-/// the `shm` mount point and the links. hakoniwa cannot make them itself once `/dev` is
-/// read-only (its symlinks are made after the remount).
-pub fn prepare(work_dir: &Path) -> Result<PathBuf, LaunchError> {
-    let dev = work_dir.join(DEV_SUBDIR);
+/// Builds the skeleton in the container's root (see `rootfs`) as the sandbox uid: empty stubs
+/// the devices are bound onto, the `shm` mount point and the links, with modes of our choosing
+/// (hakoniwa's would follow the umask the server passed on). Read-only with the rest of the root.
+pub fn prepare(root: &Path) -> Result<(), LaunchError> {
+    let dev = root.join("dev");
     let mkdir = |path: &Path| {
         std::fs::DirBuilder::new()
             .mode(0o755)
@@ -49,13 +46,12 @@ pub fn prepare(work_dir: &Path) -> Result<PathBuf, LaunchError> {
         let path = dev.join(name);
         symlink(target, &path).map_err(|source| LaunchError::Mkdir { path, source })?;
     }
-    Ok(dev)
+    Ok(())
 }
 
-/// Mounts the skeleton read-only at `/dev`, the host's devices onto their stubs and the
-/// size-limited `/dev/shm` that multiprocessing's semaphores and shared values need.
-pub fn mount(c: &mut Container, skeleton: &str, shm_data: String) {
-    c.bindmount_ro(skeleton, "/dev");
+/// Mounts the host's devices onto their stubs and the size-limited `/dev/shm` that
+/// multiprocessing's semaphores and shared values need.
+pub fn mount(c: &mut Container, shm_data: String) {
     // NOEXEC too: a bind in a user namespace keeps the host's locked flags, and asking for
     // more restriction than the host has is always allowed.
     let device = MountOptions::BIND | MountOptions::NOSUID | MountOptions::NOEXEC;

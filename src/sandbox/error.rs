@@ -103,6 +103,12 @@ pub enum LaunchError {
     Nul(String),
     #[error("{0} is not UTF-8")]
     NotUtf8(&'static str),
+    #[error("copy {} into the container's root", path.display())]
+    Copy {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
     #[error("mkdir {}", path.display())]
     Mkdir {
         path: PathBuf,

@@ -11,9 +11,9 @@ use std::process::ExitCode;
 
 use super::container;
 use super::cpuset;
-use super::devfs;
 use super::error::{LaunchError, chain};
 use super::init::{ExecPlan, ExecReport};
+use super::rootfs;
 use super::seccomp::SeccompPrograms;
 use super::spec::{LaunchSpec, LaunchStatus, RESULT_FD, STATUS_FD};
 
@@ -45,6 +45,8 @@ fn launch() -> Result<LaunchStatus, LaunchError> {
     if !spec.cpus.is_empty() {
         cpuset::pin_current(&spec.cpus).map_err(|e| LaunchError::Pin(spec.cpus.clone(), e))?;
     }
+    // Mounting needs root; after the cgroup join, so its pages are charged to the run.
+    rootfs::mount(&spec)?;
     drop_privileges(spec.uid, spec.gid)?;
     die_with_server(server)?;
     // The launcher's own cwd may be under a folder the sandbox uid cannot enter.
@@ -56,12 +58,10 @@ fn launch() -> Result<LaunchStatus, LaunchError> {
     let programs = SeccompPrograms::build()?;
     let plan = ExecPlan::new(&spec, result_channel.is_some())?;
     let report = ExecReport::new()?;
+    rootfs::fill(&spec)?;
     let container = container::build(&spec)?;
-    let status = container::run(&container, plan, programs, report, result_channel);
-    // Empty mount-point stubs hakoniwa left in the root dir; the server removes run_dir anyway.
-    let _ = std::fs::remove_dir_all(spec.work_dir.join(container::ROOT_SUBDIR));
-    let _ = std::fs::remove_dir_all(spec.work_dir.join(devfs::DEV_SUBDIR));
-    status
+    // The root and hakoniwa's mount points in it vanish with this process's mount namespace.
+    container::run(&container, plan, programs, report, result_channel)
 }
 
 fn read_spec() -> Result<LaunchSpec, LaunchError> {
@@ -122,7 +122,7 @@ fn die_with_server(server: libc::pid_t) -> Result<(), LaunchError> {
 }
 
 /// Fails early, with a reason, when the run dir is somewhere the sandbox uid cannot reach
-/// (e.g. under a 0700 home folder): hakoniwa would otherwise fail deep inside its mounts.
+/// (e.g. under a 0700 home folder): the copy or hakoniwa would otherwise fail half-way.
 fn check_readable(spec: &LaunchSpec) -> Result<(), LaunchError> {
     let main = spec.program_dir.join("main.py");
     for path in [spec.python.as_path(), main.as_path(), spec.work_dir.as_path()] {

@@ -19,6 +19,7 @@ pub mod probe;
 pub mod protocol;
 mod python;
 mod real;
+mod rootfs;
 mod run_dir;
 mod seccomp;
 mod spawn;

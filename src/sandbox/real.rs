@@ -95,7 +95,7 @@ impl SandboxBackend {
         let slot = job.cpus.clone();
         tokio::task::spawn_blocking(move || {
             let cpus = slot.as_ref();
-            let dir = RunDir::create(path, uid, &files)?;
+            let dir = RunDir::create(path, &files)?;
             let cgroup = if use_cgroups {
                 Some(RunCgroup::create(&name, limits.cgroup(), cpus)?)
             } else {

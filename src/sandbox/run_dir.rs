@@ -1,8 +1,9 @@
-//! A run's folder on the host, removed when its owner drops it: `program/` (read-only to the
-//! sandbox) and `work/` (the sandbox uid's, where hakoniwa assembles the container's root).
+//! A run's folder on the host, removed when its owner drops it: `program/` (the files the
+//! launcher copies into the container) and `work/` (the empty mount point of the container's
+//! root, a tmpfs the launcher mounts in a namespace of its own; see `rootfs`).
 
 use std::io::ErrorKind;
-use std::os::unix::fs::{PermissionsExt, chown};
+use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
 use super::error::SandboxError;
@@ -14,15 +15,12 @@ pub struct RunDir {
 }
 
 impl RunDir {
-    /// Creates `path` with `program/` holding `files` and `work/` owned by `uid`. A failure
-    /// half-way removes what was made: the guard exists from the first folder on.
-    pub fn create(
-        path: PathBuf,
-        uid: u32,
-        files: &[(&str, String)],
-    ) -> Result<RunDir, SandboxError> {
+    /// Creates `path` with `program/` holding `files` and an empty `work/`. Nothing in it is
+    /// the sandbox uid's: the run writes only to its own tmpfs mounts. A failure half-way
+    /// removes what was made: the guard exists from the first folder on.
+    pub fn create(path: PathBuf, files: &[(&str, String)]) -> Result<RunDir, SandboxError> {
         let dir = RunDir { path };
-        dir.fill(uid, files)?;
+        dir.fill(files)?;
         Ok(dir)
     }
 
@@ -34,7 +32,7 @@ impl RunDir {
         self.path.join("work")
     }
 
-    fn fill(&self, uid: u32, files: &[(&str, String)]) -> Result<(), SandboxError> {
+    fn fill(&self, files: &[(&str, String)]) -> Result<(), SandboxError> {
         let io = |source| SandboxError::RunDir { path: self.path.clone(), source };
         let (program, work) = (self.program(), self.work());
         for folder in [&self.path, &program, &work] {
@@ -46,8 +44,7 @@ impl RunDir {
             std::fs::write(&path, text).map_err(io)?;
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).map_err(io)?;
         }
-        chown(&work, Some(uid), Some(uid)).map_err(io)?;
-        std::fs::set_permissions(&work, std::fs::Permissions::from_mode(0o700)).map_err(io)
+        Ok(())
     }
 }
 
@@ -67,11 +64,6 @@ impl Drop for RunDir {
 mod tests {
     use super::*;
 
-    fn own_uid() -> u32 {
-        // SAFETY: getuid has no preconditions.
-        unsafe { libc::getuid() }
-    }
-
     fn files() -> Vec<(&'static str, String)> {
         vec![("main.py", "print(1)\n".to_owned())]
     }
@@ -80,7 +72,7 @@ mod tests {
     fn a_run_folder_is_removed_when_it_is_dropped() {
         let parent = tempfile::tempdir().expect("a temp folder");
         let path = parent.path().join("job");
-        let dir = RunDir::create(path.clone(), own_uid(), &files()).expect("the run folder");
+        let dir = RunDir::create(path.clone(), &files()).expect("the run folder");
         assert!(dir.program().join("main.py").is_file());
         assert!(dir.work().is_dir());
         drop(dir);
@@ -93,7 +85,7 @@ mod tests {
         let path = parent.path().join("job");
         let owner = path.clone();
         let panicked = std::panic::catch_unwind(move || {
-            let _dir = RunDir::create(owner, own_uid(), &files()).expect("the run folder");
+            let _dir = RunDir::create(owner, &files()).expect("the run folder");
             panic!("the run's owner fails half-way");
         });
         assert!(panicked.is_err());
@@ -106,7 +98,7 @@ mod tests {
         let path = parent.path().join("job");
         // A file in a folder that does not exist: the folders are made, the write fails.
         let bad = vec![("missing/main.py", String::new())];
-        let error = RunDir::create(path.clone(), own_uid(), &bad).expect_err("the write fails");
+        let error = RunDir::create(path.clone(), &bad).expect_err("the write fails");
         assert!(matches!(error, SandboxError::RunDir { .. }), "{error:?}");
         assert!(!path.exists(), "{} is left", path.display());
     }

@@ -39,9 +39,11 @@ pub struct LaunchSpec {
     pub python: PathBuf,
     /// Arguments after the interpreter, e.g. `LaunchSpec::default_args()`.
     pub args: Vec<String>,
-    /// Host directory bound read-only at `/sandbox` (main.py, gil_lab/, params.json).
+    /// Host directory whose files (main.py, gil_lab.py, config.json) the launcher copies into
+    /// the container's root at `/sandbox`, read-only there.
     pub program_dir: PathBuf,
-    /// Host directory owned by the sandbox uid; hakoniwa builds the container root in it.
+    /// Empty host directory: the launcher mounts the container's root, a tmpfs, over it in a
+    /// mount namespace of its own (see `rootfs`), so nothing is written to it on the host.
     pub work_dir: PathBuf,
     pub uid: u32,
     pub gid: u32,

@@ -127,3 +127,61 @@ async fn proc_shows_nothing_of_the_host() {
     assert!(seen["maxrss"].as_u64().is_some_and(|n| n > 0), "{seen}");
     assert!(seen["fds"].as_u64().is_some_and(|n| n >= 3), "{seen}");
 }
+
+const READ_MOUNTS: &str = r#"
+import os
+for p in ["/proc/self/mountinfo", "/proc/self/mounts", "/proc/self/mountstats",
+          "/proc/1/mountinfo", "/proc/1/mounts"]:
+    try:
+        with open(p) as f:
+            print("==", p, "\n" + f.read())
+    except OSError as e:
+        print("==", p, "refused:", e.strerror)
+# The root and /sandbox are the run's own tmpfs, owned by its uid: the owner's rights must
+# not make them writable.
+for name, change in [("chmod", lambda: os.chmod("/sandbox/main.py", 0o777)),
+                     ("chmod root", lambda: os.chmod("/", 0o777)),
+                     ("utime", lambda: os.utime("/sandbox/main.py")),
+                     ("rename", lambda: os.rename("/sandbox/main.py", "/sandbox/x.py")),
+                     ("unlink", lambda: os.unlink("/sandbox/gil_lab.py")),
+                     ("mkdir", lambda: os.mkdir("/sandbox/x"))]:
+    try:
+        change()
+        print("owner", name, "CHANGED")
+    except OSError as e:
+        print("owner", name, "refused:", e.strerror)
+"#;
+
+/// The host paths a mount table could give away: where the run folder lives, the server's
+/// working directory (the repository here), its temp folder and its home.
+fn host_paths(sandbox: &Sandbox) -> Vec<String> {
+    let runs = sandbox.runs_dir().display().to_string();
+    let first = runs.split('/').find(|c| !c.is_empty()).unwrap_or_default();
+    let mut paths = vec![runs.clone(), format!("/{first}/"), "gil-lab-runs".to_owned()];
+    let cwd = std::env::current_dir().expect("the server's cwd");
+    paths.push(cwd.display().to_string());
+    paths.push(env!("CARGO_MANIFEST_DIR").to_owned());
+    paths.push(std::env::temp_dir().join("").display().to_string());
+    if let Some(home) = std::env::var_os("HOME").filter(|h| h.len() > 1) {
+        paths.push(home.to_string_lossy().into_owned());
+    }
+    paths
+}
+
+#[tokio::test]
+async fn the_mount_table_names_no_host_path() {
+    let sandbox = Sandbox::new(28);
+    let ran = sandbox.run(READ_MOUNTS, limits()).await;
+    assert_eq!(ran.ending(), Ending::Exited(0), "{}", ran.stderr());
+    let out = ran.stdout();
+    for table in ["mountinfo", "mounts", "mountstats"] {
+        assert!(!out.contains(&format!("{table} refused")), "{table} was not read: {out}");
+    }
+    assert!(out.contains(" /usr ") && out.contains(" /proc "), "tables were read: {out}");
+    for path in host_paths(&sandbox) {
+        let leaks: Vec<&str> = out.lines().filter(|line| line.contains(&path)).collect();
+        assert!(leaks.is_empty(), "host path {path} in the mount table: {leaks:#?}");
+    }
+    assert_eq!(out.matches("owner ").count(), 6, "{out}");
+    assert!(!out.contains("CHANGED"), "{out}");
+}

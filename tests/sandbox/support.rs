@@ -98,6 +98,11 @@ impl Sandbox {
         self.backend.uid
     }
 
+    /// The host folder that holds this server's run folders.
+    pub fn runs_dir(&self) -> &Path {
+        &self.backend.runs_dir
+    }
+
     /// A host process of the sandbox uid that is expected to outlive the run.
     pub fn spare(&mut self, pid: u32) {
         self.spare.push(pid);
