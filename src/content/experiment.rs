@@ -3,11 +3,12 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 
 use super::ContentError;
-use super::params::ParamSpec;
+use super::params::{ParamSpec, ParamValues};
 use super::presentation::{ChartSpec, PredictionSpec};
 
 /// An experiment id: lowercase ASCII letters, digits and `-`, as in the folder names.
@@ -65,8 +66,15 @@ struct ExperimentFile {
     variant_labels: VariantLabels,
     #[serde(default = "default_repeats")]
     repeats: u32,
+    /// Adaptive repeats: at least this many, more only while the spread is large. Without it,
+    /// always `repeats`.
+    min_repeats: Option<u32>,
+    #[serde(default = "default_spread")]
+    spread: f64,
     #[serde(default = "default_time_limit")]
     time_limit_s: u64,
+    /// What a run at the defaults costs, so that its wall limit follows its parameters.
+    cost: Option<Cost>,
     #[serde(default)]
     params: Vec<ParamSpec>,
     #[serde(default)]
@@ -81,9 +89,29 @@ fn default_repeats() -> u32 {
     3
 }
 
+fn default_spread() -> f64 {
+    0.10
+}
+
 fn default_time_limit() -> u64 {
     60
 }
+
+/// `[cost]`: the wall time of a run at the defaults on a 2-core slot, all repeats and fixed
+/// costs included, and the parameters it grows in proportion to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cost {
+    pub seconds: f64,
+    #[serde(default)]
+    pub grows_with: Vec<String>,
+}
+
+/// A run may take this many times what its parameters need before it is stopped: room for a
+/// busy machine and the maximum of adaptive repeats, not for an endless loop.
+const LIMIT_FACTOR: f64 = 4.0;
+/// No run is stopped sooner: interpreter and process start-up are not in a run's cost.
+const LIMIT_FLOOR_S: f64 = 10.0;
 
 #[derive(Debug)]
 pub struct Experiment {
@@ -96,10 +124,15 @@ pub struct Experiment {
     pub variants: Vec<String>,
     /// The Korean names pages give the variants.
     pub labels: VariantLabels,
-    /// How many times each variant is measured.
+    /// How many times each variant is measured at most.
     pub repeats: u32,
-    /// Wall-clock limit for a whole run of this experiment.
+    /// How many times at least; the harness stops between the two once the wall times of
+    /// every variant lie within `spread` (a fraction) of their median.
+    pub min_repeats: u32,
+    pub spread: f64,
+    /// The longest a run of this experiment may take, whatever its parameters.
     pub time_limit_s: u64,
+    pub cost: Option<Cost>,
     pub params: Vec<ParamSpec>,
     /// How the result is drawn; empty means a timeline per variant.
     pub charts: Vec<ChartSpec>,
@@ -108,6 +141,40 @@ pub struct Experiment {
     /// The program shown to the learner (`main.py`); without one the experiment is not runnable yet.
     pub code: Option<String>,
     pub path: PathBuf,
+}
+
+impl Experiment {
+    /// The wall-clock limit of a run with `params`: [`LIMIT_FACTOR`] times what they cost (the
+    /// cost at the defaults, scaled up by each `grows_with` parameter raised above its default,
+    /// by the ratio; a lowered one does not lower the limit), at least [`LIMIT_FLOOR_S`] and at
+    /// most `time_limit_s`. Without a `[cost]`, `time_limit_s`.
+    pub fn wall_limit(&self, params: &ParamValues) -> Duration {
+        let ceiling = self.time_limit_s as f64;
+        let Some(cost) = &self.cost else {
+            return Duration::from_secs(self.time_limit_s);
+        };
+        let growth: f64 = cost
+            .grows_with
+            .iter()
+            .filter_map(|name| {
+                let spec = self.params.iter().find(|p| &p.name == name)?;
+                let (value, default) = (number(params.get(name)?)?, number(&spec.default_json())?);
+                (default > 0.0).then(|| (value / default).max(1.0))
+            })
+            .product();
+        let seconds =
+            (LIMIT_FACTOR * cost.seconds * growth).clamp(LIMIT_FLOOR_S.min(ceiling), ceiling);
+        Duration::from_secs_f64(seconds)
+    }
+}
+
+/// A parameter's value as a number: ints and floats, and choices that are numbers
+/// (`chunk_bytes = "1048576"`).
+fn number(value: &serde_json::Value) -> Option<f64> {
+    match value {
+        serde_json::Value::String(text) => text.parse().ok(),
+        other => other.as_f64(),
+    }
 }
 
 pub(super) fn load_all(dir: &Path) -> Result<BTreeMap<ExperimentId, Experiment>, ContentError> {
@@ -144,7 +211,10 @@ fn load_one(folder: &Path) -> Result<Experiment, ContentError> {
         variants: file.variants,
         labels: file.variant_labels,
         repeats: file.repeats,
+        min_repeats: file.min_repeats.unwrap_or(file.repeats),
+        spread: file.spread,
         time_limit_s: file.time_limit_s,
+        cost: file.cost,
         params: file.params,
         charts: file.charts,
         prediction: file.prediction,
@@ -163,6 +233,23 @@ fn check(file: &ExperimentFile) -> Result<(), String> {
     }
     if !(1..=600).contains(&file.time_limit_s) {
         return Err("`time_limit_s` must be between 1 and 600".to_owned());
+    }
+    if file.min_repeats.is_some_and(|least| least == 0 || least > file.repeats) {
+        return Err("`min_repeats` must be between 1 and `repeats`".to_owned());
+    }
+    if !(0.0..=1.0).contains(&file.spread) {
+        return Err("`spread` must be a fraction between 0 and 1".to_owned());
+    }
+    if let Some(cost) = &file.cost {
+        if !(cost.seconds > 0.0 && cost.seconds <= file.time_limit_s as f64) {
+            return Err("`cost.seconds` must be positive and within `time_limit_s`".to_owned());
+        }
+        let numeric = |name: &String| {
+            file.params.iter().any(|p| &p.name == name && number(&p.default_json()).is_some())
+        };
+        if let Some(name) = cost.grows_with.iter().find(|n| !numeric(n)) {
+            return Err(format!("`cost.grows_with` names `{name}`, which is no numeric parameter"));
+        }
     }
     if let Some(need) = file.needs.iter().find(|n| !crate::runtimes::is_known_need(n)) {
         return Err(format!(
@@ -209,5 +296,86 @@ mod tests {
         assert!(ExperimentId::parse("cpu bound").is_none());
         assert!(ExperimentId::parse("../etc").is_none());
         assert!(ExperimentId::parse("").is_none());
+    }
+
+    /// An experiment folder with this `experiment.toml` and a one-line program.
+    fn load(toml: &str) -> Result<Experiment, ContentError> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = dir.path().join("sized");
+        std::fs::create_dir(&folder).expect("folder");
+        std::fs::write(folder.join("experiment.toml"), toml).expect("toml");
+        std::fs::write(folder.join("main.py"), "print(1)\n").expect("program");
+        load_one(&folder)
+    }
+
+    const SIZED: &str = r#"
+title = "t"
+lesson = "l"
+description = "d"
+time_limit_s = 60
+[cost]
+seconds = 2.0
+grows_with = ["iterations", "workers"]
+[[params]]
+name = "iterations"
+label = "n"
+type = "int"
+default = 1000
+min = 10
+max = 100000
+[[params]]
+name = "workers"
+label = "w"
+type = "int"
+default = 2
+min = 1
+max = 8
+"#;
+
+    fn params(iterations: i64, workers: i64) -> ParamValues {
+        ParamValues::from([
+            ("iterations".to_owned(), serde_json::json!(iterations)),
+            ("workers".to_owned(), serde_json::json!(workers)),
+        ])
+    }
+
+    #[test]
+    fn the_wall_limit_follows_the_parameters_between_a_floor_and_the_ceiling() {
+        let experiment = load(SIZED).expect("a valid experiment");
+        let limit = |n, w| experiment.wall_limit(&params(n, w)).as_secs_f64();
+        assert_eq!(limit(1000, 2), 10.0, "4 × 2 s is under the floor");
+        assert_eq!(limit(2000, 2), 16.0, "twice the work, 4 × 4 s");
+        assert_eq!(limit(2000, 4), 32.0, "both raised: the ratios multiply");
+        assert_eq!(limit(100_000, 8), 60.0, "never past time_limit_s");
+        assert_eq!(limit(10, 1), 10.0, "a lowered parameter does not lower the limit");
+    }
+
+    #[test]
+    fn without_a_cost_the_limit_is_the_experiments_time_limit() {
+        let experiment = load(
+            &SIZED
+                .replace("seconds = 2.0\n", "")
+                .replace("[cost]\n", "")
+                .replace("grows_with = [\"iterations\", \"workers\"]\n", ""),
+        )
+        .expect("a valid experiment");
+        assert_eq!(experiment.wall_limit(&params(1000, 2)).as_secs(), 60);
+    }
+
+    #[test]
+    fn adaptive_repeats_and_costs_are_checked_at_load() {
+        let bad = [
+            SIZED.replace("time_limit_s = 60", "time_limit_s = 60\nrepeats = 3\nmin_repeats = 4"),
+            SIZED.replace("time_limit_s = 60", "time_limit_s = 60\nspread = 1.5"),
+            SIZED.replace("seconds = 2.0", "seconds = 0.0"),
+            SIZED.replace("grows_with = [\"iterations\", \"workers\"]", "grows_with = [\"size\"]"),
+        ];
+        for toml in bad {
+            assert!(load(&toml).is_err(), "{toml}");
+        }
+        let adaptive =
+            SIZED.replace("time_limit_s = 60", "time_limit_s = 60\nrepeats = 5\nmin_repeats = 2");
+        let experiment = load(&adaptive).expect("a valid experiment");
+        assert_eq!((experiment.min_repeats, experiment.repeats, experiment.spread), (2, 5, 0.10));
     }
 }

@@ -1,8 +1,6 @@
 //! Between a run and the sandbox: the job asked of the sandbox for a run, and what the
 //! sandbox's outcome means for the run (its status and the reason the learner reads).
 
-use std::time::Duration;
-
 use serde_json::json;
 
 use super::{RunId, RunStatus, store};
@@ -10,7 +8,7 @@ use crate::content::{Experiment, ParamValues};
 use crate::sandbox::{Ending, Job, Limit, Outcome, RunLimits};
 
 /// The job of one run of `experiment`: the program, its harness configuration and its limits
-/// (the experiment's own time limit if it is shorter than the server's).
+/// (the wall limit its parameters call for, if it is shorter than the server's).
 pub fn job(
     experiment: &Experiment,
     run_id: RunId,
@@ -19,11 +17,13 @@ pub fn job(
     limits: RunLimits,
 ) -> Job {
     let mut limits = limits;
-    limits.wall = limits.wall.min(Duration::from_secs(experiment.time_limit_s));
+    limits.wall = limits.wall.min(experiment.wall_limit(params));
     let config = json!({
         "params": params,
         "variants": experiment.variants,
         "repeats": experiment.repeats,
+        "min_repeats": experiment.min_repeats,
+        "spread": experiment.spread,
     });
     Job { id: run_id.job_id(), code, config, limits, cpus: None }
 }

@@ -141,3 +141,35 @@ async fn the_harness_records_arrive_on_their_own_channel() {
     assert_eq!(variants[6].metrics["lost_updates"].as_f64(), Some(137.0));
     assert_eq!(ran.live[2], ran.outcome.records.len(), "every record was also sent live");
 }
+
+/// `steady` sleeps the same every time; `jumpy` alternates 5 ms and 40 ms.
+const ADAPTIVE: &str = r#"
+import time
+import gil_lab as lab
+
+def measure(names):
+    for r in lab.rounds():
+        for name in names:
+            with lab.variant(name, r):
+                time.sleep(0.02 if name == "steady" else (0.005, 0.04)[r % 2])
+
+measure(["steady"])
+measure(["steady", "jumpy"])
+"#;
+
+#[tokio::test]
+async fn repeats_stop_at_the_minimum_once_the_spread_is_small_and_go_on_while_it_is_large() {
+    let sandbox = Sandbox::new(42);
+    let config = json!({ "params": {}, "repeats": 6, "min_repeats": 2, "spread": 0.25 });
+    let ran = sandbox.run_with(ADAPTIVE, config, limits()).await;
+    assert_eq!(ran.ending(), Ending::Exited(0), "{}", ran.stderr());
+    let names: Vec<&str> = ran.variants().iter().map(|v| v.name.as_str()).collect();
+    let count = |from: usize, name: &str| names[from..].iter().filter(|n| **n == name).count();
+    assert_eq!(
+        &names[..2],
+        ["steady", "steady"],
+        "a steady variant alone stops after 2: {names:?}"
+    );
+    assert_eq!(count(2, "jumpy"), 6, "a jumpy one runs to the maximum: {names:?}");
+    assert_eq!(count(2, "steady"), 6, "its neighbours repeat with it: {names:?}");
+}

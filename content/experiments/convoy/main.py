@@ -79,7 +79,7 @@ if __name__ == "__main__":
         multiprocessing.get_context("fork").Process(
             target=echo_server, args=(server_end,), daemon=True).start()
     print(f"{PROBE} {SAMPLES}번, CPU 작업 {CPU_WORKERS}개, short_switch 간격 {SHORT_SWITCH * 1000:g}ms")
-    for r in range(lab.repeats()):
+    for r in lab.rounds():
         measure("alone", r)
         measure("cpu_threads", r, cpu_in="threads")
         measure("short_switch", r, cpu_in="threads", switch=SHORT_SWITCH)

@@ -45,7 +45,7 @@ def work(worker):
 
 if __name__ == "__main__":
     print(f"{OPERATION}: 작업자 {WORKERS}명 × {MIB}MiB, 조각 {CHUNK:,}바이트 × {COUNT:,}개")
-    for r in range(lab.repeats()):
+    for r in lab.rounds():
         for mode in ["sequential", "threads", "processes"]:
             with lab.variant(mode, r):
                 start = time.perf_counter()

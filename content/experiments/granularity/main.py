@@ -53,7 +53,7 @@ if __name__ == "__main__":
         "pool_chunked": lambda: pool(CHUNKSIZE),
     }
     expected = sequential()
-    for r in range(lab.repeats()):       # 번갈아 반복: 기계 상태의 변화가 모두에 고르게
+    for r in lab.rounds():       # 번갈아 반복: 기계 상태의 변화가 모두에 고르게
         for name, run in variants.items():
             with lab.variant(name, r):
                 t0 = time.perf_counter()
@@ -64,4 +64,4 @@ if __name__ == "__main__":
                 lab.metric("us_per_task", round(seconds / TASKS * 1e6, 2))
                 lab.metric("times_sequential", round(seconds / sequential_s, 1))
             assert results == expected   # 결과가 같아야 비교가 의미 있습니다
-        print(f"반복 {r + 1}/{lab.repeats()} 완료")
+        print(f"반복 {r + 1}회 완료 (최대 {lab.repeats()}회)")

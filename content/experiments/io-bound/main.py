@@ -65,7 +65,7 @@ if __name__ == "__main__":
     total = WORKERS * REQUESTS
     print(f"작업자 {WORKERS}명 × 요청 {REQUESTS}개, 응답 대기 {DELAY * 1000:g}ms ({WAIT}), "
           f"응답당 파싱 {PARSE:,}번 반복")
-    for r in range(lab.repeats()):
+    for r in lab.rounds():
         for mode in ["sequential", "threads", "processes"]:
             with lab.variant(mode, r):
                 start = time.perf_counter()

@@ -95,7 +95,7 @@ if __name__ == "__main__":
             "manager_set": lambda: manager_set(manager.dict(count=0), n),
             "manager_increment": lambda: manager_increment(manager.dict(count=0), n),
         }
-        for r in range(lab.repeats()):
+        for r in lab.rounds():
             for name, measure in kinds.items():
                 with lab.variant(name, r):
                     us = measure() / n * 1e6
@@ -103,4 +103,4 @@ if __name__ == "__main__":
                         local_us = us        # 같은 반복 안의 지역 변수 값과 비교합니다
                     lab.metric("us_per_op", round(us, 4))
                     lab.metric("times_local", round(us / local_us, 1))
-            print(f"반복 {r + 1}/{lab.repeats()} 완료")
+            print(f"반복 {r + 1}회 완료 (최대 {lab.repeats()}회)")

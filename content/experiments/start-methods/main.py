@@ -41,7 +41,7 @@ def start_and_join(method):
 
 if __name__ == "__main__":
     print(f"워커 {WORKERS}개 시작+종료, 무거운 import: {'예' if HEAVY_IMPORT else '아니요'}")
-    for r in range(lab.repeats()):
+    for r in lab.rounds():
         fork_ms = None
         for method in ["thread", "fork", "forkserver", "spawn"]:
             if method == "forkserver" and FRESH_SERVER:

@@ -47,7 +47,7 @@ def mean_block_ms(records):
 if __name__ == "__main__":
     sys.setswitchinterval(SWITCH)
     print(f"작업자 {WORKERS}명 × {ITERATIONS:,}번 반복, 스위치 간격 {SWITCH * 1000:g}ms")
-    for r in range(lab.repeats()):
+    for r in lab.rounds():
         for mode in ["threads", "processes"]:
             with lab.variant(mode, r):
                 records = lab.run_workers(cpu_task, WORKERS, mode, start_method="fork")

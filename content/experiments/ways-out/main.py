@@ -68,13 +68,13 @@ def cpython_main():
         releases_gil(10)                          # 워밍업: 첫 호출 때 컴파일(수백 ms)하므로
         holds_gil(10)                             # 재기 전에 작은 입력으로 미리 불러 둡니다
     chunk = 10_000_000                            # 조각 하나 ≈ 10ms
-    for r in range(lab.repeats()):
+    for r in lab.rounds():
         measure("cpython_sequential", r, "sequential", ITERATIONS, sum_squares, 5_000)
         if RUNTIMES in ("all", "numba"):
             seq = measure("numba_sequential", r, "sequential", FAST_ITERATIONS, releases_gil, chunk)
             measure("numba_nogil_threads", r, "threads", FAST_ITERATIONS, releases_gil, chunk, seq)
             measure("numba_gil_threads", r, "threads", FAST_ITERATIONS, holds_gil, chunk, seq)
-        print(f"CPython·Numba 반복 {r + 1}/{lab.repeats()} 완료")
+        print(f"CPython·Numba 반복 {r + 1}회 완료 (최대 {lab.repeats()}회)")
     if RUNTIMES in ("all", "pypy"):
         # 같은 파일을 PyPy로 실행합니다. 결과 채널(fd 3)의 복사본을 넘겨 주면 PyPy 쪽의
         # 측정 기록도 이 실행의 결과에 더해집니다.
@@ -86,11 +86,11 @@ def pypy_main():
     sum_squares(1_000_000)                        # 워밍업: JIT가 반복문을 기계어로 바꿀 때까지
     sum_squares(1_000_000)                        # 미리 돌려 둡니다
     chunk = 1_000_000                             # 조각 하나 ≈ 1ms (기록 비용을 작게)
-    for r in range(lab.repeats()):
+    for r in lab.rounds():
         seq = measure("pypy_sequential", r, "sequential", FAST_ITERATIONS, sum_squares, chunk)
         measure("pypy_threads", r, "threads", FAST_ITERATIONS, sum_squares, chunk, seq)
         measure("pypy_processes", r, "processes", FAST_ITERATIONS, sum_squares, chunk, seq)
-        print(f"PyPy 반복 {r + 1}/{lab.repeats()} 완료")
+        print(f"PyPy 반복 {r + 1}회 완료 (최대 {lab.repeats()}회)")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ from contextlib import contextmanager
 from queue import Empty
 
 __all__ = [
-    "param", "params", "repeats", "metric", "variant", "run_workers", "compare", "Worker",
+    "param", "params", "repeats", "rounds", "metric", "variant", "run_workers", "compare",
+    "Worker",
 ]
 
 _RESULT_FD = 3
@@ -39,6 +40,7 @@ def _load_config():
 _CONFIG = _load_config()
 _main_pid = os.getpid()
 _current = None            # the variant being measured, if any
+_walls = {}                # variant name → wall times of its repeats in the current rounds()
 
 
 def _emit(record):
@@ -65,8 +67,40 @@ def params():
 
 
 def repeats():
-    """How many times each variant is measured (the server decides, ≥ 3 for timings)."""
+    """How many times each variant is measured at most (the server decides)."""
     return int(_CONFIG.get("repeats", 1))
+
+
+def rounds():
+    """The repeats of an interleaved comparison, adaptively: at least `min_repeats`, at most
+    `repeats()`, and no more once every variant's wall times lie within `spread` of their median
+    (both from the server's configuration). A quiet machine is done after the minimum; noise
+    buys more repeats, up to the maximum.
+
+        for r in lab.rounds():
+            for name in variants:
+                with lab.variant(name, r):
+                    ...
+    """
+    most = repeats()
+    least = max(1, min(most, int(_CONFIG.get("min_repeats", most))))
+    spread = float(_CONFIG.get("spread", 0.0))
+    _walls.clear()
+    for r in range(most):
+        yield r
+        if r + 1 >= least and _settled(spread):
+            return
+
+
+def _settled(spread):
+    """Whether every variant's wall times so far lie within `spread` (a fraction) of their median."""
+    for walls in _walls.values():
+        ordered = sorted(walls)
+        middle = len(ordered) // 2
+        median = (ordered[middle] + ordered[~middle]) / 2
+        if median <= 0 or (ordered[-1] - ordered[0]) / median > spread:
+            return False
+    return True
 
 
 def metric(name, value):
@@ -97,6 +131,7 @@ def variant(name, repeat=0):
         yield record
     finally:
         record["wall_ns"] = time.perf_counter_ns() - t0
+        _walls.setdefault(record["name"], []).append(record["wall_ns"])
         record["cpu_ns"] = _cpu_ns() - cpu0
         _current = outer
         for worker in record["workers"]:
@@ -224,10 +259,10 @@ _MODES = {"sequential": "sequential", "threads": "threads", "processes": "proces
 
 def compare(target, workers, variants=("sequential", "threads", "processes"), args=(),
             start_method="fork"):
-    """Measures each variant `repeats()` times, interleaved so drift hits them all alike."""
+    """Measures each variant in `rounds()`, interleaved so drift hits them all alike."""
     variants = list(variants)
     _emit({"type": "plan", "variants": variants, "repeats": repeats()})
-    for r in range(repeats()):
+    for r in rounds():
         for name in variants:
             with variant(name, r):
                 run_workers(target, workers, _MODES[name], args, start_method)
