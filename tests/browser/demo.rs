@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Result, ensure};
 
+use crate::axe::audit_page;
 use crate::flows::{PAGE_LIMIT, RUN_LIMIT, instructor_with_class, join, unique};
 use crate::scenario::scenario;
 use crate::session::{Browser, Viewport};
@@ -23,6 +24,13 @@ async fn predict(learner: &Browser, value: &str) -> Result<()> {
          return !!mine && mine.textContent.trim().startsWith('{value}');"
     );
     learner.wait("the saved prediction", PAGE_LIMIT, &saved).await?;
+    Ok(())
+}
+
+/// No serious or critical axe-core finding on what `browser` shows now.
+async fn accessible(browser: &Browser, page: &str) -> Result<()> {
+    let found = audit_page(browser).await?;
+    ensure!(found.serious.is_empty(), "{page}:\n  {}", found.serious.join("\n  "));
     Ok(())
 }
 
@@ -53,6 +61,7 @@ async fn three_devices_predict_the_instructor_runs_once_and_all_see_the_histogra
         for (learner, value) in learners.iter().zip(["1.8", "4", "3"]) {
             predict(learner, value).await?;
         }
+        accessible(&learners[0], "a learner's demo page, predicted").await?;
         // The projector counts them without a reload.
         teacher.js("window.stillHere = true; return true;", vec![]).await?;
         let three = "const c = document.querySelector('[data-demo-count]');
@@ -67,6 +76,7 @@ async fn three_devices_predict_the_instructor_runs_once_and_all_see_the_histogra
         teacher.click("[data-demo-run-button]").await?;
         let measured =
             teacher.wait("the measurement on the projector", RUN_LIMIT, MEASURED).await?;
+        accessible(&teacher, "the projector, measured").await?;
         let right = teacher.text("[data-demo-right]").await?;
         ensure!(right.starts_with("3명 중"), "how many were right: {right}");
         for learner in &learners {
@@ -75,6 +85,7 @@ async fn three_devices_predict_the_instructor_runs_once_and_all_see_the_histogra
             let verdict = learner.text(".prediction-verdict__title").await?;
             ensure!(verdict.starts_with("예측"), "each device judges its own: {verdict}");
         }
+        accessible(&learners[1], "a learner's demo page, measured").await?;
         let runs: i64 = teacher
             .js("return document.querySelectorAll('[data-demo-run]').length;", vec![])
             .await?
