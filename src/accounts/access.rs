@@ -66,7 +66,7 @@ impl Viewer {
             return Ok(false);
         }
         let id = run.run_id.as_str();
-        Ok(demo::store::sees_demo_run(db, id, self.learner_id, self.instructor_id).await?)
+        Ok(demo::rules::sees_demo_run(db, id, self.learner_id, self.instructor_id).await?)
     }
 
     /// Changing a run (cancelling it, explaining it) is for its learner alone.

@@ -85,7 +85,7 @@ async fn submit_run(
     let newcomers = state.config.newcomer_limits();
     let learner_id = newcomer::admit(&state.db, &token, &address, Arrival::Run, &newcomers).await?;
     let experiment_id = submission.experiment.as_str();
-    if demo::store::held_back(&state.db, learner_id, experiment_id).await? {
+    if demo::rules::held_back(&state.db, learner_id, experiment_id).await? {
         return Err(AppError::Conflict(HELD_BACK.to_owned()).into());
     }
     let id = submit(&state.db, learner_id, &address, &submission, &limits).await?;

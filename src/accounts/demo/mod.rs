@@ -1,9 +1,10 @@
 //! Class demos (peer instruction): an instructor opens one experiment "for the class", its
 //! learners predict on their own devices, the instructor runs it once, everyone sees the
 //! measurement against the class's predictions, and then the instructor opens it for everyone.
-//! The phases and their moves live here; the SQL in `store`, what the predictions add up to in
-//! `tally`.
+//! The phases and their moves live here; the SQL in `store`, who else it concerns in `rules`,
+//! what the predictions add up to in `tally`.
 
+pub mod rules;
 pub mod store;
 pub mod tally;
 
