@@ -6,6 +6,7 @@
 use sqlx::SqlitePool;
 
 use super::class::{self, ClassRow};
+use super::demo;
 use super::instructor::Instructor;
 use super::learner::{self, LearnerToken};
 use super::membership::{self, Member};
@@ -50,17 +51,22 @@ impl Viewer {
         Ok(Viewer { learner_id, instructor_id })
     }
 
-    /// Seeing a run: its learner, or the instructor of one of that learner's classes.
+    /// Seeing a run: its learner, or the instructor of one of that learner's classes; a class
+    /// demo's run, the class (its instructor and every member).
     pub async fn can_see_run(&self, db: &SqlitePool, run: &RunRow) -> Result<bool> {
         if self.owns_run(run) {
             return Ok(true);
         }
-        match self.instructor_id {
-            Some(instructor_id) => {
-                Ok(class::teaches_learner(db, instructor_id, run.learner_id).await?)
-            }
-            None => Ok(false),
+        if let Some(instructor_id) = self.instructor_id
+            && class::teaches_learner(db, instructor_id, run.learner_id).await?
+        {
+            return Ok(true);
         }
+        if self.learner_id.is_none() && self.instructor_id.is_none() {
+            return Ok(false);
+        }
+        let id = run.run_id.as_str();
+        Ok(demo::rules::sees_demo_run(db, id, self.learner_id, self.instructor_id).await?)
     }
 
     /// Changing a run (cancelling it, explaining it) is for its learner alone.

@@ -65,6 +65,31 @@ pub fn judge(
     judge_with(experiment.prediction.as_ref()?, prediction, result)
 }
 
+/// What a result measured for the experiment's question, as the judgement shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measurement {
+    pub value: f64,
+    /// `1.85 배`, or for a choice question its answer with the value: `대부분 모자람 (반복 중 75%)`.
+    pub shown: String,
+    /// For a choice question, the label the value falls under.
+    pub choice: Option<String>,
+}
+
+/// The measurement the experiment's question is about; `None` without a question or a value.
+pub fn measured(experiment: &Experiment, result: &RunResult) -> Option<Measurement> {
+    let spec = experiment.prediction.as_ref()?;
+    let value = spec.measure.eval(result)?;
+    let shown = show_measured(&spec.measure, value, &spec.unit);
+    Some(match spec.kind {
+        PredictionKind::Number => Measurement { value, shown, choice: None },
+        PredictionKind::Choice => {
+            let actual = spec.choices.iter().find(|c| value <= c.max).or(spec.choices.last())?;
+            let shown = format!("{} ({shown})", actual.label);
+            Measurement { value, shown, choice: Some(actual.label.clone()) }
+        }
+    })
+}
+
 fn judge_with(
     spec: &PredictionSpec,
     prediction: &Prediction,

@@ -16,10 +16,17 @@ use crate::content::ParamValues;
 
 /// Whether the learner of the run aliased `run` is in no open class: 1 for anonymous, 0 for a
 /// member. An archived class no longer vouches for its members (an instructor who finds
-/// strangers in a class archives it).
+/// strangers in a class archives it). A class demo's run (its learner is the class's demo
+/// runner) is served like a member's: the whole class waits for it.
 fn anonymous(run: &str) -> String {
-    format!("not exists ({MEMBERSHIP} and m.learner_id = {run}.learner_id)")
+    format!(
+        "(not exists ({MEMBERSHIP} and m.learner_id = {run}.learner_id) \
+          and not exists ({DEMO_RUNNER} {run}.learner_id))"
+    )
 }
+
+/// Probed per learner (through `class_demo_runner`).
+const DEMO_RUNNER: &str = "select 1 from class_demo d where d.runner_id =";
 
 /// Probed per learner (through `class_member_learner`), never read whole.
 const MEMBERSHIP: &str = "select 1 from class_member m join class c using (class_id) \

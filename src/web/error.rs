@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::accounts::access::AccessError;
+use crate::accounts::demo::DemoError;
 use crate::accounts::guess_limit::TooManyGuesses;
 use crate::accounts::login_limit::LoginRefused;
 use crate::accounts::newcomer::NewcomerError;
@@ -22,6 +23,8 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     BadRequest(String),
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -41,6 +44,7 @@ impl AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -75,6 +79,23 @@ impl From<SubmitError> for AppError {
             | SubmitError::NotRunnable
             | SubmitError::Invalid(_)
             | SubmitError::PredictionNotAsked => AppError::Unprocessable(message),
+        }
+    }
+}
+
+impl From<DemoError> for AppError {
+    fn from(error: DemoError) -> Self {
+        let message = error.to_string();
+        match error {
+            DemoError::NotFound => AppError::NotFound,
+            DemoError::Database(e) => AppError::Database(e),
+            DemoError::Submit(e) => e.into(),
+            DemoError::NoQuestion => AppError::Unprocessable(message),
+            DemoError::AlreadyInProgress
+            | DemoError::PredictionsClosed
+            | DemoError::CannotRun
+            | DemoError::NotMeasured
+            | DemoError::Ended => AppError::Conflict(message),
         }
     }
 }

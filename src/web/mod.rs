@@ -2,9 +2,11 @@
 
 mod auth;
 pub mod charts;
+mod class_demo;
 mod classes;
 mod cookies;
 pub mod csrf;
+mod demo_view;
 mod environment;
 pub mod error;
 mod extract;
@@ -59,6 +61,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(run_pages::router())
         .merge(instructor::router())
         .merge(classes::router())
+        .merge(class_demo::router())
         .merge(join::router().route_layer(gives_cookie))
         .route("/healthz", get(health))
         .layer(timeout)

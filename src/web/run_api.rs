@@ -16,6 +16,7 @@ use super::auth::ClientAddress;
 use super::learner_cookie::Visitor;
 use super::resource::{OwnRun, VisibleRun};
 use super::run_pages::Fragments;
+use crate::accounts::demo;
 use crate::accounts::newcomer::{self, Arrival};
 use crate::app::AppState;
 use crate::runs::store::{self, RunRow};
@@ -83,11 +84,18 @@ async fn submit_run(
     let token = visitor.learner_or_mint(&state.db).await?;
     let newcomers = state.config.newcomer_limits();
     let learner_id = newcomer::admit(&state.db, &token, &address, Arrival::Run, &newcomers).await?;
+    let experiment_id = submission.experiment.as_str();
+    if demo::rules::held_back(&state.db, learner_id, experiment_id).await? {
+        return Err(AppError::Conflict(HELD_BACK.to_owned()).into());
+    }
     let id = submit(&state.db, learner_id, &address, &submission, &limits).await?;
     state.runner.wake();
     let body = json!({ "id": id, "status": "queued", "url": format!("/runs/{id}") });
     Ok((StatusCode::ACCEPTED, Json(body)))
 }
+
+const HELD_BACK: &str = "선생님이 이 실험을 수업 실험으로 보여 주는 중입니다. 수업 실험 화면(/class/demo)에서 \
+    예측해 주세요. 선생님이 모두에게 열면 여기서 직접 실행할 수 있습니다.";
 
 /// Bytes → UTF-8 → JSON → the request shape, each failure with its own Korean message.
 fn parse_json<T: serde::de::DeserializeOwned>(

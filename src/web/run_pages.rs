@@ -43,7 +43,7 @@ pub struct RunPanel {
 
 impl RunPanel {
     /// From the stored row, or for a run in progress from what its watchers were sent so far.
-    fn of(state: &AppState, run: &RunRow, viewer: &Viewer) -> RunPanel {
+    pub(crate) fn of(state: &AppState, run: &RunRow, viewer: &Viewer) -> RunPanel {
         let experiment = experiment_of(&state.content, run);
         let stored = run.result();
         let judgement = match (experiment, run.prediction(), &stored) {

@@ -6,6 +6,7 @@ mod classes;
 mod classroom;
 mod connections;
 mod content;
+mod demo;
 mod flood;
 mod helpers;
 #[path = "../support/http.rs"]

@@ -70,12 +70,39 @@ fn bars(shapes: &mut Vec<Shape>, bins: &Bins, counts: &[usize], unit: &str) -> V
     rows
 }
 
+/// A value marked with a dashed line, and the words that name it in the summary.
+pub struct Mark {
+    pub value: f64,
+    /// After the value in the summary: `(순차 실행과 같은 속도)`.
+    pub words: String,
+    /// Whether the bins grow to hold the mark (a measurement), or it is drawn only when it
+    /// falls inside them (a reference such as speedup 1×).
+    pub widen: bool,
+    pub class: &'static str,
+}
+
 /// The histogram of `values` (non-finite ones dropped); `None` when there is nothing to draw.
 /// `reference` marks a value such as 1 for speedups (as fast as sequential).
 pub fn draw(title: &str, unit: &str, values: &[f64], reference: Option<f64>) -> Option<Plot> {
+    let mark = reference.map(|value| Mark {
+        value,
+        words: "(순차 실행과 같은 속도)".to_owned(),
+        widen: false,
+        class: "hist__ref",
+    });
+    draw_marked(title, unit, values, mark)
+}
+
+/// The histogram of `values` with `mark` drawn across it.
+pub fn draw_marked(title: &str, unit: &str, values: &[f64], mark: Option<Mark>) -> Option<Plot> {
     let values: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     let spread = Spread::of(&values)?;
-    let bins = Bins::new(spread.min, spread.max);
+    let mark = mark.filter(|m| m.value.is_finite());
+    let (low, high) = match &mark {
+        Some(m) if m.widen => (spread.min.min(m.value), spread.max.max(m.value)),
+        _ => (spread.min, spread.max),
+    };
+    let bins = Bins::new(low, high);
     let counts = bins.counts(&values);
     let tallest = counts.iter().copied().max().unwrap_or(1).max(1);
     let bottom = TOP + HEIGHT;
@@ -100,10 +127,11 @@ pub fn draw(title: &str, unit: &str, values: &[f64], reference: Option<f64>) -> 
          가장 낮은 값 {low}{unit}, 가장 높은 값 {high}{unit}."
     );
     let mut summary = description.clone();
-    if let Some(r) = reference.filter(|r| bins.contains(*r)) {
-        shapes.push(Shape::line((bins.x(r), TOP - 4.0), (bins.x(r), bottom), "hist__ref"));
-        let r = bins.label(r);
-        summary.push_str(&format!(" 세로 점선은 {r}{unit}(순차 실행과 같은 속도)입니다."));
+    if let Some(m) = mark.filter(|m| bins.contains(m.value)) {
+        let x = bins.x(m.value);
+        shapes.push(Shape::line((x, TOP - 4.0), (x, bottom), m.class));
+        let value = bins.label(m.value);
+        summary.push_str(&format!(" 세로 점선은 {value}{unit}{}입니다.", m.words));
     }
     let size = (LEFT + WIDTH + 16.0, bottom + 28.0);
     let plot = Plot::new("hist", title.to_owned(), size, shapes).described(description);
@@ -143,6 +171,16 @@ mod tests {
         assert_eq!(bars(&chart).len(), 1);
         assert_eq!(chart.table.as_ref().expect("a table").rows[0][1], "2");
         assert!(draw("t", "", &[], None).is_none());
+    }
+
+    #[test]
+    fn a_measurement_outside_the_predictions_widens_the_bins_to_show_it() {
+        let mark =
+            Mark { value: 1.9, words: "(잰 값)".into(), widen: true, class: "hist__measured" };
+        let chart = draw_marked("예측", "배", &[4.0, 4.0, 8.0], Some(mark)).expect("chart");
+        assert!(chart.shapes.iter().any(|s| s.class() == "hist__measured"), "the mark is drawn");
+        assert!(chart.summary.as_deref().is_some_and(|s| s.contains("세로 점선은 1.9배(잰 값)")));
+        assert!(chart.description.contains("학생 3명"), "{}", chart.description);
     }
 
     #[test]

@@ -1,18 +1,23 @@
 //! `/classes/{id}/runs.csv`: one row per run of the class, for a spreadsheet. UTF-8 with a BOM
 //! so Excel shows Korean, CRLF rows, every text cell quoted, and any cell that a spreadsheet
 //! would read as a formula (`=`, `+`, `-`, `@`, tab, CR first) defused with a leading `'`.
+//! After the learners' own runs come the class demos: each demo run, then each learner's
+//! prediction for it judged against it; the last column tells the three apart.
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use sqlx::types::Json;
 
 use crate::accounts::class_insight;
 use crate::accounts::class_runs::{self, ClassRun};
+use crate::accounts::demo::{DemoPrediction, store};
 use crate::app::AppState;
 use crate::content::{Content, ExperimentId};
-use crate::runs::RunStatus;
+use crate::runs::store::{self as runs_store, RunRow};
+use crate::runs::{RunId, RunStatus};
 use crate::web::error::Result;
 use crate::web::resource::TaughtClass;
 use crate::web::run_view::speedups;
@@ -21,7 +26,7 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/classes/{id}/runs.csv", get(export_class_csv))
 }
 
-const HEADER: [&str; 18] = [
+const HEADER: [&str; 19] = [
     "학습자",
     "실험 ID",
     "실험",
@@ -40,7 +45,15 @@ const HEADER: [&str; 18] = [
     "시작 시각 (KST)",
     "종료 시각 (KST)",
     "실행 시간 (초)",
+    "구분",
 ];
+
+/// The last column: a learner's own run, a class demo's run, or a learner's prediction for one
+/// (its row carries the demo run's numbers, judged against that learner's prediction).
+const OWN_RUN: &str = "직접 실행";
+const DEMO_RUN: &str = "수업 실험 실행";
+const DEMO_PREDICTION: &str = "수업 실험 예측";
+const DEMO_RUNNER_NAME: &str = "(선생님 수업 실험)";
 
 /// A text cell: quoted, and defused if a spreadsheet would take it for a formula.
 pub fn text_cell(value: &str) -> String {
@@ -72,7 +85,7 @@ fn seconds_between(start: Option<&str>, end: Option<&str>) -> Option<f64> {
     Some((end - start).num_milliseconds() as f64 / 1000.0)
 }
 
-fn row(content: &Content, run: &ClassRun) -> Vec<String> {
+fn row(content: &Content, run: &ClassRun, kind: &str) -> Vec<String> {
     let experiment = ExperimentId::parse(&run.experiment).and_then(|id| content.experiment(&id));
     let result = run.result();
     let judgement = experiment.and_then(|e| class_insight::judge(e, run));
@@ -109,7 +122,48 @@ fn row(content: &Content, run: &ClassRun) -> Vec<String> {
         text_cell(&kst(run.started_at.as_deref())),
         text_cell(&kst(run.finished_at.as_deref())),
         number_cell(seconds_between(run.started_at.as_deref(), run.finished_at.as_deref())),
+        text_cell(kind),
     ]
+}
+
+/// A demo run as a class run under `name`, with `prediction` (a learner's) beside it.
+fn demo_run_as(run: &RunRow, name: &str, prediction: Option<&DemoPrediction>) -> ClassRun {
+    ClassRun {
+        run_id: run.run_id.to_string(),
+        learner_id: prediction.map_or(run.learner_id, |p| p.learner_id),
+        display_name: name.to_owned(),
+        experiment: run.experiment.clone(),
+        status: run.status.as_str().to_owned(),
+        params: run.params.clone(),
+        code_edited: run.code_edited,
+        prediction: prediction.map(|p| p.prediction.clone()),
+        explanation: None,
+        result: run.result().map(Json),
+        submitted_at: prediction
+            .map_or_else(|| run.submitted_at.clone(), |p| p.predicted_at.clone()),
+        started_at: run.started_at.clone(),
+        finished_at: run.finished_at.clone(),
+        code: None,
+    }
+}
+
+/// Each demo that ran: its run, then every learner's prediction for it.
+async fn demo_rows(state: &AppState, class_id: i64, body: &mut String) -> Result<()> {
+    for demo in store::all_run(&state.db, class_id).await? {
+        let Some(id) = demo.run_id.as_deref().and_then(RunId::parse) else { continue };
+        let Some(run) = runs_store::get(&state.db, &id).await? else { continue };
+        let mut rows =
+            vec![row(&state.content, &demo_run_as(&run, DEMO_RUNNER_NAME, None), DEMO_RUN)];
+        for prediction in store::predictions(&state.db, &demo).await? {
+            let as_run = demo_run_as(&run, &prediction.display_name, Some(&prediction));
+            rows.push(row(&state.content, &as_run, DEMO_PREDICTION));
+        }
+        for cells in rows {
+            body.push_str(&cells.join(","));
+            body.push_str("\r\n");
+        }
+    }
+    Ok(())
 }
 
 /// The start of the file: the BOM and the header row.
@@ -124,10 +178,11 @@ async fn export_class_csv(
 ) -> Result<Response> {
     let mut body = csv_header();
     class_runs::each_run(&state.db, class.class_id, |run| {
-        body.push_str(&row(&state.content, &run).join(","));
+        body.push_str(&row(&state.content, &run, OWN_RUN).join(","));
         body.push_str("\r\n");
     })
     .await?;
+    demo_rows(&state, class.class_id, &mut body).await?;
     let disposition = format!("attachment; filename=\"class-{}-runs.csv\"", class.class_id);
     let headers = [
         (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),

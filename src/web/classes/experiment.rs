@@ -1,6 +1,7 @@
 //! One experiment as a class did it (`/classes/{id}/experiments/{experiment}`): the distribution
 //! of its measurements, prediction accuracy and common wrong predictions, the learners'
-//! explanations (searchable) and the runs measured on a busy server.
+//! explanations (searchable), the runs measured on a busy server, and its class demos (the
+//! demo run's measurement against the class's predictions).
 
 use askama::Template;
 use axum::Router;
@@ -9,13 +10,16 @@ use axum::response::Html;
 use axum::routing::get;
 
 use super::path::ClassItemPath;
+use crate::accounts::access::Viewer;
 use crate::accounts::class::ClassRow;
 use crate::accounts::class_insight::{self, Accuracy, Charted};
 use crate::accounts::class_runs::{self, ClassRun};
+use crate::accounts::demo::store as demo_store;
 use crate::accounts::instructor::Instructor;
 use crate::app::AppState;
 use crate::content::{Experiment, ExperimentId};
 use crate::web::charts::{Plot, class_histogram};
+use crate::web::demo_view::{DemoView, demo_view};
 use crate::web::error::{AppError, Result};
 use crate::web::forms::encode_component;
 use crate::web::pages::{korean_time, render};
@@ -25,6 +29,8 @@ use crate::web::resource::TaughtClass;
 const EXPLANATIONS_PAGE: i64 = 30;
 /// The contended runs listed, newest first (their numbers may be off).
 const MAX_CONTENDED: usize = 100;
+/// The class demos shown, newest first.
+const MAX_DEMOS: i64 = 5;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/classes/{id}/experiments/{experiment}", get(show_class_experiment))
@@ -64,6 +70,8 @@ struct ExperimentPage<'a> {
     search: String,
     pager: Pager,
     contended: Vec<RunLink>,
+    /// The class demos of this experiment that ran, newest first.
+    demos: Vec<DemoView<'a>>,
 }
 
 fn explanation(experiment: &Experiment, run: &ClassRun) -> Explanation {
@@ -109,7 +117,7 @@ async fn show_class_experiment(
 }
 
 async fn experiment_page<'a>(
-    state: &AppState,
+    state: &'a AppState,
     instructor: Instructor,
     class: ClassRow,
     experiment: &'a Experiment,
@@ -123,7 +131,13 @@ async fn experiment_page<'a>(
     let window = (EXPLANATIONS_PAGE, (query.page() - 1) * EXPLANATIONS_PAGE);
     let (explained, total) = class_runs::explanations(db, class_id, id, &search, window).await?;
     let base = format!("/classes/{class_id}/experiments/{id}?q={}&", encode_component(&search));
+    let viewer = Viewer { learner_id: None, instructor_id: Some(instructor.instructor_id) };
+    let mut demos = Vec::new();
+    for demo in demo_store::of_experiment(db, class_id, id, MAX_DEMOS).await? {
+        demos.push(demo_view(state, &demo, &viewer, None).await?);
+    }
     Ok(ExperimentPage {
+        demos,
         instructor,
         measured: latest.len(),
         charts: distributions(experiment, &latest),

@@ -139,6 +139,8 @@ struct ProjectorPage {
     class: ClassRow,
     link: String,
     qr: Option<QrSvg>,
+    /// The experiments the class can be shown as a demo.
+    choices: Vec<(String, String)>,
 }
 
 async fn show_projector(
@@ -148,5 +150,6 @@ async fn show_projector(
 ) -> Result<Response> {
     let link = join_link(&headers, &state.config, &class.join_code);
     let qr = qr_svg(&link);
-    Ok(render(&ProjectorPage { class, link, qr })?.into_response())
+    let choices = super::demo::demo_choices(&state);
+    Ok(render(&ProjectorPage { class, link, qr, choices })?.into_response())
 }

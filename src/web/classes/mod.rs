@@ -6,6 +6,7 @@
 
 mod code_diff;
 mod csv;
+mod demo;
 mod experiment;
 mod learner;
 mod manage;
@@ -25,5 +26,6 @@ pub fn router() -> Router<AppState> {
         .merge(experiment::router())
         .merge(learner::router())
         .merge(csv::router())
+        .merge(demo::router())
         .layer(crate::web::auth::no_store())
 }
