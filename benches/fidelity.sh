@@ -4,7 +4,7 @@
 # their ratio. Target: within ±10 %. Run from the repo root as root: bash benches/fidelity.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-9}
 BIN=${GIL_LAB_BIN:-target/release/gil-lab}
 [[ -x "$BIN" ]] || cargo build --release --quiet
 work=$(mktemp -d)
@@ -17,8 +17,14 @@ until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.1; done
 
 mkdir "$work/bare"
 cp content/experiments/cpu-bound/main.py src/sandbox/harness/gil_lab.py "$work/bare/"
-echo '{"params": {"workers": 4, "iterations": 20000000, "start_method": "fork"},
-       "variants": ["sequential", "threads", "processes"], "repeats": 3}' >"$work/bare/config.json"
+# The experiment's own defaults and repeats, as the server would hand them to the harness.
+/usr/bin/python3 - content/experiments/cpu-bound/experiment.toml >"$work/bare/config.json" <<'PY'
+import json, sys, tomllib
+e = tomllib.load(open(sys.argv[1], "rb"))
+print(json.dumps({"params": {p["name"]: p["default"] for p in e["params"]}, "variants": e["variants"],
+                  "repeats": e["repeats"], "min_repeats": e.get("min_repeats", e["repeats"]),
+                  "spread": e.get("spread", 0.15)}))
+PY
 
 speedups() { # result JSON on stdin → "threads processes"
     python3 -c 'import json,sys; r=json.load(sys.stdin); v={x["name"]: x for x in r["variants"]}
@@ -31,8 +37,8 @@ walls = {}
 for line in sys.stdin:
     r = json.loads(line)
     if r["type"] == "variant": walls.setdefault(r["name"], []).append(r["wall_ns"])
-seq = statistics.median_low(walls["sequential"])
-print(json.dumps({"variants": [{"name": n, "speedup": seq / statistics.median_low(w)} for n, w in walls.items()]}))'
+seq = statistics.median(walls["sequential"])
+print(json.dumps({"variants": [{"name": n, "speedup": seq / statistics.median(w)} for n, w in walls.items()]}))'
 }
 
 echo "machine: $(nproc) cores, $(uname -r); $ROUNDS rounds, alternating bare and gil-lab"

@@ -5,11 +5,15 @@
 //! 2. LEARNERS learners (default 60) submitting at once: all must be accepted; lesson-page
 //!    latency measured while the queue drains; server memory idle and at its peak.
 //!
-//! 3. the queue's estimated start against the actual one (see `eta`).
+//! 3. the queue's estimated start against the actual one (see `eta`);
+//! 4. a class at once: each experiment's cost at its defaults, then 30 learners on the CPU
+//!    experiment (see `class`; only with `ONLY=class`, which `benches/class.sh` runs).
 //!
 //! Run: `cargo bench --bench runs` (as root, like the server); `ONLY=eta` runs the third alone.
 //! Not a test: it prints figures.
 
+#[path = "runs/class.rs"]
+mod class;
 #[path = "runs/eta.rs"]
 mod eta;
 #[path = "../tests/support/http.rs"]
@@ -37,12 +41,19 @@ fn main() {
         "1000",
         "--max-anonymous-queued-per-address",
         "1000",
+        // A class joins with its code; here each learner is a fresh cookie jar on one address.
+        "--max-new-learners-per-address-per-hour",
+        "1000",
     ]);
     let (addr, pid) = (server.addr.clone(), server.pid);
     print_machine();
-    if std::env::var("ONLY").as_deref() != Ok("eta") {
-        trivial_run_overhead(&addr, rounds);
-        burst(&addr, learners, pid);
+    match std::env::var("ONLY").as_deref() {
+        Ok("class") => return class::class(&addr),
+        Ok("eta") => {}
+        _ => {
+            trivial_run_overhead(&addr, rounds);
+            burst(&addr, learners, pid);
+        }
     }
     eta::estimate_error(&addr);
 }

@@ -60,7 +60,7 @@ pub fn estimate_error(addr: &str) {
 
 /// Watches one run's events, as the learner who submitted it: `(predicted wait, actual wait)`
 /// in seconds from its first status.
-fn first_eta_and_start(agent: &Agent, id: &str) -> Option<(f64, f64)> {
+pub fn first_eta_and_start(agent: &Agent, id: &str) -> Option<(f64, f64)> {
     let mut stream = TcpStream::connect(&agent.addr).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(300))).ok()?;
     let (addr, cookie) = (&agent.addr, agent.cookie.as_deref().unwrap_or_default());

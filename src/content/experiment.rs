@@ -90,7 +90,7 @@ fn default_repeats() -> u32 {
 }
 
 fn default_spread() -> f64 {
-    0.10
+    0.15
 }
 
 fn default_time_limit() -> u64 {
@@ -376,6 +376,6 @@ max = 8
         let adaptive =
             SIZED.replace("time_limit_s = 60", "time_limit_s = 60\nrepeats = 5\nmin_repeats = 2");
         let experiment = load(&adaptive).expect("a valid experiment");
-        assert_eq!((experiment.min_repeats, experiment.repeats, experiment.spread), (2, 5, 0.10));
+        assert_eq!((experiment.min_repeats, experiment.repeats, experiment.spread), (2, 5, 0.15));
     }
 }

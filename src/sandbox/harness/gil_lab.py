@@ -27,6 +27,7 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 _MAX_SPANS = 4000          # per worker and variant; the server bounds it again
 _MERGE_GAP_NS = 20_000     # consecutive chunks closer than this are one span
 _CHUNK = 5_000             # loop iterations per recorded chunk: ≈ 100 µs, ≈ 1 % overhead
+_JITTER_NS = 10_000_000    # wall times this close agree, whatever their spread (see rounds())
 
 
 def _load_config():
@@ -93,12 +94,14 @@ def rounds():
 
 
 def _settled(spread):
-    """Whether every variant's wall times so far lie within `spread` (a fraction) of their median."""
+    """Whether every variant's wall times so far lie within `spread` (a fraction) of their
+    median, or within 10 ms of each other: a process start jitters by milliseconds, and
+    repeating a 0.1 s variant for that buys nothing."""
     for walls in _walls.values():
         ordered = sorted(walls)
         middle = len(ordered) // 2
         median = (ordered[middle] + ordered[~middle]) / 2
-        if median <= 0 or (ordered[-1] - ordered[0]) / median > spread:
+        if ordered[-1] - ordered[0] > max(spread * median, _JITTER_NS):
             return False
     return True
 
