@@ -20,6 +20,16 @@ pub fn run(config: &Config) -> ExitCode {
         println!("{p}");
     }
     println!("\n{}", slots_line(config));
+    println!("\nRuntimes (optional; an experiment that needs a missing one says so on its card):");
+    for entry in crate::runtimes::Runtimes::detect(&python).entries() {
+        match (&entry.path, &entry.version) {
+            (Some(path), Some(version)) => {
+                let gil = if entry.gil_enabled == Some(false) { "GIL off" } else { "GIL on" };
+                println!("  ok       {:<15} {version} ({gil}) {}", entry.id, path.display());
+            }
+            _ => println!("  missing  {:<15} install: {}", entry.id, entry.install),
+        }
+    }
     if probe::all_required_present(&probes) {
         println!("\nAll required layers are present: experiments run isolated.");
         ExitCode::SUCCESS

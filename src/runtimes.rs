@@ -10,11 +10,17 @@ use serde::Serialize;
 /// One interpreter found on the machine.
 #[derive(Debug, Clone, Serialize)]
 pub struct Interpreter {
-    /// The name experiments use: `python3`, `pypy3`, `python3.13t`…
+    /// The id results and `GET /api/runtimes` use: `cpython-3.11`, `cpython-3.13t`, `pypy3`.
+    pub id: String,
+    /// The name experiments' needs use: `python3`, `pypy3`, `python3.13t`…
     pub name: String,
     pub path: PathBuf,
     pub version: String,
     pub implementation: String,
+    /// Built with `--disable-gil` (PEP 703).
+    pub free_threaded: bool,
+    /// Whether the GIL is on when it starts without `-X gil`: a free-threaded build may turn it
+    /// back on for an extension that has not opted out.
     pub gil_enabled: bool,
 }
 
@@ -23,8 +29,8 @@ pub struct Interpreter {
 pub struct Module {
     pub name: String,
     pub version: Option<String>,
-    /// The Debian package that provides it.
-    pub package: &'static str,
+    /// The command that installs it.
+    pub install: &'static str,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -33,18 +39,37 @@ pub struct Runtimes {
     pub modules: Vec<Module>,
 }
 
-/// Interpreters worth looking for, with the Debian package that installs each.
+/// Interpreters worth looking for, with how to install each. Free-threaded builds are looked
+/// for under `/usr/local/bin` (where `.ci/install-free-threaded` puts them) and `/usr/bin`.
 const INTERPRETERS: [(&str, &str); 4] = [
-    ("pypy3", "pypy3"),
-    ("python3.13t", "python3.13-nogil"),
-    ("python3.14t", "python3.14-nogil"),
-    ("python3", "python3"),
+    ("pypy3", "apt-get install pypy3"),
+    ("python3.14t", FREE_THREADED_INSTALL),
+    ("python3.13t", FREE_THREADED_INSTALL),
+    ("python3", "apt-get install python3"),
 ];
-const MODULES: [(&str, &str); 1] = [("numba", "python3-numba")];
+const MODULES: [(&str, &str); 1] = [("numba", "apt-get install python3-numba")];
+/// A need any free-threaded CPython satisfies: `runtime:free-threaded`.
+pub const FREE_THREADED: &str = "free-threaded";
+const FREE_THREADED_INSTALL: &str = "bash .ci/install-free-threaded";
 
-const PROBE: &str = "import sys, platform, json\n\
+const PROBE: &str = "import sys, platform, json, sysconfig\n\
 gil = sys._is_gil_enabled() if hasattr(sys, '_is_gil_enabled') else True\n\
-print(json.dumps([platform.python_version(), sys.implementation.name, gil]))";
+free = bool(sysconfig.get_config_var('Py_GIL_DISABLED'))\n\
+print(json.dumps([platform.python_version(), sys.implementation.name, gil, free]))";
+
+/// One row of `GET /api/runtimes`: a detected interpreter, or a known one that is missing.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuntimeEntry {
+    pub id: String,
+    pub path: Option<PathBuf>,
+    pub implementation: String,
+    pub version: Option<String>,
+    pub free_threaded: bool,
+    pub gil_enabled: Option<bool>,
+    pub available: bool,
+    /// The command that installs it (as root, from the repository for the free-threaded build).
+    pub install: String,
+}
 
 impl Runtimes {
     /// Detected on first use and kept for the life of the process.
@@ -53,8 +78,48 @@ impl Runtimes {
         DETECTED.get_or_init(|| detect_now(python))
     }
 
+    /// The interpreter a need names: `python3`, `pypy3`, `python3.13t`, or `free-threaded` for
+    /// the newest free-threaded build.
     pub fn interpreter(&self, name: &str) -> Option<&Interpreter> {
+        if name == FREE_THREADED {
+            return self.interpreters.iter().find(|i| i.free_threaded);
+        }
         self.interpreters.iter().find(|i| i.name == name)
+    }
+
+    /// Every detected interpreter, then the kinds that are missing with their install line.
+    pub fn entries(&self) -> Vec<RuntimeEntry> {
+        let mut entries: Vec<RuntimeEntry> = self
+            .interpreters
+            .iter()
+            .map(|i| RuntimeEntry {
+                id: i.id.clone(),
+                path: Some(i.path.clone()),
+                implementation: i.implementation.clone(),
+                version: Some(i.version.clone()),
+                free_threaded: i.free_threaded,
+                gil_enabled: Some(i.gil_enabled),
+                available: true,
+                install: install_of(&i.name).to_owned(),
+            })
+            .collect();
+        let missing = |id: &str, implementation: &str, free_threaded| RuntimeEntry {
+            id: id.to_owned(),
+            path: None,
+            implementation: implementation.to_owned(),
+            version: None,
+            free_threaded,
+            gil_enabled: None,
+            available: false,
+            install: install_of(if free_threaded { FREE_THREADED } else { id }).to_owned(),
+        };
+        if self.interpreter("pypy3").is_none() {
+            entries.push(missing("pypy3", "pypy", false));
+        }
+        if self.interpreter(FREE_THREADED).is_none() {
+            entries.push(missing("cpython-free-threaded", "cpython", true));
+        }
+        entries
     }
 
     pub fn module(&self, name: &str) -> Option<&Module> {
@@ -66,12 +131,17 @@ impl Runtimes {
         let missing: Vec<String> = needs
             .iter()
             .filter_map(|need| match need.split_once(':') {
-                Some(("module", name)) if self.module(name).is_none() => Some(format!(
-                    "Python 모듈 {name}(Debian: apt-get install {})",
-                    package_of(name)
-                )),
+                Some(("module", name)) if self.module(name).is_none() => {
+                    Some(format!("Python 모듈 {name}(설치: {})", install_of(name)))
+                }
+                Some(("runtime", FREE_THREADED)) if self.interpreter(FREE_THREADED).is_none() => {
+                    Some(format!(
+                        "자유 스레드(free-threaded) CPython(설치: 저장소에서 root로 {})",
+                        FREE_THREADED_INSTALL
+                    ))
+                }
                 Some(("runtime", name)) if self.interpreter(name).is_none() => {
-                    Some(format!("인터프리터 {name}(Debian: apt-get install {})", package_of(name)))
+                    Some(format!("인터프리터 {name}(설치: {})", install_of(name)))
                 }
                 _ => None,
             })
@@ -86,7 +156,9 @@ impl Runtimes {
 pub fn is_known_need(need: &str) -> bool {
     match need.split_once(':') {
         Some(("module", name)) => MODULES.iter().any(|(n, _)| *n == name),
-        Some(("runtime", name)) => INTERPRETERS.iter().any(|(n, _)| *n == name),
+        Some(("runtime", name)) => {
+            name == FREE_THREADED || INTERPRETERS.iter().any(|(n, _)| *n == name)
+        }
         _ => false,
     }
 }
@@ -103,29 +175,35 @@ pub fn availability(
     runtimes.missing(&experiment.needs).map_or(Ok(()), Err)
 }
 
-fn package_of(name: &str) -> &'static str {
+fn install_of(name: &str) -> &'static str {
+    if name == FREE_THREADED {
+        return FREE_THREADED_INSTALL;
+    }
     INTERPRETERS
         .iter()
         .chain(MODULES.iter())
         .find(|(n, _)| *n == name)
-        .map_or("?", |(_, package)| package)
+        .map_or("?", |(_, install)| install)
 }
 
 fn detect_now(python: &Path) -> Runtimes {
     let mut interpreters = Vec::new();
     for (name, _) in INTERPRETERS {
-        let path =
-            if name == "python3" { python.to_owned() } else { Path::new("/usr/bin").join(name) };
-        if let Some(found) = probe(name, &path) {
+        let paths = if name == "python3" {
+            vec![python.to_owned()]
+        } else {
+            ["/usr/local/bin", "/usr/bin"].iter().map(|dir| Path::new(dir).join(name)).collect()
+        };
+        if let Some(found) = paths.iter().find_map(|path| probe(name, path)) {
             interpreters.push(found);
         }
     }
     let modules = MODULES
         .iter()
-        .map(|(name, package)| Module {
+        .map(|(name, install)| Module {
             name: (*name).to_owned(),
             version: module_version(python, name),
-            package,
+            install,
         })
         .collect();
     Runtimes { interpreters, modules }
@@ -133,15 +211,27 @@ fn detect_now(python: &Path) -> Runtimes {
 
 fn probe(name: &str, path: &Path) -> Option<Interpreter> {
     let output = Command::new(path).args(["-I", "-c", PROBE]).env_clear().output().ok()?;
-    let (version, implementation, gil): (String, String, bool) =
+    let (version, implementation, gil, free_threaded): (String, String, bool, bool) =
         serde_json::from_slice(&output.stdout).ok().filter(|_| output.status.success())?;
+    let id = runtime_id(&implementation, &version, free_threaded);
     Some(Interpreter {
+        id,
         name: name.to_owned(),
         path: path.to_owned(),
         version,
         implementation,
+        free_threaded,
         gil_enabled: gil,
     })
+}
+
+/// `cpython-3.11`, `cpython-3.13t` (free-threaded), `pypy3`: what the harness writes too.
+pub fn runtime_id(implementation: &str, version: &str, free_threaded: bool) -> String {
+    if implementation == "pypy" {
+        return "pypy3".to_owned();
+    }
+    let minor: Vec<&str> = version.split('.').take(2).collect();
+    format!("{implementation}-{}{}", minor.join("."), if free_threaded { "t" } else { "" })
 }
 
 fn module_version(python: &Path, module: &str) -> Option<String> {
@@ -155,20 +245,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn runtime_ids_name_the_implementation_the_minor_version_and_the_free_threaded_build() {
+        assert_eq!(runtime_id("cpython", "3.11.2", false), "cpython-3.11");
+        assert_eq!(runtime_id("cpython", "3.13.15", true), "cpython-3.13t");
+        assert_eq!(runtime_id("pypy", "3.9.16", false), "pypy3");
+    }
+
+    #[test]
     fn the_main_interpreter_is_found_and_a_missing_need_is_explained_in_korean() {
         let runtimes = Runtimes::detect(Path::new("/usr/bin/python3"));
         let python = runtimes.interpreter("python3").expect("python3 is always there");
         assert_eq!(python.implementation, "cpython");
         assert_eq!(runtimes.missing(&["runtime:python3".to_owned()]), None);
         assert!(is_known_need("module:numba") && is_known_need("runtime:pypy3"));
+        assert!(is_known_need("runtime:free-threaded"));
         assert!(!is_known_need("module:tensorflow") && !is_known_need("numba"));
         let mut empty = Runtimes::default();
         empty.modules.push(Module {
             name: "numba".into(),
             version: None,
-            package: "python3-numba",
+            install: "apt-get install python3-numba",
         });
         let reason = empty.missing(&["module:numba".to_owned()]).expect("numba is missing");
         assert!(reason.contains("apt-get install python3-numba"), "{reason}");
+        let reason = empty.missing(&["runtime:free-threaded".to_owned()]).expect("missing");
+        assert!(reason.contains(".ci/install-free-threaded"), "{reason}");
+        let entries = empty.entries();
+        let free = entries.iter().find(|e| e.free_threaded).expect("listed though missing");
+        assert!(!free.available && free.install.contains("install-free-threaded"));
     }
 }

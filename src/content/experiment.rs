@@ -83,6 +83,25 @@ struct ExperimentFile {
     /// Python modules the program imports that a machine may lack (e.g. `numba`).
     #[serde(default)]
     needs: Vec<String>,
+    /// Runtimes the program is run on again after the host's (`lab.on_other_runtimes()`).
+    #[serde(default)]
+    runtimes: Vec<RuntimeSpec>,
+}
+
+/// `[[runtimes]]`: one more interpreter the same program runs on; its variants are named
+/// `<key>/<variant>`.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeSpec {
+    /// `gil-off`: the prefix of its variants' names.
+    pub key: String,
+    /// `free-threaded` (the newest free-threaded CPython), `pypy3` or `host`.
+    pub runtime: String,
+    /// `-X gil=1` or `-X gil=0` on a free-threaded build; none: as it starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gil: Option<bool>,
+    /// How the output and pages name it ("자유 스레드 빌드, GIL 끔").
+    pub label: String,
 }
 
 fn default_repeats() -> u32 {
@@ -138,6 +157,7 @@ pub struct Experiment {
     pub charts: Vec<ChartSpec>,
     pub prediction: Option<PredictionSpec>,
     pub needs: Vec<String>,
+    pub runtimes: Vec<RuntimeSpec>,
     /// The program shown to the learner (`main.py`); without one the experiment is not runnable yet.
     pub code: Option<String>,
     pub path: PathBuf,
@@ -219,6 +239,7 @@ fn load_one(folder: &Path) -> Result<Experiment, ContentError> {
         charts: file.charts,
         prediction: file.prediction,
         needs: file.needs,
+        runtimes: file.runtimes,
         code,
         path,
     })
@@ -233,6 +254,16 @@ fn check(file: &ExperimentFile) -> Result<(), String> {
     }
     if !(1..=600).contains(&file.time_limit_s) {
         return Err("`time_limit_s` must be between 1 and 600".to_owned());
+    }
+    for (at, spec) in file.runtimes.iter().enumerate() {
+        let valid_key = !spec.key.is_empty()
+            && spec.key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !valid_key || file.runtimes[..at].iter().any(|other| other.key == spec.key) {
+            return Err(format!("runtime key `{}`: a-z, 0-9 and -, once each", spec.key));
+        }
+        if !["free-threaded", "pypy3", "host"].contains(&spec.runtime.as_str()) {
+            return Err(format!("runtime `{}`: use free-threaded, pypy3 or host", spec.runtime));
+        }
     }
     if file.min_repeats.is_some_and(|least| least == 0 || least > file.repeats) {
         return Err("`min_repeats` must be between 1 and `repeats`".to_owned());

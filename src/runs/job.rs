@@ -24,6 +24,7 @@ pub fn job(
         "repeats": experiment.repeats,
         "min_repeats": experiment.min_repeats,
         "spread": experiment.spread,
+        "runtimes": experiment.runtimes,
     });
     Job { id: run_id.job_id(), code, config, limits, cpus: None }
 }

@@ -99,6 +99,8 @@ fn forge(sizes: &str) -> Vec<Record> {
             Record::Variant(VariantRecord {
                 name: format!("v{v}"),
                 repeat: 0,
+                runtime: None,
+                gil_enabled: None,
                 wall_ns: start(spans) as u64 + 1,
                 cpu_ns: 1,
                 workers: (0..workers).map(worker).collect(),
@@ -146,6 +148,8 @@ fn records(config: &Value) -> Vec<Record> {
             out.push(Record::Variant(VariantRecord {
                 name: (*name).to_owned(),
                 repeat: repeat as u32,
+                runtime: Some("cpython-3.11".to_owned()),
+                gil_enabled: Some(true),
                 wall_ns: wall + repeat,
                 cpu_ns: wall * cores,
                 workers,

@@ -40,9 +40,16 @@ pub struct EnvironmentRecord {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct VariantRecord {
+    /// `threads`, or `gil-off/threads` for a variant measured on another runtime (see `series`).
     pub name: String,
     #[serde(default)]
     pub repeat: u32,
+    /// The interpreter that measured it: `cpython-3.11`, `cpython-3.13t`, `pypy3`.
+    #[serde(default)]
+    pub runtime: Option<String>,
+    /// What `sys._is_gil_enabled()` said while it ran (`true` where there is no such function).
+    #[serde(default)]
+    pub gil_enabled: Option<bool>,
     pub wall_ns: u64,
     #[serde(default)]
     pub cpu_ns: u64,

@@ -113,9 +113,33 @@ async fn the_environment_page_lists_the_interpreters_found() {
     let app = TestApp::spawn().await;
     let page = app.get("/environment").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("<th scope=\"row\">python3</th>"), "{}", page.body);
+    assert!(page.body.contains("<th scope=\"row\"><code>cpython-3."), "{}", page.body);
     assert!(page.body.contains("cpython"));
     assert!(page.body.contains("numba"));
+}
+
+#[tokio::test]
+async fn the_runtimes_api_lists_what_was_found_and_how_to_install_what_was_not() {
+    let app = TestApp::spawn().await;
+    let reply = app.get("/api/runtimes").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let runtimes = reply.json();
+    let list = runtimes.as_array().expect("a list");
+    let keys = ["id", "path", "implementation", "version", "free_threaded", "gil_enabled"];
+    for entry in list {
+        for key in keys.iter().chain(&["available", "install"]) {
+            assert!(entry.get(key).is_some(), "{key} in {entry}");
+        }
+    }
+    let host = list.iter().find(|r| r["path"] == "/usr/bin/python3").expect("the host CPython");
+    assert_eq!(host["available"], true);
+    assert_eq!(host["gil_enabled"], true);
+    assert!(host["id"].as_str().is_some_and(|id| id.starts_with("cpython-3.")), "{host}");
+    // Found or not, a free-threaded build is listed: with its path, or with its install line.
+    let free = list.iter().find(|r| r["free_threaded"] == true).expect("listed either way");
+    let ready = free["available"] == true && free["gil_enabled"] == false;
+    let missing = free["available"] == false && free["install"] == "bash .ci/install-free-threaded";
+    assert!(ready || missing, "{free}");
 }
 
 #[tokio::test]

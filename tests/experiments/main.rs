@@ -6,6 +6,7 @@
 mod cpu_bound;
 // One module per experiment; add yours below in alphabetical order.
 mod convoy;
+mod free_threaded;
 mod gil_release;
 mod granularity;
 mod io_bound;

@@ -173,3 +173,43 @@ async fn repeats_stop_at_the_minimum_once_the_spread_is_small_and_go_on_while_it
     assert_eq!(count(2, "jumpy"), 6, "a jumpy one runs to the maximum: {names:?}");
     assert_eq!(count(2, "steady"), 6, "its neighbours repeat with it: {names:?}");
 }
+
+const START_METHODS: &str = r#"
+import gil_lab as lab
+
+def count(worker, n):
+    for chunk in worker.chunks(n):
+        for _ in range(chunk):
+            pass
+
+if __name__ == "__main__":
+    lab.compare(count, workers=2, args=(2_000_000,), variants=["processes"],
+                start_method=lab.param("start_method"))
+"#;
+
+/// Forkserver workers are the forkserver's children, not the program's: RUSAGE_CHILDREN misses
+/// them. A variant's CPU time must still hold its workers' CPU, whatever the start method.
+#[tokio::test]
+async fn a_process_variant_counts_its_workers_cpu_with_every_start_method() {
+    let sandbox = Sandbox::new(43);
+    for method in ["fork", "forkserver", "spawn"] {
+        let config = json!({ "params": { "start_method": method }, "repeats": 1 });
+        let ran = sandbox.run_with(START_METHODS, config, limits()).await;
+        assert_eq!(ran.ending(), Ending::Exited(0), "{method}: {}", ran.stderr());
+        let variants = ran.variants();
+        let processes = variants.first().expect("one variant");
+        let workers: u64 = processes.workers.iter().map(|w| w.cpu_ns).sum();
+        assert!(workers > 0, "{method}: the workers recorded their CPU");
+        assert!(
+            processes.cpu_ns >= workers,
+            "{method}: the variant's CPU {} ns holds its workers' {workers} ns",
+            processes.cpu_ns
+        );
+        let runtime = processes.runtime.as_deref().unwrap_or_default();
+        assert!(
+            runtime.starts_with("cpython-3.") && !runtime.ends_with('t'),
+            "{method}: {runtime}"
+        );
+        assert_eq!(processes.gil_enabled, Some(true), "{method}");
+    }
+}

@@ -26,6 +26,8 @@ pub fn build(records: Vec<Record>, place: Place) -> RunResult {
 /// One measurement of one variant, already bounded: what is kept of a `variant` record.
 #[derive(Debug)]
 struct Measurement {
+    runtime: Option<String>,
+    gil_enabled: Option<bool>,
     wall_ns: u64,
     cpu_ns: u64,
     workers: Vec<Worker>,
@@ -73,6 +75,8 @@ impl Builder {
             None => return false,
         };
         let measurement = Measurement {
+            runtime: text(&record.runtime),
+            gil_enabled: record.gil_enabled,
             wall_ns: record.wall_ns,
             cpu_ns: record.cpu_ns,
             workers: record.workers.iter().take(MAX_WORKERS).map(worker).collect(),
@@ -89,14 +93,25 @@ impl Builder {
         let mut environment = self.environment.clone();
         environment.contended = place.contended;
         environment.cpus.clone_from(&place.cpus);
-        // A speedup is against running the same work sequentially; without it there is none.
-        let sequential = self.variants.iter().find(|(name, _)| name == "sequential");
-        let baseline = sequential.and_then(|(_, m)| Spread::of(&walls(m))).map(|s| s.median);
-        let variants = self.variants.iter().filter_map(|(n, m)| variant(n, m, baseline)).collect();
+        // A speedup is against running the same work sequentially on the same runtime; without
+        // that there is none.
+        let baseline = |name: &str| {
+            let sequential = format!("{}sequential", series_of(name));
+            let (_, measured) = self.variants.iter().find(|(n, _)| *n == sequential)?;
+            Spread::of(&walls(measured)).map(|s| s.median)
+        };
+        let variants =
+            self.variants.iter().filter_map(|(n, m)| variant(n, m, baseline(n))).collect();
         let mut result = RunResult { variants, environment, metrics: self.metrics.clone() };
         bound::bound(&mut result);
         result
     }
+}
+
+/// `gil-off/` of `gil-off/threads`: the runtime a variant was measured on, as the experiment
+/// names it; empty for the host's own.
+fn series_of(name: &str) -> &str {
+    name.rfind('/').map_or("", |at| &name[..=at])
 }
 
 fn short(name: &str) -> bool {
@@ -174,6 +189,8 @@ fn variant(name: &str, repeats: &[Measurement], baseline: Option<f64>) -> Option
     let nearest_wall = nearest.wall_ns as f64 / 1e9;
     Some(Variant {
         name: name.to_owned(),
+        runtime: nearest.runtime.clone(),
+        gil_enabled: nearest.gil_enabled,
         wall_s: spread.median,
         wall_min_s: spread.min,
         wall_max_s: spread.max,
@@ -227,6 +244,33 @@ mod tests {
         assert_eq!((processes.wall_min_s, processes.wall_max_s), (0.4, 0.7));
         assert_eq!(processes.workers[0].spans[0][1], 0.000001);
         assert_eq!(processes.metric_by_repeat("lost_updates"), [3.0, 3.0, 3.0]);
+    }
+
+    #[test]
+    fn a_speedup_is_against_the_sequential_variant_of_the_same_runtime() {
+        let on = |runtime: &str, gil: bool, record: Record| match record {
+            Record::Variant(mut v) => {
+                v.runtime = Some(runtime.to_owned());
+                v.gil_enabled = Some(gil);
+                Record::Variant(v)
+            }
+            other => other,
+        };
+        let records = vec![
+            on("cpython-3.11", true, variant("sequential", 1000, 1000)),
+            on("cpython-3.11", true, variant("threads", 1000, 1000)),
+            on("cpython-3.13t", false, variant("gil-off/sequential", 1500, 1500)),
+            on("cpython-3.13t", false, variant("gil-off/threads", 750, 1500)),
+        ];
+        let result = build(records, Place::default());
+        let speedup = |name: &str| result.variant(name).and_then(|v| v.speedup);
+        assert_eq!(speedup("threads"), Some(1.0));
+        assert_eq!(speedup("gil-off/threads"), Some(2.0), "against 1.5 s, not the host's 1 s");
+        let free = result.variant("gil-off/threads").expect("kept");
+        assert_eq!(
+            (free.runtime.as_deref(), free.gil_enabled),
+            (Some("cpython-3.13t"), Some(false))
+        );
     }
 
     #[test]

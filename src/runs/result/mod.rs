@@ -32,7 +32,15 @@ pub struct RunResult {
 /// One variant (sequential, threads, processes…) summarised over its repetitions.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Variant {
+    /// `threads`; `gil-off/threads` when measured on one of the experiment's other runtimes.
     pub name: String,
+    /// The interpreter that measured it (`cpython-3.11`, `cpython-3.13t`, `pypy3`), as the
+    /// harness reported it; `None` in results from before runtimes were recorded.
+    #[serde(default)]
+    pub runtime: Option<String>,
+    /// Whether the GIL was on while it ran; `true` on interpreters that always have one.
+    #[serde(default)]
+    pub gil_enabled: Option<bool>,
     /// Median wall time over the repetitions.
     pub wall_s: f64,
     #[serde(default)]
@@ -45,7 +53,8 @@ pub struct Variant {
     /// CPU time ÷ wall time of that repetition.
     #[serde(default)]
     pub effective_cores: f64,
-    /// Median wall time of `sequential` ÷ this one's; none without a sequential variant.
+    /// Median wall time of `sequential` on the same runtime (`gil-off/sequential` for
+    /// `gil-off/threads`) ÷ this one's; none without such a variant.
     #[serde(default)]
     pub speedup: Option<f64>,
     #[serde(default = "one")]

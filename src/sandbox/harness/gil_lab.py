@@ -10,8 +10,11 @@ import json
 import multiprocessing
 import os
 import platform
+import glob
 import resource
+import subprocess
 import sys
+import sysconfig
 import threading
 import time
 from contextlib import contextmanager
@@ -19,7 +22,7 @@ from queue import Empty
 
 __all__ = [
     "param", "params", "repeats", "rounds", "metric", "variant", "run_workers", "compare",
-    "Worker",
+    "on_other_runtimes", "Worker",
 ]
 
 _RESULT_FD = 3
@@ -42,6 +45,22 @@ _CONFIG = _load_config()
 _main_pid = os.getpid()
 _current = None            # the variant being measured, if any
 _walls = {}                # variant name → wall times of its repeats in the current rounds()
+# Set when this process measures for one of the experiment's other runtimes (on_other_runtimes):
+# its variants are named `<series>/<name>`, and the host's process wrote the environment.
+_SERIES = os.environ.get("GIL_LAB_SERIES", "")
+
+
+def _runtime_id():
+    """`cpython-3.11`, `cpython-3.13t` (free-threaded build), `pypy3`: as the server names them."""
+    if sys.implementation.name == "pypy":
+        return "pypy3"
+    free = "t" if sysconfig.get_config_var("Py_GIL_DISABLED") else ""
+    return f"{sys.implementation.name}-{sys.version_info[0]}.{sys.version_info[1]}{free}"
+
+
+def _gil_enabled():
+    gil = getattr(sys, "_is_gil_enabled", None)
+    return bool(gil()) if gil else True
 
 
 def _emit(record):
@@ -115,19 +134,22 @@ def metric(name, value):
 
 
 def _cpu_ns():
+    """CPU time of this process's threads, and of its waited-for children, in ns."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    seconds = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-    return int(seconds * 1e9)
+    return (int((own.ru_utime + own.ru_stime) * 1e9),
+            int((children.ru_utime + children.ru_stime) * 1e9))
 
 
 @contextmanager
 def variant(name, repeat=0):
     """Measures a block: wall time, CPU of all threads and waited-for children, and metrics."""
     global _current
-    record = {"type": "variant", "name": str(name), "repeat": repeat, "workers": [], "metrics": {}}
+    name = f"{_SERIES}/{name}" if _SERIES else str(name)
+    record = {"type": "variant", "name": name, "repeat": repeat, "runtime": _runtime_id(),
+              "gil_enabled": _gil_enabled(), "workers": [], "metrics": {}, "process_cpu_ns": 0}
     outer, _current = _current, record
-    cpu0 = _cpu_ns()
+    own0, children0 = _cpu_ns()
     t0 = time.perf_counter_ns()
     record["t0_ns"] = t0
     try:
@@ -135,7 +157,11 @@ def variant(name, repeat=0):
     finally:
         record["wall_ns"] = time.perf_counter_ns() - t0
         _walls.setdefault(record["name"], []).append(record["wall_ns"])
-        record["cpu_ns"] = _cpu_ns() - cpu0
+        own1, children1 = _cpu_ns()
+        # Workers started by a forkserver are its children, not ours: RUSAGE_CHILDREN misses
+        # them, so the workers' own CPU times count where they are more.
+        children = max(children1 - children0, record.pop("process_cpu_ns"))
+        record["cpu_ns"] = own1 - own0 + children
         _current = outer
         for worker in record["workers"]:
             worker["spans"] = [[a - t0, b - t0] for a, b in worker["spans"]]
@@ -232,6 +258,8 @@ def run_workers(target, workers, mode, args=(), start_method="fork"):
         records = _collect(queue, processes)
         for p in processes:
             p.join()
+        if _current is not None:
+            _current["process_cpu_ns"] += sum(r["cpu_ns"] for r in records)
     else:
         raise ValueError(f"unknown mode {mode!r}: use sequential, threads or processes")
     records.sort(key=lambda r: r["id"])
@@ -264,11 +292,61 @@ def compare(target, workers, variants=("sequential", "threads", "processes"), ar
             start_method="fork"):
     """Measures each variant in `rounds()`, interleaved so drift hits them all alike."""
     variants = list(variants)
-    _emit({"type": "plan", "variants": variants, "repeats": repeats()})
+    if not _SERIES:
+        _emit({"type": "plan", "variants": variants, "repeats": repeats()})
     for r in rounds():
         for name in variants:
             with variant(name, r):
                 run_workers(target, workers, _MODES[name], args, start_method)
+
+
+def _interpreter(runtime):
+    """The path of `runtime` as the sandbox sees it: `free-threaded` (the newest free-threaded
+    CPython under /usr/local/bin or /usr/bin), `pypy3`, or `host`; None if it is not there."""
+    if runtime == "host":
+        return sys.executable
+    if runtime == "pypy3":
+        return "/usr/bin/pypy3" if os.path.exists("/usr/bin/pypy3") else None
+    if runtime == "free-threaded":
+        found = glob.glob("/usr/local/bin/python3.1[3-9]t") + glob.glob("/usr/bin/python3.1[3-9]t")
+        found.sort(key=lambda p: int(p.rsplit(".", 1)[1][:-1]), reverse=True)
+        return found[0] if found else None
+    return None
+
+
+def on_other_runtimes():
+    """Runs this same program again on each of the experiment's other runtimes (its `runtimes`
+    in experiment.toml, e.g. the free-threaded build with the GIL forced on, and off), one after
+    the other. Their variants are named `<key>/<name>` and their speedups are against their own
+    `<key>/sequential`. A runtime this machine lacks is skipped with a note. In those runs
+    this does nothing, so the program can simply call it at its end."""
+    if _SERIES:
+        return
+    main = os.path.abspath(sys.argv[0])
+    boot = (f"import sys\nsys.path.insert(0, {_HERE!r})\n"
+            f"sys.argv[0] = __file__ = {main!r}\n"
+            "exec(compile(open(__file__, 'rb').read(), __file__, 'exec'))\n")
+    for other in _CONFIG.get("runtimes", []):
+        path = _interpreter(other["runtime"])
+        label = other.get("label", other["key"])
+        if path is None:
+            print(f"[{label}] 이 서버에 {other['runtime']} 런타임이 없어 건너뜁니다.", flush=True)
+            continue
+        args = [path, "-I", "-u", "-B"]
+        if other.get("gil") is not None:
+            args += ["-X", f"gil={1 if other['gil'] else 0}"]
+        print(f"\n[{label}] {os.path.basename(path)}에서 같은 프로그램을 다시 실행합니다", flush=True)
+        env = dict(os.environ, GIL_LAB_SERIES=other["key"])
+        channel = (_RESULT_FD,) if _has_channel() else ()
+        subprocess.run(args + ["-c", boot], env=env, pass_fds=channel, check=False)
+
+
+def _has_channel():
+    try:
+        os.fstat(_RESULT_FD)
+        return True
+    except OSError:
+        return False
 
 
 def _usable_cores():
@@ -291,4 +369,5 @@ def _environment():
     }
 
 
-_emit(_environment())
+if not _SERIES:
+    _emit(_environment())
