@@ -79,6 +79,7 @@ with tempfile.TemporaryDirectory() as d:
         m = mmap.mmap(f.fileno(), 0); m[0:1] = b"H"; m.flush(); m.close()
     fd = os.open(p, os.O_RDONLY); os.pread(fd, 2, 0); os.dup2(fd, 99); os.close(99); os.close(fd)
     os.listdir(d); os.scandir(d).close()
+    os.mkfifo(os.path.join(d, "fifo")); os.fsync(os.open(p, os.O_RDONLY)); os.sync()
 done.append("files")
 r, w = os.pipe(); os.write(w, b"x"); os.read(r, 1)
 sel = selectors.DefaultSelector(); sel.register(r, selectors.EVENT_READ); sel.select(0); sel.close()
