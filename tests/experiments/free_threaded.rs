@@ -63,3 +63,25 @@ async fn without_the_gil_counter_plus_one_loses_updates_and_a_lock_never_does() 
         println!("hidden-race: {unlocked} (with the GIL) lost {lost:?}");
     }
 }
+
+#[tokio::test]
+async fn subinterpreters_each_with_its_own_gil_use_both_cores_where_threads_use_one() {
+    free_threaded_installed();
+    let measured = crate::check("subinterpreters", json!({}), |m| {
+        let cores = |variant: &str| m.number(variant, "effective_cores");
+        let (threads, interpreters) = (cores("gil-on/threads"), cores("gil-on/interpreters"));
+        let processes = cores("gil-on/processes");
+        // Quiet machine: threads ≈1.0 core, interpreters and processes ≈1.9.
+        if threads > 1.3 || interpreters < 1.4 {
+            return Err(format!(
+                "threads {threads} cores, interpreters {interpreters}, processes {processes}"
+            ));
+        }
+        Ok(())
+    })
+    .await;
+    let interpreters = measured.variant("gil-on/interpreters");
+    assert_eq!(interpreters.gil_enabled, Some(true), "each interpreter has a GIL, and it is on");
+    let create_ms = measured.metric_f64("gil-on/interpreters", "create_ms");
+    assert!(create_ms > 0.0 && create_ms < 1000.0, "creating one takes milliseconds: {create_ms}");
+}

@@ -22,7 +22,7 @@ from queue import Empty
 
 __all__ = [
     "param", "params", "repeats", "rounds", "metric", "variant", "run_workers", "compare",
-    "on_other_runtimes", "Worker",
+    "on_other_runtimes", "series", "Worker",
 ]
 
 _RESULT_FD = 3
@@ -312,6 +312,11 @@ def _interpreter(runtime):
         found.sort(key=lambda p: int(p.rsplit(".", 1)[1][:-1]), reverse=True)
         return found[0] if found else None
     return None
+
+
+def series():
+    """The key of the runtime this process measures for (`gil-on`), or "" on the host's."""
+    return _SERIES
 
 
 def on_other_runtimes():
