@@ -7,6 +7,8 @@ use crate::runs::result::{RunResult, Variant};
 
 pub struct VariantRow {
     pub label: String,
+    /// `cpython-3.13t · GIL 꺼짐`: shown where a result spans more than one runtime.
+    pub runtime: String,
     pub wall: String,
     pub spread: String,
     pub cpu: String,
@@ -16,6 +18,8 @@ pub struct VariantRow {
 
 pub struct ResultView {
     pub rows: Vec<VariantRow>,
+    /// The variants were measured on more than one runtime or GIL mode: the table says which.
+    pub runtimes: bool,
     /// The charts, in the order the experiment declares them.
     pub plots: Vec<Plot>,
     pub contended: bool,
@@ -45,8 +49,13 @@ impl ResultView {
             gil,
             env.cores.map_or("?".to_owned(), |c| c.to_string()),
         );
+        let mut modes: Vec<(Option<&str>, Option<bool>)> =
+            result.variants.iter().map(|v| (v.runtime.as_deref(), v.gil_enabled)).collect();
+        modes.sort();
+        modes.dedup();
         Some(ResultView {
             rows: result.variants.iter().map(|v| row(v, labels)).collect(),
+            runtimes: modes.len() > 1,
             plots: charts::of_result(result, experiment),
             contended: env.contended,
             truncated: env.truncated,
@@ -72,8 +81,14 @@ fn row(variant: &Variant, labels: &VariantLabels) -> VariantRow {
     } else {
         String::new()
     };
+    let gil = match variant.gil_enabled {
+        Some(true) => " · GIL 켜짐",
+        Some(false) => " · GIL 꺼짐",
+        None => "",
+    };
     VariantRow {
         label: labels.of(&variant.name).to_owned(),
+        runtime: format!("{}{gil}", variant.runtime.as_deref().unwrap_or("?")),
         wall: seconds(variant.wall_s),
         spread,
         cpu: seconds(variant.cpu_s),
@@ -85,6 +100,29 @@ fn row(variant: &Variant, labels: &VariantLabels) -> VariantRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_result_over_several_runtimes_names_each_rows_runtime_and_gil() {
+        let result: RunResult = serde_json::from_value(serde_json::json!({
+            "variants": [
+                {"name": "threads", "wall_s": 1.0, "runtime": "cpython-3.11", "gil_enabled": true},
+                {"name": "gil-off/threads", "wall_s": 0.5, "runtime": "cpython-3.13t",
+                 "gil_enabled": false}
+            ],
+            "environment": {}
+        }))
+        .expect("a result");
+        let view = ResultView::of(&result, None).expect("a view");
+        assert!(view.runtimes);
+        assert_eq!(view.rows[1].runtime, "cpython-3.13t · GIL 꺼짐");
+        let one: RunResult = serde_json::from_value(serde_json::json!({
+            "variants": [{"name": "threads", "wall_s": 1.0, "runtime": "cpython-3.11",
+                          "gil_enabled": true}],
+            "environment": {}
+        }))
+        .expect("a result");
+        assert!(!ResultView::of(&one, None).expect("a view").runtimes, "one runtime: no column");
+    }
 
     #[test]
     fn the_environment_line_names_the_slot_a_run_was_pinned_to() {
