@@ -32,8 +32,13 @@ pub async fn small_params(browser: &Browser) -> Result<()> {
 
 /// Waits until the card's run has ended and its panel is in; returns (run id, status label).
 pub async fn finished_run(browser: &Browser) -> Result<(String, String)> {
+    finished_run_of(browser, CARD).await
+}
+
+/// The same for the experiment card `card` (`#exp-free-threaded`).
+pub async fn finished_run_of(browser: &Browser, card: &str) -> Result<(String, String)> {
     let script = format!(
-        "const live = document.querySelector('{CARD} [data-run-live]');
+        "const live = document.querySelector('{card} [data-run-live]');
          const panel = live.querySelector('[data-run-panel]');
          if (!live.querySelector('.run-permalink a') || !panel) return null;
          return [panel.dataset.runId, panel.querySelector('.run-status__label').textContent.trim()];"

@@ -4,7 +4,7 @@
 use anyhow::{Result, ensure};
 use serde_json::Value;
 
-use crate::flows::{CARD, CPU_LESSON, PAGE_LIMIT, finished_run, small_params};
+use crate::flows::{CARD, CPU_LESSON, PAGE_LIMIT, finished_run, finished_run_of, small_params};
 use crate::scenario::scenario;
 use crate::session::{Browser, Viewport};
 
@@ -65,6 +65,33 @@ async fn on_a_phone_no_page_scrolls_sideways_and_the_card_runs() {
         ensure!(status == "완료", "the run ended as {status}");
         b.wait_for(&format!("{CARD} .timeline__svg"), PAGE_LIMIT).await?;
         no_sideways_scroll(&b, "the lesson with a result").await?;
+        Ok(())
+    })
+    .await;
+}
+
+/// The free-threaded card on a phone: one program on three runtimes, and the table says which
+/// row ran where (needs the free-threaded CPython that `.ci/install-runtimes` builds).
+#[tokio::test]
+async fn on_a_phone_the_free_threaded_card_shows_which_runtime_each_row_ran_on() {
+    scenario("phone_runtimes", async |lab| {
+        let card = "#exp-free-threaded";
+        let b = lab.open("", Viewport::Phone).await?;
+        b.goto("/lessons/ways-around").await?;
+        b.fill(&format!("{card}-iterations"), "1000000").await?;
+        b.click(&format!("{card} [data-run-button]")).await?;
+        let (_, status) = finished_run_of(&b, card).await?;
+        ensure!(status == "완료", "the run ended as {status}");
+        let table = format!(
+            "const t = document.querySelector('{card} [data-run-live] .result-table');
+             return t && [...t.querySelectorAll('th[scope=col]')].map((th) => th.textContent.trim())
+               .concat([...t.querySelectorAll('.result-table__runtime')].map((td) => td.textContent.trim()));"
+        );
+        let cells: Vec<String> = serde_json::from_value(b.wait("the table", PAGE_LIMIT, &table).await?)?;
+        ensure!(cells.iter().any(|c| c == "런타임"), "a runtime column: {cells:?}");
+        ensure!(cells.iter().any(|c| c.ends_with("t · GIL 꺼짐")), "the GIL-off rows: {cells:?}");
+        ensure!(cells.iter().any(|c| c.ends_with("t · GIL 켜짐")), "the GIL-on rows: {cells:?}");
+        no_sideways_scroll(&b, "the ways-around lesson with a result").await?;
         Ok(())
     })
     .await;
