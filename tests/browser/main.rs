@@ -19,6 +19,8 @@ mod install;
 mod keyboard;
 mod learner;
 mod phone;
+#[path = "../support/runtimes.rs"]
+mod runtimes;
 mod scenario;
 mod services;
 mod session;

@@ -71,11 +71,12 @@ async fn on_a_phone_no_page_scrolls_sideways_and_the_card_runs() {
 }
 
 /// The free-threaded card on a phone: one program on three runtimes, and the table says which
-/// row ran where (needs the free-threaded CPython that `.ci/install-runtimes` builds).
+/// row ran where (on the free-threaded CPython that `.ci/install-runtimes` builds if missing).
 #[tokio::test]
 async fn on_a_phone_the_free_threaded_card_shows_which_runtime_each_row_ran_on() {
     scenario("phone_runtimes", async |lab| {
         let card = "#exp-free-threaded";
+        crate::runtimes::ensure_runtimes();
         let b = lab.open("", Viewport::Phone).await?;
         b.goto("/lessons/ways-around").await?;
         b.fill(&format!("{card}-iterations"), "1000000").await?;

@@ -11,6 +11,8 @@ mod gil_release;
 mod granularity;
 mod io_bound;
 mod races;
+#[path = "../support/runtimes.rs"]
+mod runtimes;
 mod sharing_cost;
 mod start_methods;
 mod timeline;
