@@ -319,12 +319,12 @@ def series():
     return _SERIES
 
 
-def on_other_runtimes():
+def on_other_runtimes(keys=None):
     """Runs this same program again on each of the experiment's other runtimes (its `runtimes`
     in experiment.toml, e.g. the free-threaded build with the GIL forced on, and off), one after
-    the other. Their variants are named `<key>/<name>` and their speedups are against their own
-    `<key>/sequential`. A runtime this machine lacks is skipped with a note. In those runs
-    this does nothing, so the program can simply call it at its end."""
+    the other; `keys` picks some of them. Their variants are named `<key>/<name>` and their
+    speedups are against their own `<key>/sequential`. A runtime this machine lacks is skipped
+    with a note. In those runs this does nothing, so the program can simply call it at its end."""
     if _SERIES:
         return
     main = os.path.abspath(sys.argv[0])
@@ -332,6 +332,8 @@ def on_other_runtimes():
             f"sys.argv[0] = __file__ = {main!r}\n"
             "exec(compile(open(__file__, 'rb').read(), __file__, 'exec'))\n")
     for other in _CONFIG.get("runtimes", []):
+        if keys is not None and other["key"] not in keys:
+            continue
         path = _interpreter(other["runtime"])
         label = other.get("label", other["key"])
         if path is None:
