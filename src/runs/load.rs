@@ -65,13 +65,20 @@ fn parse_line(line: &str) -> Option<CpuSnapshot> {
     Some(CpuSnapshot { busy: total.saturating_sub(idle), total })
 }
 
+/// Cores others may keep busy beside a run before it counts as contended.
+pub const CONTENDED_CORES: f64 = 0.25;
+
+/// The cores other programs kept busy beside a run: all busy cores less the run's own.
+pub fn others_cores(busy_cores: f64, own_cpu_s: f64, wall_s: f64) -> f64 {
+    if wall_s <= 0.0 {
+        return 0.0;
+    }
+    (busy_cores - own_cpu_s / wall_s).max(0.0)
+}
+
 /// A run is contended when others kept more than a quarter of a core busy beside it.
 pub fn contended(busy_cores: f64, own_cpu_s: f64, wall_s: f64) -> bool {
-    if wall_s <= 0.0 {
-        return false;
-    }
-    let others = busy_cores - own_cpu_s / wall_s;
-    others > 0.25
+    others_cores(busy_cores, own_cpu_s, wall_s) > CONTENDED_CORES
 }
 
 /// Watches the CPUs a run may use (its slot, or the whole machine) from its start to its end.
@@ -87,8 +94,8 @@ impl LoadWatch {
         LoadWatch { cpus: cpus.cloned(), before, started: Instant::now() }
     }
 
-    /// Whether others kept the run's CPUs busy, given the CPU time the run itself measured.
-    pub fn contended(&self, own_cpu_s: f64) -> bool {
+    /// How many of the run's cores others kept busy, given the CPU time the run measured.
+    pub fn others_cores(&self, own_cpu_s: f64) -> f64 {
         let wall = self.started.elapsed().as_secs_f64();
         let cores = match &self.cpus {
             Some(set) => set.len(),
@@ -98,7 +105,7 @@ impl LoadWatch {
             (Some(before), Some(after)) => after.busy_cores_since(&before, cores),
             _ => 0.0,
         };
-        contended(busy, own_cpu_s, wall)
+        others_cores(busy, own_cpu_s, wall)
     }
 }
 

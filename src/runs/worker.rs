@@ -216,9 +216,9 @@ impl Runner {
         let cpus = job.cpus.clone();
         let load = LoadWatch::start(cpus.as_ref());
         let outcome = self.inner.backend.execute(job, sender, cancel).await;
-        let contended = load.contended(measured_cpu_s(&outcome.records));
+        let others_cores = load.others_cores(measured_cpu_s(&outcome.records));
         let builder = forward.await.unwrap_or_default();
-        (outcome, Place { cpus: cpus.map(|set| set.to_string()), contended }, builder)
+        (outcome, Place { cpus: cpus.map(|set| set.to_string()), others_cores }, builder)
     }
 
     async fn finish(

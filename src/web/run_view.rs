@@ -22,7 +22,11 @@ pub struct ResultView {
     pub runtimes: bool,
     /// The charts, in the order the experiment declares them.
     pub plots: Vec<Plot>,
-    pub contended: bool,
+    /// What happened, where others kept the run's cores busy: "다른 프로그램이 이 실행 동안 코어
+    /// 0.40개를 썼습니다 (이 실행의 코어 2개 중)."
+    pub others: Option<String>,
+    /// The card to run it again on (`/lessons/…#exp-…`), where there is one.
+    pub rerun: Option<String>,
     /// The program wrote more than a result keeps; part of it was thinned or dropped.
     pub truncated: bool,
     pub environment: String,
@@ -57,11 +61,23 @@ impl ResultView {
             rows: result.variants.iter().map(|v| row(v, labels)).collect(),
             runtimes: modes.len() > 1,
             plots: charts::of_result(result, experiment),
-            contended: env.contended,
+            others: env.contended.then(|| others_sentence(env.others_cores, env.cores)),
+            rerun: experiment.map(|e| format!("/lessons/{}#exp-{}", e.lesson, e.id)),
             truncated: env.truncated,
             environment,
             repeats: result.repeats(),
         })
+    }
+}
+
+/// What others did beside a contended run, as a figure where it was measured.
+pub fn others_sentence(others_cores: Option<f64>, cores: Option<u64>) -> String {
+    let of = cores.map_or(String::new(), |c| format!(" (이 실행의 코어 {c}개 중)"));
+    match others_cores {
+        Some(x) => {
+            format!("다른 프로그램이 이 실행 동안 코어 {}개를 썼습니다{of}.", format::cores(x))
+        }
+        None => "이 실행은 다른 프로그램이 코어를 쓰는 동안 측정되었습니다.".to_owned(),
     }
 }
 
@@ -100,6 +116,27 @@ fn row(variant: &Variant, labels: &VariantLabels) -> VariantRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_contended_run_says_how_many_cores_others_took() {
+        let result: RunResult = serde_json::from_value(serde_json::json!({
+            "variants": [{"name": "threads", "wall_s": 1.0}],
+            "environment": {"cores": 2, "contended": true, "others_cores": 0.4}
+        }))
+        .expect("a result");
+        let view = ResultView::of(&result, None).expect("a view");
+        let others = view.others.expect("a contended run says so");
+        assert_eq!(
+            others,
+            "다른 프로그램이 이 실행 동안 코어 0.40개를 썼습니다 (이 실행의 코어 2개 중)."
+        );
+        let quiet: RunResult = serde_json::from_value(serde_json::json!({
+            "variants": [{"name": "threads", "wall_s": 1.0}],
+            "environment": {"cores": 2, "contended": false, "others_cores": 0.1}
+        }))
+        .expect("a result");
+        assert_eq!(ResultView::of(&quiet, None).expect("a view").others, None, "0.1 cores: quiet");
+    }
 
     #[test]
     fn a_result_over_several_runtimes_names_each_rows_runtime_and_gil() {

@@ -227,3 +227,40 @@ fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A real competing program on the run's cores: the result says how many cores it took, as a
+/// figure, on the run page too (issue 14). One pure-Python loop per core keeps them busy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_beside_a_busy_program_says_how_many_cores_the_program_took() {
+    let mut server = Server::start(34, content_dir(), 30).await;
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut hogs: Vec<std::process::Child> = (0..cores)
+        .map(|_| {
+            std::process::Command::new("/usr/bin/python3")
+                .args(["-c", "while True: pass"])
+                .spawn()
+                .expect("a busy program")
+        })
+        .collect();
+    let params = json!({"workers": 2, "iterations": 2_000_000});
+    let program = content_dir().join("experiments/cpu-bound/main.py");
+    let code = std::fs::read_to_string(program).expect("the CPU experiment's program");
+    let id = server.submit_with("cpu-bound", params, &code).await;
+    let Watched { run, .. } = server.watch(&id).await;
+    for hog in &mut hogs {
+        hog.kill().expect("stop the busy program");
+        hog.wait().expect("reap it");
+    }
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let environment = &run["result"]["environment"];
+    let others = environment["others_cores"].as_f64().unwrap_or(0.0);
+    assert!(
+        environment["contended"] == true && others >= 0.3,
+        "others took {others}: {environment}"
+    );
+    let (status, page) = server.browser.get(&format!("/runs/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let figure = format!("다른 프로그램이 이 실행 동안 코어 {others:.2}개를 썼습니다");
+    assert!(page.contains(&figure), "the page says {figure}");
+    server.stop(&id).await;
+}

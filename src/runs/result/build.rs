@@ -91,7 +91,9 @@ impl Builder {
     /// the bounds a page can show and the database keeps.
     pub fn result(&self, place: &Place) -> RunResult {
         let mut environment = self.environment.clone();
-        environment.contended = place.contended;
+        environment.contended = place.others_cores > crate::runs::load::CONTENDED_CORES;
+        environment.others_cores =
+            (place.others_cores > 0.0).then(|| (place.others_cores * 100.0).round() / 100.0);
         environment.cpus.clone_from(&place.cpus);
         // A speedup is against running the same work sequentially on the same runtime; without
         // that there is none.
@@ -131,6 +133,7 @@ fn environment(record: &EnvironmentRecord) -> Environment {
         switch_interval: record.switch_interval,
         cpus: None,
         contended: false,
+        others_cores: None,
         truncated: false,
     }
 }
@@ -297,10 +300,11 @@ mod tests {
             br#"{"type": "metric", "name": "note", "value": [[1]]}"#,
         ];
         let records: Vec<Record> = lines.iter().filter_map(|l| Record::parse(l)).collect();
-        let result = build(records, Place { cpus: None, contended: true });
+        let result = build(records, Place { cpus: None, others_cores: 0.4 });
         assert_eq!(result.variants.len(), 1);
         assert!(result.variants[0].metrics.is_empty());
         assert!(result.metrics.is_empty());
         assert!(result.environment.contended);
+        assert_eq!(result.environment.others_cores, Some(0.4));
     }
 }

@@ -107,16 +107,21 @@ pub struct Environment {
     /// Other programs kept the run's CPUs busy while it ran: the numbers may be off.
     #[serde(default)]
     pub contended: bool,
+    /// How many of the run's cores other programs kept busy while it ran (two decimals);
+    /// `None` in results from before it was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub others_cores: Option<f64>,
     /// The program wrote more than a result keeps: spans were thinned or parts dropped.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
 }
 
-/// Where a run ran, as the worker saw it: its slot's CPUs and whether others kept them busy.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Where a run ran, as the worker saw it: its slot's CPUs and how busy others kept them.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Place {
     pub cpus: Option<String>,
-    pub contended: bool,
+    /// Cores other programs kept busy beside the run (0 while it goes on).
+    pub others_cores: f64,
 }
 
 impl RunResult {

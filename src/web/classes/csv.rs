@@ -36,7 +36,7 @@ const HEADER: [&str; 19] = [
     "코드 수정",
     "속도 향상",
     "예측 대상 측정값",
-    "서버 경합",
+    "다른 프로그램이 쓴 코어",
     "예측",
     "예측 판정",
     "실제 측정",
@@ -102,7 +102,9 @@ fn row(content: &Content, run: &ClassRun, kind: &str) -> Vec<String> {
         Some(status) => status.label(),
         None => &run.status,
     };
-    let contended = result.map(|r| r.environment.contended);
+    // The cores others kept busy beside the run: 0 where it was quiet, empty for old results.
+    let others = result
+        .and_then(|r| r.environment.others_cores.or((!r.environment.contended).then_some(0.0)));
     vec![
         text_cell(&run.display_name),
         text_cell(&run.experiment),
@@ -113,7 +115,7 @@ fn row(content: &Content, run: &ClassRun, kind: &str) -> Vec<String> {
         text_cell(if run.code_edited { "예" } else { "아니오" }),
         text_cell(&result.map(speedups).unwrap_or_default()),
         number_cell(measure),
-        text_cell(contended.map_or("", |c| if c { "예" } else { "아니오" })),
+        number_cell(others),
         text_cell(predicted.as_deref().unwrap_or_default()),
         text_cell(verdict),
         text_cell(judgement.as_ref().map_or("", |j| j.measured.as_str())),

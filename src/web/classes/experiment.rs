@@ -69,7 +69,8 @@ struct ExperimentPage<'a> {
     explanation_total: i64,
     search: String,
     pager: Pager,
-    contended: Vec<RunLink>,
+    /// The contended runs, each with what others took: "코어 0.40개".
+    contended: Vec<(RunLink, String)>,
     /// The class demos of this experiment that ran, newest first.
     demos: Vec<DemoView<'a>>,
 }
@@ -94,6 +95,14 @@ fn distributions(experiment: &Experiment, latest: &[&ClassRun]) -> Vec<Plot> {
     let draw =
         |c: &Charted| class_histogram::draw(&c.title, &c.unit, &c.values(latest), c.reference);
     charted.iter().filter_map(draw).collect()
+}
+
+/// What others kept busy beside a run: "다른 프로그램이 코어 0.40개 사용".
+fn taken(run: &ClassRun) -> String {
+    match run.result().and_then(|r| r.environment.others_cores) {
+        Some(cores) => format!("다른 프로그램이 코어 {}개 사용", crate::format::cores(cores)),
+        None => "다른 프로그램과 겹침".to_owned(),
+    }
 }
 
 fn run_link(run: &ClassRun) -> RunLink {
@@ -145,7 +154,7 @@ async fn experiment_page<'a>(
         explanations: explained.iter().map(|run| explanation(experiment, run)).collect(),
         explanation_total: total,
         pager: Pager::new(query.page(), EXPLANATIONS_PAGE, total, base),
-        contended: contended.take(MAX_CONTENDED).map(run_link).collect(),
+        contended: contended.take(MAX_CONTENDED).map(|r| (run_link(r), taken(r))).collect(),
         search,
         class,
         experiment,
