@@ -39,10 +39,10 @@ def echo_server(conn):
 def probe_once():
     start = time.perf_counter_ns()
     if client:
-        client.sendall(b"ping")       # 요청을 보내고 응답을 기다림 (기다리는 동안 GIL을 놓음)
+        client.sendall(b"ping")       # 요청을 보내고 응답을 기다림 (기다리는 동안 GIL을 풂)
         client.recv(64)
     else:
-        time.sleep(0.001)             # 1ms 대기 (기다리는 동안 GIL을 놓음)
+        time.sleep(0.001)             # 1ms 대기 (기다리는 동안 GIL을 풂)
     return (time.perf_counter_ns() - start) / 1e6   # ms
 
 

@@ -44,7 +44,7 @@ def io_task(worker):
             conn.sendall(b"GET")
             conn.recv(64)
         else:
-            time.sleep(DELAY)          # sleep도 기다리는 동안 GIL을 내려놓습니다
+            time.sleep(DELAY)          # sleep도 기다리는 동안 GIL을 풉니다
         for n in worker.chunks(PARSE):  # 응답 "파싱": GIL을 쥐고 하는 순수 Python 계산
             for _ in range(n):
                 pass
