@@ -2,7 +2,8 @@
 
 메인 스레드가 짧은 I/O(1ms sleep 또는 로컬 소켓 에코)를 반복하며 한 번 한 번의 시간을 잽니다.
 옆에서 순수 Python 계산을 하는 스레드가 돌면, I/O가 끝난 메인 스레드는 GIL을 되찾을 때까지
-최대 한 스위치 간격(기본 5ms)을 기다립니다. 계산을 다른 프로세스로 옮기면 그 기다림이 사라집니다.
+기다립니다. 계산 스레드가 하나면 최대 한 스위치 간격(기본 5ms)이지만, 여럿이면 GIL에 대기 줄이
+없어 여러 간격을 기다리기도 합니다. 계산을 다른 프로세스로 옮기면 그 기다림이 사라집니다.
 """
 import multiprocessing
 import socket
@@ -38,10 +39,10 @@ def echo_server(conn):
 def probe_once():
     start = time.perf_counter_ns()
     if client:
-        client.sendall(b"ping")       # 요청을 보내고 응답을 기다림 (기다리는 동안 GIL을 놓음)
+        client.sendall(b"ping")       # 요청을 보내고 응답을 기다림 (기다리는 동안 GIL을 풂)
         client.recv(64)
     else:
-        time.sleep(0.001)             # 1ms 대기 (기다리는 동안 GIL을 놓음)
+        time.sleep(0.001)             # 1ms 대기 (기다리는 동안 GIL을 풂)
     return (time.perf_counter_ns() - start) / 1e6   # ms
 
 

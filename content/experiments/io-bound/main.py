@@ -44,7 +44,7 @@ def io_task(worker):
             conn.sendall(b"GET")
             conn.recv(64)
         else:
-            time.sleep(DELAY)          # sleep도 기다리는 동안 GIL을 내려놓습니다
+            time.sleep(DELAY)          # sleep도 기다리는 동안 GIL을 풉니다
         for n in worker.chunks(PARSE):  # 응답 "파싱": GIL을 쥐고 하는 순수 Python 계산
             for _ in range(n):
                 pass
@@ -56,6 +56,10 @@ if __name__ == "__main__":
     ctx = multiprocessing.get_context("fork")
     server = None
     if WAIT == "socket":
+        try:
+            os.unlink(SERVER)          # 전에 남은 소켓 파일이 있으면 bind가 실패하므로 먼저 지웁니다
+        except FileNotFoundError:
+            pass                       # 없으면 지울 것도 없습니다
         # 서버는 별도 프로세스에서 돌립니다: 서버의 일이 측정하는 쪽의 GIL을 쓰지 않도록.
         listener = socket.socket(socket.AF_UNIX)
         listener.bind(SERVER)

@@ -50,7 +50,7 @@ def worker(barrier, add, counter, n, lock):
 
 
 def run_once(ctx, counter, read, add, workers, n, lock=None):
-    """작업자 `workers`개가 카운터를 n번씩 더하고, 잃어버린 업데이트 수를 기록합니다."""
+    """작업자 `workers`명이 카운터를 n번씩 더하고, 잃어버린 업데이트 수를 기록합니다."""
     barrier = ctx.Barrier(workers) if SCENARIO == "barrier" else None
     processes = [ctx.Process(target=worker, args=(barrier, add, counter, n, lock))
                  for _ in range(workers)]

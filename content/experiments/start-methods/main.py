@@ -1,10 +1,10 @@
 """시작 방식별 비용: 스레드 vs fork vs forkserver vs spawn.
 
-아무 일도 하지 않는 워커 여러 개를 시작하고 끝날 때까지 기다리는 시간만 잽니다.
+아무 일도 하지 않는 작업자 여러 명을 시작하고 끝날 때까지 기다리는 시간만 잽니다.
 - thread: 같은 프로세스 안에 OS 스레드를 만듭니다.
 - fork: 부모 프로세스를 복제합니다. import한 모듈을 그대로 물려받습니다.
-- forkserver: 깨끗한 서버 프로세스를 하나 띄우고, 워커는 그 서버에서 fork합니다.
-- spawn: 워커마다 인터프리터를 새로 시작하고 메인 모듈(이 파일)을 다시 import합니다.
+- forkserver: 깨끗한 서버 프로세스를 하나 띄우고, 작업자는 그 서버에서 fork합니다.
+- spawn: 작업자마다 인터프리터를 새로 시작하고 메인 모듈(이 파일)을 다시 import합니다.
 """
 import multiprocessing
 import multiprocessing.forkserver
@@ -13,13 +13,13 @@ import time
 
 import gil_lab as lab
 
-WORKERS = lab.param("workers")                # 시작할 워커 수
+WORKERS = lab.param("workers")                # 시작할 작업자 수
 HEAVY_IMPORT = lab.param("heavy_import")      # 무거운 import를 할지
 FRESH_SERVER = lab.param("fresh_forkserver")  # forkserver의 서버를 매번 새로 띄울지
 
 if HEAVY_IMPORT:
-    # 큰 표준 라이브러리 패키지들. spawn 워커는 이 파일을 다시 import하므로 이 줄도 워커마다 다시
-    # 실행됩니다. fork 워커는 부모가 불러 둔 것을 물려받습니다.
+    # 큰 표준 라이브러리 패키지들. spawn 작업자는 이 파일을 다시 import하므로 이 줄도 작업자마다 다시
+    # 실행됩니다. fork 작업자는 부모가 불러 둔 것을 물려받습니다.
     import asyncio, decimal, email.mime.multipart, http.server, unittest, xml.dom.minidom  # noqa
 
 
@@ -40,7 +40,7 @@ def start_and_join(method):
 
 
 if __name__ == "__main__":
-    print(f"워커 {WORKERS}개 시작+종료, 무거운 import: {'예' if HEAVY_IMPORT else '아니요'}")
+    print(f"작업자 {WORKERS}명 시작+종료, 무거운 import: {'예' if HEAVY_IMPORT else '아니요'}")
     for r in lab.rounds():
         fork_ms = None
         for method in ["thread", "fork", "forkserver", "spawn"]:
