@@ -131,6 +131,9 @@ pub struct Cost {
 const LIMIT_FACTOR: f64 = 4.0;
 /// No run is stopped sooner: interpreter and process start-up are not in a run's cost.
 const LIMIT_FLOOR_S: f64 = 10.0;
+/// A run with a tenth of the work still starts interpreters and processes: it is counted as
+/// at least this share of a default run.
+const SMALLEST_SIZE: f64 = 0.3;
 
 #[derive(Debug)]
 pub struct Experiment {
@@ -185,6 +188,19 @@ impl Experiment {
         let seconds =
             (LIMIT_FACTOR * cost.seconds * growth).clamp(LIMIT_FLOOR_S.min(ceiling), ceiling);
         Duration::from_secs_f64(seconds)
+    }
+
+    /// How much work `params` ask for against the defaults: the product of the `grows_with`
+    /// parameters' ratios, between [`SMALLEST_SIZE`] (fixed costs stay whatever the work) and
+    /// 100. 1 without a `[cost]`. The queue's estimate scales recent durations by it.
+    pub fn size(&self, params: &ParamValues) -> f64 {
+        let Some(cost) = &self.cost else { return 1.0 };
+        let ratios = cost.grows_with.iter().filter_map(|name| {
+            let spec = self.params.iter().find(|p| &p.name == name)?;
+            let (value, default) = (number(params.get(name)?)?, number(&spec.default_json())?);
+            (default > 0.0).then(|| value / default)
+        });
+        ratios.product::<f64>().clamp(SMALLEST_SIZE, 100.0)
     }
 }
 
@@ -379,6 +395,15 @@ max = 8
         assert_eq!(limit(2000, 4), 32.0, "both raised: the ratios multiply");
         assert_eq!(limit(100_000, 8), 60.0, "never past time_limit_s");
         assert_eq!(limit(10, 1), 10.0, "a lowered parameter does not lower the limit");
+    }
+
+    #[test]
+    fn a_runs_size_is_its_work_against_the_defaults_with_a_floor_for_fixed_costs() {
+        let experiment = load(SIZED).expect("a valid experiment");
+        assert_eq!(experiment.size(&params(1000, 2)), 1.0);
+        assert_eq!(experiment.size(&params(2000, 4)), 4.0, "the ratios multiply");
+        assert_eq!(experiment.size(&params(500, 2)), 0.5);
+        assert_eq!(experiment.size(&params(10, 1)), SMALLEST_SIZE, "start-up costs remain");
     }
 
     #[test]

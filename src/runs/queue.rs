@@ -117,6 +117,8 @@ pub struct NewRun<'a> {
     pub prediction: Option<Json<&'a Prediction>>,
     /// The client's address, kept while the run waits (for the anonymous caps).
     pub submitted_from: &'a str,
+    /// The work asked for against the experiment's defaults, for the queue's estimate.
+    pub size: f64,
 }
 
 /// Inserts the run with its turn: after the learner's waiting runs, not before the round served.
@@ -124,8 +126,8 @@ pub struct NewRun<'a> {
 pub async fn enqueue(tx: &mut SqliteConnection, run: &NewRun<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "insert into run (run_id, learner_id, experiment, params, code, code_edited, prediction, \
-         status, submitted_at, code_bytes, submitted_from, turn) \
-         values (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?10, max( \
+         status, submitted_at, code_bytes, submitted_from, size, turn) \
+         values (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?10, ?11, max( \
            (select coalesce(max(turn), 0) + 1 from run \
             where status in ('queued', 'running') and learner_id = ?2), \
            coalesce((select turn from run where status <> 'queued' \
@@ -141,6 +143,7 @@ pub async fn enqueue(tx: &mut SqliteConnection, run: &NewRun<'_>) -> sqlx::Resul
     .bind(now_rfc3339())
     .bind(run.code.len() as i64)
     .bind(run.submitted_from)
+    .bind(run.size)
     .execute(tx)
     .await?;
     Ok(())

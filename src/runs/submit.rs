@@ -78,6 +78,8 @@ pub struct Submission {
     pub code: String,
     pub code_edited: bool,
     pub prediction: Option<Prediction>,
+    /// The work asked for against the experiment's defaults (`Experiment::size`).
+    pub size: f64,
 }
 
 impl Submission {
@@ -103,7 +105,8 @@ impl Submission {
                 Some(prediction::check(spec, &given).map_err(SubmitError::Invalid)?)
             }
         };
-        Ok(Submission { experiment: id, params, code, code_edited, prediction })
+        let size = experiment.size(&params);
+        Ok(Submission { experiment: id, params, code, code_edited, prediction, size })
     }
 }
 
@@ -135,6 +138,7 @@ pub async fn submit(
         code_edited: submission.code_edited,
         prediction: submission.prediction.as_ref().map(Json),
         submitted_from: address,
+        size: submission.size,
     };
     queue::enqueue(&mut tx, &run).await?;
     tx.commit().await?;

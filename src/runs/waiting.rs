@@ -33,13 +33,14 @@ struct QueuedRow {
     experiment: String,
     submitted_at: String,
     waited_s: f64,
+    size: f64,
 }
 
 /// Every queued run in claim order, with its estimate for `workers` parallel workers.
 pub async fn waiting(db: &SqlitePool, workers: usize) -> sqlx::Result<Vec<Waiting>> {
     let queued: Vec<QueuedRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "select q.run_id, q.learner_id, q.experiment, q.submitted_at, \
-                (julianday('now') - julianday(q.submitted_at)) * 86400.0 as waited_s \
+                (julianday('now') - julianday(q.submitted_at)) * 86400.0 as waited_s, q.size \
          from run q where q.status = 'queued' order by {}",
         order_by("q")
     )))
@@ -52,9 +53,11 @@ pub async fn waiting(db: &SqlitePool, workers: usize) -> sqlx::Result<Vec<Waitin
     let running_left: Vec<f64> = running_elapsed(db)
         .await?
         .into_iter()
-        .map(|(experiment, elapsed)| durations.expected(&experiment) - elapsed)
+        .map(|(experiment, size, elapsed)| durations.expected(&experiment) * size - elapsed)
         .collect();
-    let expected: Vec<f64> = queued.iter().map(|q| durations.expected(&q.experiment)).collect();
+    // A run that asked for five times the work is expected to take five times as long.
+    let expected: Vec<f64> =
+        queued.iter().map(|q| durations.expected(&q.experiment) * q.size).collect();
     let etas = starts(&running_left, &expected, workers);
     Ok(queued
         .into_iter()
@@ -72,12 +75,13 @@ pub async fn waiting(db: &SqlitePool, workers: usize) -> sqlx::Result<Vec<Waitin
         .collect())
 }
 
-/// `(experiment, seconds)` of the latest finished runs, newest first. Cancelled runs are left
-/// out: they end when someone gives up, not when the work is done. Walking the table back by
-/// rowid stops after `RECENT` rows, where ordering by `finished_at` would sort all of them.
+/// `(experiment, seconds per unit of size)` of the latest finished runs, newest first: a run of
+/// twice the defaults' work counts half its duration. Cancelled runs are left out: they end
+/// when someone gives up, not when the work is done. Walking the table back by rowid stops
+/// after `RECENT` rows, where ordering by `finished_at` would sort all of them.
 async fn recent_durations(db: &SqlitePool) -> sqlx::Result<Vec<(String, f64)>> {
     sqlx::query_as(
-        "select experiment, (julianday(finished_at) - julianday(started_at)) * 86400.0 \
+        "select experiment, (julianday(finished_at) - julianday(started_at)) * 86400.0 / size \
          from run where status in ('succeeded', 'failed', 'timed_out') \
            and started_at is not null and finished_at is not null \
          order by rowid desc limit ?",
@@ -87,10 +91,10 @@ async fn recent_durations(db: &SqlitePool) -> sqlx::Result<Vec<(String, f64)>> {
     .await
 }
 
-/// `(experiment, seconds since it started)` of each executing run.
-async fn running_elapsed(db: &SqlitePool) -> sqlx::Result<Vec<(String, f64)>> {
+/// `(experiment, size, seconds since it started)` of each executing run.
+async fn running_elapsed(db: &SqlitePool) -> sqlx::Result<Vec<(String, f64, f64)>> {
     sqlx::query_as(
-        "select experiment, (julianday('now') - julianday(started_at)) * 86400.0 \
+        "select experiment, size, (julianday('now') - julianday(started_at)) * 86400.0 \
          from run where status = 'running' and started_at is not null",
     )
     .fetch_all(db)

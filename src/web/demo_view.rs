@@ -53,9 +53,11 @@ impl DemoView<'_> {
         }
     }
 
-    /// The demo run failed (or was cancelled): the instructor may run it again.
+    /// The demo run failed, was cancelled, or was measured while other programs took its cores:
+    /// the instructor may run it again before the class compares against it.
     pub fn can_rerun(&self) -> bool {
-        self.phase == Phase::Measured && self.run.as_ref().is_some_and(|r| r.result.is_none())
+        let unreliable = |r: &RunPanel| r.result.as_ref().is_none_or(|v| v.others.is_some());
+        self.phase == Phase::Measured && self.run.as_ref().is_some_and(unreliable)
     }
 
     /// Whether a learner sees the predictions drawn: only once the measurement stands beside

@@ -261,3 +261,40 @@ async fn the_csv_holds_the_demo_run_and_each_prediction_judged_against_it() {
     assert!(minjun.contains("수업 실험 예측") && minjun.contains("맞음"), "{minjun}");
     assert!(of("서연").expect("서연").contains("틀림"));
 }
+
+/// A demo measured while other programs took its cores says so to the instructor and may run
+/// again before the class compares against it (the trial lesson's demo read 0.98× on a busy
+/// machine, with no way to re-run it); a clean measurement may not.
+#[tokio::test]
+async fn a_demo_measured_beside_other_programs_may_run_again_and_a_clean_one_may_not() {
+    let app = TestApp::spawn().await;
+    let Demo { teacher, class_id, id, .. } = open_demo(&app).await;
+    let run_path = format!("/classes/{class_id}/demo/run");
+    teacher.post_form(&run_path, &[("demo", &id)]).await;
+    assert_eq!(app.drain_queue().await, 1);
+    // The worker measures the real machine's load: set both sides here, whatever it saw.
+    let measured = |contended: &str, others: f64| {
+        sqlx::query(
+            "update run set result = json_set(result, '$.environment.contended', json(?), \
+             '$.environment.others_cores', ?) \
+             where run_id = (select run_id from class_demo where demo_id = ?)",
+        )
+        .bind(contended.to_owned())
+        .bind(others)
+        .bind(id.parse::<i64>().expect("id"))
+        .execute(&app.state.db)
+    };
+    measured("false", 0.0).await.expect("measured on a quiet machine");
+    let clean = teacher.post_form(&run_path, &[("demo", &id)]).await;
+    assert_eq!(clean.status, StatusCode::CONFLICT, "a clean measurement stands");
+    let live = teacher.get(&format!("/classes/{class_id}/demo/live")).await;
+    assert!(!live.body.contains("다시 실행"), "{}", live.body);
+
+    measured("true", 0.6).await.expect("measured beside a busy program");
+    let live = teacher.get(&format!("/classes/{class_id}/demo/live")).await;
+    assert!(live.body.contains("코어 0.60개"), "the figure: {}", live.body);
+    assert!(live.body.contains("다시 실행"), "{}", live.body);
+    let again = teacher.post_form(&run_path, &[("demo", &id)]).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+    assert_eq!(phase(&app, &id).await, "running");
+}

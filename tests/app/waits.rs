@@ -142,3 +142,22 @@ async fn the_class_page_lists_the_learners_who_wait() {
     assert!(queue.contains("곧"), "next, with nothing running: {queue}");
     assert!(queue.contains("0초"), "how long it waited: {queue}");
 }
+
+/// A run that asks for three times the defaults' work is expected to take three times as long,
+/// and the runs behind it wait for that (the trial lesson's estimates were 60 % off without it).
+#[tokio::test]
+async fn a_run_with_more_work_ahead_pushes_the_estimate_back_by_its_size() {
+    let app = TestApp::spawn().await;
+    ten_second_history(&app).await;
+    let heavy = r#"{"experiment": "cpu-bound", "params": {"workers": 4, "iterations": 18000000}}"#;
+    let submitted = app.post_json("/api/runs", heavy).await;
+    assert_eq!(submitted.status, StatusCode::ACCEPTED, "{}", submitted.body);
+    let id = queued_run(&app).await;
+    let before = eta_of(&app, &id).await;
+    // The history: 10 s for half the defaults' work (2 workers of 4). The heavy run asks for
+    // 3 × the defaults, so 60 s; the estimate is its expected duration.
+    assert!((59.0..=60.5).contains(&before), "60 s of work ahead: {before}");
+    start_next(&app).await;
+    let running = eta_of(&app, &id).await;
+    assert!((58.0..=60.5).contains(&running), "still about 60 s while it runs: {running}");
+}

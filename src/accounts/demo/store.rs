@@ -140,7 +140,8 @@ pub async fn predict(
 }
 
 /// Locks the predictions and enqueues the demo run, in one transaction: the demo never says
-/// running without its run in the queue. A demo whose run failed may run again.
+/// running without its run in the queue. A demo whose run failed, or was measured while
+/// other programs took its cores, may run again.
 #[tracing::instrument(skip(pool, submission), fields(demo_id = demo.demo_id))]
 pub async fn start_run(
     pool: &SqlitePool,
@@ -159,6 +160,7 @@ pub async fn start_run(
         code_edited: submission.code_edited,
         prediction: None,
         submitted_from: address,
+        size: submission.size,
     };
     // The run row first: the demo points at it (a foreign key, checked per statement). A
     // refusal below drops the transaction, and the run with it.
@@ -166,7 +168,8 @@ pub async fn start_run(
     let moved = sqlx::query(
         "update class_demo set phase = 'running', run_id = ?, run_at = ?, measured_at = null \
          where demo_id = ? and (phase = 'predicting' or (phase = 'measured' and exists \
-           (select 1 from run r where r.run_id = class_demo.run_id and r.status <> 'succeeded')))",
+           (select 1 from run r where r.run_id = class_demo.run_id and (r.status <> 'succeeded' \
+              or json_extract(r.result, '$.environment.contended') = 1))))",
     )
     .bind(id.as_str())
     .bind(now_rfc3339())
