@@ -15,6 +15,22 @@ pub fn number(x: f64) -> String {
     decimals(x, 2)
 }
 
+/// Thousands with commas, as the course writes them: `6,000,000`, `0.5`, `-1,200`.
+pub fn grouped(x: f64) -> String {
+    if x.fract() != 0.0 || x.abs() >= 1e15 {
+        return number(x);
+    }
+    let digits = format!("{}", x.abs() as u64);
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    if x < 0.0 { format!("-{out}") } else { out }
+}
+
 /// `2 배`, or the number alone when there is no unit.
 pub fn with_unit(number: &str, unit: &str) -> String {
     format!("{number} {unit}").trim_end().to_owned()
@@ -84,6 +100,15 @@ pub fn short(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thousands_take_commas_and_fractions_stay_as_they_are() {
+        assert_eq!(grouped(6_000_000.0), "6,000,000");
+        assert_eq!(grouped(15000.0), "15,000");
+        assert_eq!(grouped(999.0), "999");
+        assert_eq!(grouped(-1200.0), "-1,200");
+        assert_eq!(grouped(0.5), "0.5");
+    }
 
     #[test]
     fn numbers_read_as_people_write_them() {

@@ -204,6 +204,29 @@ impl Experiment {
     }
 }
 
+impl Experiment {
+    /// A run's parameters as people read them: each parameter's Korean label and its value,
+    /// numbers with thousands commas and choices as they are (`작업자당 반복 횟수`, `6,000,000`),
+    /// in the order the experiment declares them; unknown names keep their name.
+    pub fn described(&self, params: &ParamValues) -> Vec<(String, String)> {
+        let value = |v: &serde_json::Value| match v {
+            serde_json::Value::String(text) => text.clone(),
+            serde_json::Value::Bool(true) => "예".to_owned(),
+            serde_json::Value::Bool(false) => "아니오".to_owned(),
+            other => other.as_f64().map_or_else(|| other.to_string(), crate::format::grouped),
+        };
+        let declared = self
+            .params
+            .iter()
+            .filter_map(|spec| Some((spec.label.clone(), value(params.get(&spec.name)?))));
+        let unknown = params
+            .iter()
+            .filter(|(name, _)| !self.params.iter().any(|p| &p.name == *name))
+            .map(|(name, v)| (name.clone(), value(v)));
+        declared.chain(unknown).collect()
+    }
+}
+
 /// A parameter's value as a number: ints and floats, and choices that are numbers
 /// (`chunk_bytes = "1048576"`).
 fn number(value: &serde_json::Value) -> Option<f64> {
@@ -404,6 +427,18 @@ max = 8
         assert_eq!(experiment.size(&params(2000, 4)), 4.0, "the ratios multiply");
         assert_eq!(experiment.size(&params(500, 2)), 0.5);
         assert_eq!(experiment.size(&params(10, 1)), SMALLEST_SIZE, "start-up costs remain");
+    }
+
+    #[test]
+    fn parameters_read_with_their_korean_labels_and_grouped_numbers() {
+        let experiment = load(SIZED).expect("a valid experiment");
+        let mut given = params(6_000_000, 4);
+        given.insert("stray".to_owned(), serde_json::json!("x"));
+        let described = experiment.described(&given);
+        let expected = [("n", "6,000,000"), ("w", "4"), ("stray", "x")];
+        let expected: Vec<(String, String)> =
+            expected.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect();
+        assert_eq!(described, expected);
     }
 
     #[test]

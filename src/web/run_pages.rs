@@ -93,7 +93,10 @@ async fn show_run(
     VisibleRun { run, viewer }: VisibleRun,
 ) -> Result<Html<String>> {
     let experiment = experiment_of(&state.content, &run);
-    let params = run.params.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
+    let params = match experiment {
+        Some(e) => e.described(&run.params),
+        None => run.params.iter().map(|(k, v)| (k.clone(), v.to_string())).collect(),
+    };
     let page = RunPage {
         title: experiment.map_or_else(|| run.experiment.clone(), |e| e.title.clone()),
         lesson: experiment.map(|e| format!("/lessons/{}#exp-{}", e.lesson, e.id)),

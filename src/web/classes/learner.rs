@@ -7,7 +7,6 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Html;
 use axum::routing::get;
-use serde_json::Value;
 
 use super::code_diff::{self, CodeDiff};
 use super::path::ClassItemPath;
@@ -18,7 +17,7 @@ use crate::accounts::class_runs::{self, ClassRun};
 use crate::accounts::instructor::Instructor;
 use crate::accounts::membership::Member;
 use crate::app::AppState;
-use crate::content::{Content, ExperimentId, ParamValues};
+use crate::content::{Content, Experiment, ExperimentId, ParamValues};
 use crate::runs::RunStatus;
 use crate::web::error::Result;
 use crate::web::pages::{korean_time, render};
@@ -57,10 +56,13 @@ struct LearnerPage {
     pager: Pager,
 }
 
-/// `workers=4, start_method=fork`.
-pub fn params_text(params: &ParamValues) -> String {
-    let shown = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-    params.iter().map(|(k, v)| format!("{k}={}", shown(v))).collect::<Vec<_>>().join(", ")
+/// `작업자 수 4 · 작업자당 반복 횟수 6,000,000`; raw names only for an experiment no longer known.
+pub fn params_text(experiment: Option<&Experiment>, params: &ParamValues) -> String {
+    let pairs = match experiment {
+        Some(e) => e.described(params),
+        None => params.iter().map(|(k, v)| (k.clone(), v.to_string())).collect(),
+    };
+    pairs.iter().map(|(label, value)| format!("{label} {value}")).collect::<Vec<_>>().join(" · ")
 }
 
 fn learner_run(content: &Content, run: &ClassRun) -> LearnerRun {
@@ -79,7 +81,7 @@ fn learner_run(content: &Content, run: &ClassRun) -> LearnerRun {
         experiment_id: run.experiment.clone(),
         title: experiment.map_or_else(|| run.experiment.clone(), |e| e.title.clone()),
         status: RunStatus::parse(&run.status).unwrap_or(RunStatus::Failed),
-        params: params_text(&run.params),
+        params: params_text(experiment, &run.params),
         summary: run.result().map(speedups).unwrap_or_default(),
         verdict,
         explanation: run.explanation().map(str::to_owned),
