@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-fn free_threaded_installed() {
+pub fn free_threaded_installed() {
     let found = ["/usr/local/bin", "/usr/bin"].iter().any(|dir| {
         ["python3.13t", "python3.14t"]
             .iter()

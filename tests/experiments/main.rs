@@ -5,6 +5,7 @@
 
 mod cpu_bound;
 // One module per experiment; add yours below in alphabetical order.
+mod asyncio_blocking;
 mod convoy;
 mod free_threaded;
 mod gil_release;
@@ -13,6 +14,7 @@ mod io_bound;
 mod races;
 mod sharing_cost;
 mod start_methods;
+mod thread_safety;
 mod timeline;
 mod ways_out;
 
