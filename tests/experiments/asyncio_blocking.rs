@@ -15,10 +15,10 @@ async fn a_cpu_step_in_a_coroutine_stalls_the_loop_and_a_process_pool_does_not()
             "asyncio-blocking: ticker at most late by {alone} / {in_loop} / {thread} / {process} \
              ms; sleeps only in {wall:.3} s"
         );
-        // Quiet machine: 0.3 / 20 / 20 / 2 ms and 0.064 s. 20 coroutines × 3 sleeps of 20 ms
+        // Quiet machine: 0.26 / 20 / 20 / 3 ms and 0.064 s. 20 coroutines × 3 sleeps of 20 ms
         // overlap into ≈ 0.06 s (1.2 s one after the other); 20 CPU steps of ≈ 1 ms in a burst
         // hold the loop ≈ 20 ms.
-        if wall > 0.2 || alone > 3.0 || in_loop < 8.0 || process > 0.5 * in_loop {
+        if wall > 0.2 || alone > 5.0 || in_loop < 8.0 || process > 0.5 * in_loop {
             return Err(format!(
                 "late by {alone} / {in_loop} / {thread} / {process} ms, sleeps only {wall:.3} s"
             ));
@@ -28,5 +28,7 @@ async fn a_cpu_step_in_a_coroutine_stalls_the_loop_and_a_process_pool_does_not()
     .await;
     let ticks = measured.metric("sleep_only", "late_ms").numbers();
     assert!(ticks.len() > 20, "the distribution chart gets every tick: {}", ticks.len());
-    assert!(measured.metric_f64("cpu_in_loop", "ticks") < measured.metric_f64("sleep_only", "ticks"));
+    assert!(
+        measured.metric_f64("cpu_in_loop", "ticks") < measured.metric_f64("sleep_only", "ticks")
+    );
 }
