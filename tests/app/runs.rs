@@ -234,7 +234,7 @@ async fn the_catalogue_says_which_experiments_can_run() {
     let app = TestApp::spawn().await;
     let list = app.get("/api/experiments").await.json();
     let list = list.as_array().expect("array");
-    assert_eq!(list.len(), 13);
+    assert_eq!(list.len(), 15);
     let cpu = list.iter().find(|e| e["id"] == "cpu-bound").expect("cpu-bound");
     assert_eq!(cpu["available"], true);
     assert_eq!(cpu["lesson"], "threading-bottleneck");

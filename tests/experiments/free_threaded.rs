@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-fn free_threaded_installed() {
+pub fn free_threaded_installed() {
     crate::runtimes::ensure_runtimes();
 }
 

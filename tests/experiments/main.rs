@@ -5,6 +5,7 @@
 
 mod cpu_bound;
 // One module per experiment; add yours below in alphabetical order.
+mod asyncio_blocking;
 mod convoy;
 mod free_threaded;
 mod gil_release;
@@ -15,6 +16,7 @@ mod races;
 mod runtimes;
 mod sharing_cost;
 mod start_methods;
+mod thread_safety;
 mod timeline;
 mod ways_out;
 
