@@ -205,7 +205,10 @@ async fn a_run_stopped_at_its_experiments_time_limit_names_that_limit() {
     let toml = content.path().join("experiments/cpu-bound/experiment.toml");
     let text = std::fs::read_to_string(&toml).expect("experiment.toml");
     assert!(text.contains("time_limit_s = 60"), "the experiment's own limit is set");
-    std::fs::write(&toml, text.replace("time_limit_s = 60", "time_limit_s = 2")).expect("write");
+    // The ceiling of every run of it, and a cost at the defaults within it.
+    let text = text.replace("time_limit_s = 60", "time_limit_s = 2");
+    let cost = text.lines().find(|l| l.starts_with("seconds = ")).expect("a [cost]").to_owned();
+    std::fs::write(&toml, text.replace(&cost, "seconds = 0.5")).expect("write");
     let mut server = Server::start(32, content.path().to_owned(), 30).await;
     let id = server.submit("cpu-bound", "while True:\n    pass\n").await;
     let run = server.watch(&id).await.run;
