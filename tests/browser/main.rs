@@ -16,6 +16,8 @@ mod flows;
 #[path = "../support/http.rs"]
 mod http;
 mod install;
+#[path = "../support/install_script.rs"]
+mod install_script;
 mod keyboard;
 mod learner;
 mod phone;

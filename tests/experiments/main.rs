@@ -10,6 +10,8 @@ mod convoy;
 mod free_threaded;
 mod gil_release;
 mod granularity;
+#[path = "../support/install_script.rs"]
+mod install_script;
 mod io_bound;
 mod races;
 #[path = "../support/runtimes.rs"]
