@@ -1,7 +1,8 @@
 //! A fast, deterministic stand-in for the sandbox, for tests of everything around it.
 //!
 //! It runs nothing. It reads directives from comments in the code — `# fake: sleep 200`,
-//! `# fake: exit 1`, `# fake: print 안녕`, `# fake: forge 16 64 4000` — and answers with harness records shaped like a
+//! `# fake: exit 1`, `# fake: print 안녕`, `# fake: raise NameError: …` (a traceback naming the
+//! directive's line, then exit 1), `# fake: forge 16 64 4000` — and answers with harness records shaped like a
 //! real CPU experiment's (sequential 1 s, threads 1 s on one core, processes 0.55 s on two).
 
 use std::time::Duration;
@@ -63,6 +64,18 @@ async fn run(job: Job, live: ChunkSender, cancel: CancellationToken) -> Outcome 
                 }
             }
             "exit" => outcome.ending = Ending::Exited(arg.parse().unwrap_or(1)),
+            "raise" => {
+                let line =
+                    job.code.lines().position(|l| l.contains("fake: raise")).unwrap_or(0) + 1;
+                let traceback = format!(
+                    "Traceback (most recent call last):\n  File \"<string>\", line 4, in <module>\n  \
+                     File \"/sandbox/main.py\", line {line}, in <module>\n{arg}\n"
+                );
+                outcome.stderr.push_str(&traceback);
+                live.send(Chunk::Stderr(traceback)).await.ok();
+                outcome.ending = Ending::Exited(1);
+                return outcome;
+            }
             _ => {}
         }
     }

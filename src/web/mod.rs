@@ -18,6 +18,7 @@ mod lessons;
 pub use lessons::PageCache;
 pub mod pages;
 mod paging;
+mod python_error;
 mod resource;
 mod run_api;
 mod run_pages;

@@ -39,6 +39,8 @@ pub struct RunPanel {
     pub explanation: Option<String>,
     /// Only the learner who ran it answers "왜 그럴까요?".
     pub can_explain: bool,
+    /// What went wrong, for a run that ended in a Python error: the panel leads with it.
+    pub error: Option<super::python_error::PythonError>,
 }
 
 impl RunPanel {
@@ -61,6 +63,7 @@ impl RunPanel {
             judgement,
             explanation: run.explanation.clone(),
             can_explain: viewer.owns_run(run),
+            error: None,
         };
         if !panel.status.is_finished()
             && let Some(backlog) = state.runner.hub().snapshot(&run.id())
@@ -69,7 +72,17 @@ impl RunPanel {
             panel.stderr = backlog.stderr;
             panel.result = backlog.result.as_ref().and_then(|r| ResultView::of(r, experiment));
         }
+        if panel.failed() {
+            panel.error = super::python_error::read(&panel.stderr);
+            // A failure shows no empty measurement: only what was measured before it ended.
+            panel.result = panel.result.take().filter(|r| !r.rows.is_empty());
+        }
         panel
+    }
+
+    /// Ended without finishing its work: failed, timed out or cancelled.
+    pub fn failed(&self) -> bool {
+        self.status.is_finished() && self.status != RunStatus::Succeeded
     }
 
     pub fn finished(&self) -> bool {

@@ -160,3 +160,29 @@ async fn the_index_marks_progress_and_each_card_lists_the_learners_earlier_runs(
     let stranger = app.client().get("/lessons/threading-bottleneck").await;
     assert!(!stranger.body.contains("내 이전 실행"), "history is personal");
 }
+
+/// A failed run leads with what went wrong (the error, its line in main.py, a Korean hint) and
+/// shows no empty measurement and no "왜 그럴까요?" (issue 14, item 2).
+#[tokio::test]
+async fn a_failed_run_leads_with_its_error_its_line_and_a_hint() {
+    let app = TestApp::spawn().await;
+    let code = "import gil_lab as lab\n\n# fake: raise NameError: name 'WORKER' is not defined\n";
+    let body = json!({"experiment": "cpu-bound", "code": code});
+    let id = app.post_json("/api/runs", &body.to_string()).await.json()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    app.drain_queue().await;
+    let page = app.get(&format!("/runs/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let body = &page.body;
+    let error = body.find("data-run-error").expect("the error section");
+    // The quotes around the name come out as entities.
+    assert!(body.contains("<code>NameError: name ") && body.contains("WORKER"), "{body}");
+    assert!(body.contains("main.py의 3번째 줄"), "the line of the program");
+    assert!(body.contains("정의되지 않은 이름"), "a Korean hint for NameError");
+    let traceback = body.find("Traceback (most recent call last)").expect("the traceback");
+    assert!(error < traceback, "the error comes first, then the traceback");
+    assert!(!body.contains("result-table"), "no empty measurement");
+    assert!(!body.contains("왜 그럴까요? 측정 결과를"), "nothing to explain");
+}
