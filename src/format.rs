@@ -31,6 +31,21 @@ pub fn grouped(x: f64) -> String {
     if x < 0.0 { format!("-{out}") } else { out }
 }
 
+/// The subject particle a Korean word takes: `수가`, `비율이`; `이(가)` after a non-Hangul end.
+pub fn subject(word: &str) -> String {
+    let particle = match word.chars().last() {
+        Some(c @ '가'..='힣') => {
+            if (c as u32 - '가' as u32).is_multiple_of(28) {
+                "가"
+            } else {
+                "이"
+            }
+        }
+        _ => "이(가)",
+    };
+    format!("{word}{particle}")
+}
+
 /// `2 배`, or the number alone when there is no unit.
 pub fn with_unit(number: &str, unit: &str) -> String {
     format!("{number} {unit}").trim_end().to_owned()
@@ -100,6 +115,13 @@ pub fn short(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_subject_particle_follows_the_last_syllable() {
+        assert_eq!(subject("잃어버린 업데이트 수"), "잃어버린 업데이트 수가");
+        assert_eq!(subject("겹친 시간 비율"), "겹친 시간 비율이");
+        assert_eq!(subject("lost_updates"), "lost_updates이(가)");
+    }
 
     #[test]
     fn thousands_take_commas_and_fractions_stay_as_they_are() {

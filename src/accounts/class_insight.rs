@@ -22,7 +22,7 @@ impl Charted {
     }
 }
 
-fn title_of(measure: &Measure, labels: &VariantLabels) -> String {
+fn title_of(measure: &Measure, labels: &VariantLabels, metrics: &VariantLabels) -> String {
     let label = labels.of(measure.variant());
     match measure {
         Measure::Field { field, .. } => {
@@ -34,9 +34,10 @@ fn title_of(measure: &Measure, labels: &VariantLabels) -> String {
             };
             format!("{label} {what}")
         }
-        Measure::Metric { name, .. } => format!("{label} {name}"),
+        Measure::Metric { name, .. } => format!("{label} {}", metrics.of(name)),
         Measure::ShareNonzero { name, .. } => {
-            format!("{label}: {name}이(가) 0이 아닌 반복의 비율")
+            let what = crate::format::subject(metrics.of(name));
+            format!("{label}: {what} 0이 아닌 반복의 비율")
         }
     }
 }
@@ -57,7 +58,10 @@ pub fn charted(experiment: &Experiment) -> Vec<Charted> {
     if let Some(spec) = &experiment.prediction {
         let measure = spec.measure.clone();
         let reference = matches!(&measure, Measure::Field { field: Field::Speedup, .. });
-        let title = format!("{} — 예측한 값", title_of(&measure, &experiment.labels));
+        let title = format!(
+            "{} — 예측한 값",
+            title_of(&measure, &experiment.labels, &experiment.metric_labels)
+        );
         out.push(Charted {
             title,
             unit: spec.unit.clone(),
@@ -69,7 +73,7 @@ pub fn charted(experiment: &Experiment) -> Vec<Charted> {
         for variant in experiment.variants.iter().filter(|v| *v != "sequential") {
             let measure = Measure::Field { field: Field::Speedup, variant: variant.clone() };
             if out.iter().all(|c| c.measure != measure) {
-                let title = title_of(&measure, &experiment.labels);
+                let title = title_of(&measure, &experiment.labels, &experiment.metric_labels);
                 let unit = unit_of(&measure).to_owned();
                 out.push(Charted { measure, title, unit, reference: Some(1.0) });
             }
@@ -220,5 +224,15 @@ mod tests {
             ]
         );
         assert_eq!(charts[0].values(&latest_per_learner(&runs)), [1.8, 1.6], "the latest of each");
+    }
+
+    #[test]
+    fn a_metric_is_named_by_its_korean_label_with_the_right_particle() {
+        let content = Content::load(concat!(env!("CARGO_MANIFEST_DIR"), "/content").as_ref())
+            .expect("content");
+        let races = content.experiment(&ExperimentId::parse("races").expect("id")).expect("races");
+        let title = &charted(races)[0].title;
+        assert!(title.contains("잃어버린 업데이트 수가 0이 아닌 반복의 비율"), "{title}");
+        assert!(!title.contains("lost_updates"), "{title}");
     }
 }

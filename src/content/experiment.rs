@@ -64,6 +64,9 @@ struct ExperimentFile {
     /// How pages name each variant (`sequential = "순차 (sequential)"`); others keep their name.
     #[serde(default)]
     variant_labels: VariantLabels,
+    /// How pages name the metrics a prediction or chart reads (`lost_updates = "잃어버린 업데이트 수"`).
+    #[serde(default)]
+    metric_labels: VariantLabels,
     #[serde(default = "default_repeats")]
     repeats: u32,
     /// Adaptive repeats: at least this many, more only while the spread is large. Without it,
@@ -146,6 +149,8 @@ pub struct Experiment {
     pub variants: Vec<String>,
     /// The Korean names pages give the variants.
     pub labels: VariantLabels,
+    /// The Korean names pages give the metrics (same lookup: a metric without one keeps its name).
+    pub metric_labels: VariantLabels,
     /// How many times each variant is measured at most.
     pub repeats: u32,
     /// How many times at least; the harness stops between the two once the wall times of
@@ -269,6 +274,7 @@ fn load_one(folder: &Path) -> Result<Experiment, ContentError> {
         description: file.description,
         variants: file.variants,
         labels: file.variant_labels,
+        metric_labels: file.metric_labels,
         repeats: file.repeats,
         min_repeats: file.min_repeats.unwrap_or(file.repeats),
         spread: file.spread,
