@@ -215,10 +215,16 @@
       else textarea.value = original;
     });
 
+    // Focus stays on the card: on "취소" while the run goes on, back on "실험 실행" when it ends
+    // (a disabled or hidden button would drop it to the page's body).
+    const focusWasOn = (button) =>
+      document.activeElement === button || document.activeElement === document.body;
     const finish = () => {
       current = null;
+      const refocus = focusWasOn(cancelButton);
       runButton.disabled = false;
       cancelButton.hidden = true;
+      if (refocus) runButton.focus();
     };
 
     cancelButton.addEventListener("click", async () => {
@@ -262,7 +268,9 @@
         return;
       }
       current = data.id;
+      const refocus = focusWasOn(runButton);
       cancelButton.hidden = false;
+      if (refocus) cancelButton.focus();
       live.innerHTML = "";
       setStatus(live, "queued", null);
       follow(live, data.id, finish);

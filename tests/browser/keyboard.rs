@@ -1,6 +1,7 @@
 //! The CPU experiment's card used with the keyboard alone: Tab from the top of the page to the
 //! card, through its fields in order, into the code editor (where Tab indents) and out of it
-//! with Esc then Tab, and a run started from the keyboard. Every stop shows its focus.
+//! with Esc then Tab, and a run started from the keyboard, after which focus is still on the
+//! card. Every stop shows its focus.
 
 use anyhow::{Result, bail, ensure};
 use fantoccini::key::Key;
@@ -111,6 +112,8 @@ async fn the_experiment_card_works_from_the_keyboard_alone() {
         b.press(&[Key::Enter.into()]).await?;
         let (_, status) = finished_run(&b).await?;
         ensure!(status == "완료", "the run started with Enter ended as {status}");
+        // Focus stayed on the card: on the run button again once the run is over.
+        expect_focus(&b, &format!("{CARD} [data-run-button]")).await?;
         let result = b.text(&format!("{CARD} .run-result")).await?;
         ensure!(result.contains("작업자 2명"), "the result of the typed parameters: {result}");
         Ok(())
