@@ -33,6 +33,10 @@ pub struct ChartSpec {
     /// Korean axis label, with the unit.
     #[serde(default)]
     pub label: String,
+    /// Histograms: what a repetition whose value is not zero is called, in "20회 중 20회 잃음"
+    /// (`잃음`); "0이 아님" without it.
+    #[serde(default)]
+    pub nonzero: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -169,6 +173,9 @@ impl ChartSpec {
     pub fn check(&self) -> Result<(), String> {
         let value_ok = Field::parse(&self.value).is_some()
             || self.value.strip_prefix("metric:").is_some_and(|name| !name.is_empty());
+        if self.nonzero.as_ref().is_some_and(|w| w.trim().is_empty()) {
+            return Err("chart `nonzero`: say what a repetition above zero is called".to_owned());
+        }
         match self.kind {
             ChartKind::Timeline => Ok(()),
             _ if value_ok => Ok(()),

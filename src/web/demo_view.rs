@@ -126,5 +126,5 @@ fn histogram(question: &PredictionSpec, tally: &Tally) -> Option<Plot> {
         class: "hist__measured",
     });
     let unit = &question.unit;
-    class_histogram::draw_marked("반의 예측", unit, &tally.numbers, mark)
+    class_histogram::draw_marked("반의 예측", unit, &tally.numbers, mark, "예측")
 }

@@ -1,16 +1,15 @@
 //! A class's measurements of one measure as a histogram: one value per learner, binned on a
-//! round step, with the count, median and range in words and the bins as a table.
+//! round step, with the count, median and range in words and the bins as a table. One
+//! learner's value is no distribution: it is written out, not drawn.
 
 use super::scale::{decimals_for, round_step};
-use super::{Plot, Shape, Table};
+use super::{Across, Plot, Shape, Table};
 use crate::format::decimals;
 use crate::runs::stats::Spread;
 
-/// Drawing area, in SVG units, inside margins for the labels.
-const WIDTH: f64 = 600.0;
-const HEIGHT: f64 = 160.0;
-const LEFT: f64 = 36.0;
-const TOP: f64 = 12.0;
+/// Height of the bars' area, in pixels, under a line that says what the tallest bar counts.
+const HEIGHT: f64 = 140.0;
+const TOP: f64 = 22.0;
 
 /// Where values go: bins of a round `step` from `start`, and their x positions.
 struct Bins {
@@ -29,8 +28,9 @@ impl Bins {
         Bins { start, step, count, digits: decimals_for(step) }
     }
 
+    /// Where `value` falls across the width.
     fn x(&self, value: f64) -> f64 {
-        LEFT + (value - self.start) / (self.count as f64 * self.step) * WIDTH
+        (value - self.start) / (self.count as f64 * self.step)
     }
 
     fn label(&self, value: f64) -> String {
@@ -57,12 +57,14 @@ impl Bins {
 /// A bar per bin that holds a value, its range and count as a tooltip; returns the table rows.
 fn bars(shapes: &mut Vec<Shape>, bins: &Bins, counts: &[usize], unit: &str) -> Vec<Vec<String>> {
     let tallest = counts.iter().copied().max().unwrap_or(1).max(1);
-    let width = (WIDTH / bins.count as f64 - 2.0).max(1.0);
+    // A sliver of a gap between neighbours.
+    let width = Across((1.0 / bins.count as f64) * 0.96);
     let mut rows = Vec::new();
     for (i, &count) in counts.iter().enumerate().filter(|(_, c)| **c > 0) {
         let range = format!("{}–{}{unit}", bins.label(bins.from(i)), bins.label(bins.from(i + 1)));
         let height = count as f64 / tallest as f64 * HEIGHT;
-        let (x, y) = (bins.x(bins.from(i)) + 1.0, TOP + HEIGHT - height);
+        let (x, y) =
+            (Across(bins.x(bins.from(i)) + 0.02 / bins.count as f64), TOP + HEIGHT - height);
         let bar = Shape::rect(x, y, width, height, "hist__bar");
         shapes.push(bar.with_tooltip(format!("{range}: {count}명")));
         rows.push(vec![range, count.to_string()]);
@@ -90,13 +92,23 @@ pub fn draw(title: &str, unit: &str, values: &[f64], reference: Option<f64>) -> 
         widen: false,
         class: "hist__ref",
     });
-    draw_marked(title, unit, values, mark)
+    draw_marked(title, unit, values, mark, "결과")
 }
 
-/// The histogram of `values` with `mark` drawn across it.
-pub fn draw_marked(title: &str, unit: &str, values: &[f64], mark: Option<Mark>) -> Option<Plot> {
+/// The histogram of `values` with `mark` drawn across it; `noun` names one value where there is
+/// only one ("한 명의 결과", "한 명의 예측").
+pub fn draw_marked(
+    title: &str,
+    unit: &str,
+    values: &[f64],
+    mark: Option<Mark>,
+    noun: &str,
+) -> Option<Plot> {
     let values: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     let spread = Spread::of(&values)?;
+    if spread.count == 1 {
+        return Some(one_learner(title, unit, spread.median, noun));
+    }
     let mark = mark.filter(|m| m.value.is_finite());
     let (low, high) = match &mark {
         Some(m) if m.widen => (spread.min.min(m.value), spread.max.max(m.value)),
@@ -106,19 +118,27 @@ pub fn draw_marked(title: &str, unit: &str, values: &[f64], mark: Option<Mark>) 
     let counts = bins.counts(&values);
     let tallest = counts.iter().copied().max().unwrap_or(1).max(1);
     let bottom = TOP + HEIGHT;
-    let count_label = format!("{tallest}명");
+    let count_label = format!("가장 높은 막대: 학생 {tallest}명");
     let mut shapes = vec![Shape::text(
-        (LEFT - 6.0, TOP + 4.0),
-        "end",
+        (Across(0.0), TOP - 8.0),
+        "start",
         "hist__tick hist__tick--count",
         count_label,
     )];
     let rows = bars(&mut shapes, &bins, &counts, unit);
-    shapes.push(Shape::line((LEFT, bottom), (LEFT + WIDTH, bottom), "hist__axis"));
-    let every = bins.count.div_ceil(8);
-    for i in (0..=bins.count).step_by(every) {
-        let at = (bins.x(bins.from(i)), bottom + 16.0);
-        shapes.push(Shape::text(at, "middle", "hist__tick", bins.label(bins.from(i))));
+    shapes.push(Shape::line((Across(0.0), bottom), (Across(1.0), bottom), "hist__axis"));
+    // At most six labels: they must fit a phone's width. The first starts at its edge and the
+    // last ends at it, so neither is cut off.
+    let every = bins.count.div_ceil(6);
+    let ticks: Vec<usize> = (0..=bins.count).step_by(every).collect();
+    for (n, &i) in ticks.iter().enumerate() {
+        let anchor = match n {
+            0 => "start",
+            n if n + 1 == ticks.len() && i == bins.count => "end",
+            _ => "middle",
+        };
+        let at = (Across(bins.x(bins.from(i))), bottom + 16.0);
+        shapes.push(Shape::text(at, anchor, "hist__tick", bins.label(bins.from(i))));
     }
     let (count, median) = (spread.count, bins.label(spread.median));
     let (low, high) = (bins.label(spread.min), bins.label(spread.max));
@@ -128,15 +148,25 @@ pub fn draw_marked(title: &str, unit: &str, values: &[f64], mark: Option<Mark>) 
     );
     let mut summary = description.clone();
     if let Some(m) = mark.filter(|m| bins.contains(m.value)) {
-        let x = bins.x(m.value);
-        shapes.push(Shape::line((x, TOP - 4.0), (x, bottom), m.class));
+        let x = Across(bins.x(m.value));
+        shapes.push(Shape::line((x, TOP - 2.0), (x, bottom), m.class));
         let value = bins.label(m.value);
         summary.push_str(&format!(" 세로 점선은 {value}{unit}{}입니다.", m.words));
     }
-    let size = (LEFT + WIDTH + 16.0, bottom + 28.0);
-    let plot = Plot::new("hist", title.to_owned(), size, shapes).described(description);
+    let plot = Plot::new("hist", title.to_owned(), bottom + 24.0, shapes).described(description);
     let table = Table { head: vec!["구간".into(), "학생 수".into()], rows };
     Some(Plot { summary: Some(summary), table: Some(table), ..plot })
+}
+
+/// One learner's value, in words: a single bar would pass for a class that all agrees.
+fn one_learner(title: &str, unit: &str, value: f64, noun: &str) -> Plot {
+    let value = crate::format::short(value);
+    let more = crate::format::subject(noun);
+    let words = format!(
+        "{title}: 한 명의 {noun} — {value}{unit}. 두 명 이상의 {more} 모이면 분포로 그립니다."
+    );
+    let plot = Plot::new("hist", title.to_owned(), 0.0, Vec::new()).described(words.clone());
+    Plot { summary: Some(words), ..plot }
 }
 
 #[cfg(test)]
@@ -145,7 +175,7 @@ mod tests {
 
     fn bars(plot: &Plot) -> Vec<(f64, f64)> {
         let rects = plot.shapes.iter().filter_map(|s| match s {
-            Shape::Rect { x, w, .. } => Some((x.0, w.0)),
+            Shape::Rect { x: Across(x), w: Across(w), .. } => Some((*x, *w)),
             _ => None,
         });
         rects.collect()
@@ -161,12 +191,12 @@ mod tests {
         assert!(chart.description.contains("학생 7명, 중앙값 1.02배"), "{}", chart.description);
         assert!(chart.shapes.iter().any(|s| s.class() == "hist__ref"), "the reference line");
         assert!(chart.summary.as_deref().is_some_and(|s| s.contains("세로 점선은 1배")));
-        let inside = |(x, w): (f64, f64)| x >= LEFT && x + w <= LEFT + WIDTH + 0.001;
+        let inside = |(x, w): (f64, f64)| x >= 0.0 && x + w <= 1.0 + 1e-9;
         assert!(bars(&chart).into_iter().all(inside));
     }
 
     #[test]
-    fn one_value_or_identical_values_still_draw_one_bar() {
+    fn identical_values_still_draw_one_bar() {
         let chart = draw("t", "", &[2.0, 2.0], None).expect("chart");
         assert_eq!(bars(&chart).len(), 1);
         assert_eq!(chart.table.as_ref().expect("a table").rows[0][1], "2");
@@ -174,10 +204,19 @@ mod tests {
     }
 
     #[test]
+    fn one_learners_value_is_written_out_not_drawn_as_a_distribution() {
+        let chart = draw("processes 속도 향상", "배", &[1.8234], Some(1.0)).expect("words");
+        assert!(chart.shapes.is_empty(), "no bar for a class of one");
+        assert!(chart.table.is_none());
+        let summary = chart.summary.as_deref().unwrap_or_default();
+        assert!(summary.contains("한 명의 결과 — 1.82배"), "{summary}");
+    }
+
+    #[test]
     fn a_measurement_outside_the_predictions_widens_the_bins_to_show_it() {
         let mark =
             Mark { value: 1.9, words: "(잰 값)".into(), widen: true, class: "hist__measured" };
-        let chart = draw_marked("예측", "배", &[4.0, 4.0, 8.0], Some(mark)).expect("chart");
+        let chart = draw_marked("예측", "배", &[4.0, 4.0, 8.0], Some(mark), "예측").expect("chart");
         assert!(chart.shapes.iter().any(|s| s.class() == "hist__measured"), "the mark is drawn");
         assert!(chart.summary.as_deref().is_some_and(|s| s.contains("세로 점선은 1.9배(잰 값)")));
         assert!(chart.description.contains("학생 3명"), "{}", chart.description);

@@ -1,13 +1,15 @@
 //! Distributions of a list-valued metric (e.g. latencies): per variant, every value as a faint
 //! dot, with the median and the 99th percentile marked.
 
-use super::scale::{LEFT, RIGHT, WIDTH, quarter_grid};
+use super::bars::{BARS, at};
+use super::scale::Axis;
 use super::series::{self, Series};
-use super::{Chart, Plot, Shape};
+use super::{Across, Chart, Plot, Shape};
 use crate::format::short;
 use crate::runs::stats::percentile;
 
-const ROW: f64 = 34.0;
+const ROW: f64 = 50.0;
+const TOP: f64 = 4.0;
 
 pub fn draw(chart: &Chart) -> Vec<Plot> {
     let series = series::of(&chart.spec.value, chart.result, chart.labels);
@@ -18,20 +20,19 @@ pub fn draw(chart: &Chart) -> Vec<Plot> {
     let sorted: Vec<Vec<f64>> = series.iter().map(|s| sorted(&s.values)).collect();
     // The 99th percentile, not the maximum, sets the scale: one stray value would squash the rest.
     let p99_max = sorted.iter().filter_map(|v| percentile(v, 0.99)).fold(0.0, f64::max);
-    let max = if p99_max > 0.0 { p99_max * 1.15 } else { 1.0 };
-    let bottom = 8.0 + series.len() as f64 * ROW;
+    let axis = Axis::new(p99_max * 1.05, 0.0);
+    let bottom = TOP + series.len() as f64 * ROW;
     let mut shapes = Vec::new();
-    quarter_grid(&mut shapes, max, bottom);
+    axis.grid(&mut shapes, BARS, TOP + 16.0, bottom);
     let mut parts = Vec::new();
     for (i, (s, values)) in series.iter().zip(&sorted).enumerate() {
-        parts.extend(row(&mut shapes, s, values, 8.0 + i as f64 * ROW, max));
+        parts.extend(row(&mut shapes, s, values, TOP + i as f64 * ROW, &axis));
     }
     let description = format!(
         "{label}. 점 하나가 측정 하나, 굵은 선은 중앙값, 점선은 99번째 백분위입니다. {}.",
         parts.join("; ")
     );
-    let size = (LEFT + WIDTH + RIGHT, bottom + 22.0);
-    vec![Plot::new("plot", label.clone(), size, shapes).described(description)]
+    vec![Plot::new("plot", label.clone(), bottom + 22.0, shapes).described(description)]
 }
 
 fn sorted(values: &[f64]) -> Vec<f64> {
@@ -42,20 +43,20 @@ fn sorted(values: &[f64]) -> Vec<f64> {
 
 /// A variant's label, points and percentile marks from `y`; returns its part of the text
 /// alternative, if it has values.
-fn row(shapes: &mut Vec<Shape>, s: &Series, values: &[f64], y: f64, max: f64) -> Option<String> {
-    let x = |v: f64| LEFT + (v / max).min(1.0) * WIDTH;
-    shapes.push(Shape::text((LEFT - 8.0, y + 20.0), "end", "plot__label", s.label.clone()));
+fn row(shapes: &mut Vec<Shape>, s: &Series, values: &[f64], y: f64, axis: &Axis) -> Option<String> {
+    shapes.push(Shape::text((Across(0.0), y + 12.0), "start", "plot__label", s.label.clone()));
+    let strip = y + 18.0;
     for (j, v) in values.iter().enumerate() {
         // A small vertical jitter, so equal values stay visible as several dots.
         let jitter = (j % 7) as f64 * 2.5;
-        shapes.push(Shape::circle(x(*v), y + 8.0 + jitter, 1.6, "plot__point"));
+        shapes.push(Shape::circle(at(axis, *v), strip + 6.0 + jitter, 1.6, "plot__point"));
     }
     let (p50, p99) = (percentile(values, 0.5)?, percentile(values, 0.99)?);
     for (value, class) in [(p50, "plot__median"), (p99, "plot__p99")] {
-        shapes.push(Shape::line((x(value), y + 2.0), (x(value), y + 28.0), class));
+        shapes.push(Shape::line((at(axis, value), strip), (at(axis, value), strip + 26.0), class));
     }
-    let at = (LEFT + WIDTH + 6.0, y + 20.0);
-    shapes.push(Shape::text(at, "start", "plot__value", format!("p50 {}", short(p50))));
+    let value = (Across(1.0), strip + 17.0);
+    shapes.push(Shape::text(value, "end", "plot__value", format!("p50 {}", short(p50))));
     Some(format!("{}: 중앙값 {}, 99번째 백분위 {}", s.label, short(p50), short(p99)))
 }
 

@@ -52,8 +52,12 @@ kinds! {
 /// The plots of a result, in the order its experiment declares them; a timeline per variant
 /// when it declares none (or the experiment is unknown).
 pub fn of_result(result: &RunResult, experiment: Option<&Experiment>) -> Vec<Plot> {
-    let timeline =
-        [ChartSpec { kind: ChartKind::Timeline, value: String::new(), label: String::new() }];
+    let timeline = [ChartSpec {
+        kind: ChartKind::Timeline,
+        value: String::new(),
+        label: String::new(),
+        nonzero: None,
+    }];
     let declared = experiment.map(|e| e.charts.as_slice()).unwrap_or_default();
     let specs = if declared.is_empty() { &timeline[..] } else { declared };
     let no_labels = VariantLabels::default();
@@ -61,7 +65,8 @@ pub fn of_result(result: &RunResult, experiment: Option<&Experiment>) -> Vec<Plo
     specs.iter().flat_map(|spec| draw(&Chart { spec, result, labels })).collect()
 }
 
-/// A coordinate or length in SVG units, written with at most two decimals.
+/// A height, a length down the chart or a radius, in CSS pixels (text keeps its size at every
+/// width), written with at most two decimals.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
 pub struct Coord(pub f64);
 
@@ -71,32 +76,44 @@ impl fmt::Display for Coord {
     }
 }
 
+/// A place or length across the chart, as a share of its width (0 to 1), written as a
+/// percentage: the SVG has no `viewBox`, so it re-flows to any width while its text and
+/// heights stay in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Across(pub f64);
+
+impl fmt::Display for Across {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}%", format::decimals(self.0 * 100.0, 3))
+    }
+}
+
 /// What a plot is drawn with. `class` names the CSS that colours it.
 pub enum Shape {
     /// `tooltip` becomes the rect's `<title>`: what a pointer over it reads.
     Rect {
-        x: Coord,
+        x: Across,
         y: Coord,
-        w: Coord,
+        w: Across,
         h: Coord,
         class: String,
         tooltip: Option<String>,
     },
     Line {
-        x1: Coord,
+        x1: Across,
         y1: Coord,
-        x2: Coord,
+        x2: Across,
         y2: Coord,
         class: String,
     },
     Circle {
-        cx: Coord,
+        cx: Across,
         cy: Coord,
         r: Coord,
         class: String,
     },
     Text {
-        x: Coord,
+        x: Across,
         y: Coord,
         anchor: &'static str,
         class: String,
@@ -105,28 +122,27 @@ pub enum Shape {
 }
 
 impl Shape {
-    pub fn rect(x: f64, y: f64, w: f64, h: f64, class: impl Into<String>) -> Shape {
-        let (x, y, w, h) = (Coord(x), Coord(y), Coord(w), Coord(h));
-        Shape::Rect { x, y, w, h, class: class.into(), tooltip: None }
+    pub fn rect(x: Across, y: f64, w: Across, h: f64, class: impl Into<String>) -> Shape {
+        Shape::Rect { x, y: Coord(y), w, h: Coord(h), class: class.into(), tooltip: None }
     }
 
-    pub fn line(from: (f64, f64), to: (f64, f64), class: impl Into<String>) -> Shape {
-        let (x1, y1, x2, y2) = (Coord(from.0), Coord(from.1), Coord(to.0), Coord(to.1));
+    pub fn line(from: (Across, f64), to: (Across, f64), class: impl Into<String>) -> Shape {
+        let (x1, y1, x2, y2) = (from.0, Coord(from.1), to.0, Coord(to.1));
         Shape::Line { x1, y1, x2, y2, class: class.into() }
     }
 
-    pub fn circle(cx: f64, cy: f64, r: f64, class: impl Into<String>) -> Shape {
-        Shape::Circle { cx: Coord(cx), cy: Coord(cy), r: Coord(r), class: class.into() }
+    pub fn circle(cx: Across, cy: f64, r: f64, class: impl Into<String>) -> Shape {
+        Shape::Circle { cx, cy: Coord(cy), r: Coord(r), class: class.into() }
     }
 
     /// Text anchored at its `start`, `middle` or `end`.
     pub fn text(
-        (x, y): (f64, f64),
+        (x, y): (Across, f64),
         anchor: &'static str,
         class: impl Into<String>,
         text: String,
     ) -> Shape {
-        Shape::Text { x: Coord(x), y: Coord(y), anchor, class: class.into(), text }
+        Shape::Text { x, y: Coord(y), anchor, class: class.into(), text }
     }
 
     /// The same rect, with a tooltip.
@@ -162,8 +178,9 @@ pub struct Plot {
     pub title: String,
     /// A short note beside the title (a timeline's share of overlap).
     pub aside: Option<String>,
-    pub width: Coord,
+    /// The height in pixels; the width is the page's.
     pub height: Coord,
+    /// Empty where there is nothing worth drawing (one learner's value): the words say it.
     pub shapes: Vec<Shape>,
     /// The Korean text alternative: the SVG's label, read out instead of the picture.
     pub description: String,
@@ -174,13 +191,12 @@ pub struct Plot {
 
 impl Plot {
     /// A plot with nothing beside its shapes but its title and text alternative.
-    pub fn new(block: &'static str, title: String, size: (f64, f64), shapes: Vec<Shape>) -> Plot {
+    pub fn new(block: &'static str, title: String, height: f64, shapes: Vec<Shape>) -> Plot {
         Plot {
             block,
             title,
             aside: None,
-            width: Coord(size.0),
-            height: Coord(size.1),
+            height: Coord(height),
             shapes,
             description: String::new(),
             summary: None,
@@ -199,6 +215,6 @@ impl Plot {
 fn plots_of(kind: ChartKind, value: &str, result: serde_json::Value) -> Vec<Plot> {
     let result: RunResult = serde_json::from_value(result).expect("a result");
     let labels = [("sequential".to_owned(), "순차 (sequential)".to_owned())].into_iter().collect();
-    let spec = ChartSpec { kind, value: value.into(), label: "값".into() };
+    let spec = ChartSpec { kind, value: value.into(), label: "값".into(), nonzero: None };
     draw(&Chart { spec: &spec, result: &result, labels: &labels })
 }

@@ -1,39 +1,114 @@
-//! Scales and axes the chart kinds share: where a value falls, and the labelled grid under it.
+//! Scales and axes the chart kinds share: a value axis from 0 with round ticks, where a value
+//! falls across the width, and the labelled grid under it.
+//!
+//! Across the width everything is a share of the chart's own width (see [`Across`]), so a
+//! chart re-flows on a phone instead of shrinking its text.
 
-use super::Shape;
-use crate::format::short;
+use super::{Across, Shape};
+use crate::format::{decimals, grouped};
 
-/// Left margin of the per-variant plots, for the variants' labels.
-pub const LEFT: f64 = 190.0;
-/// Width of their drawing area.
-pub const WIDTH: f64 = 540.0;
-/// Right margin, for the values written after the bars.
-pub const RIGHT: f64 = 90.0;
 /// Bins a class histogram aims for at most.
 const MAX_BINS: f64 = 16.0;
+/// Steps a value axis aims for at most: four or five labels fit a phone's width.
+const MAX_TICKS: f64 = 4.0;
 
-/// The top of a value axis from 0 that holds every value, with a little room.
-pub fn top_of(values: impl Iterator<Item = f64>) -> f64 {
-    let max = values.fold(0.0, f64::max);
-    if max > 0.0 { max * 1.05 } else { 1.0 }
+/// A value axis from 0 to `top`, labelled every `step` (1, 2 or 5 times a power of ten).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Axis {
+    pub top: f64,
+    pub step: f64,
 }
 
-/// A vertical grid line and its value at each quarter of `0..=max`, down to `bottom`.
-pub fn quarter_grid(shapes: &mut Vec<Shape>, max: f64, bottom: f64) {
-    for i in 0..=4 {
-        let value = max * f64::from(i) / 4.0;
-        let x = LEFT + WIDTH * f64::from(i) / 4.0;
-        shapes.push(Shape::line((x, 4.0), (x, bottom), "plot__grid"));
-        shapes.push(Shape::text((x, bottom + 14.0), "middle", "plot__tick", short(value)));
+impl Axis {
+    /// The axis that holds `max` and reaches at least `floor` (e.g. the run's cores, so that
+    /// 0.18 cores is not a full bar); 0 to 1 when there is nothing above 0.
+    pub fn new(max: f64, floor: f64) -> Axis {
+        let reach = if max.is_finite() { max.max(floor) } else { floor };
+        if reach <= 0.0 {
+            return Axis { top: 1.0, step: 0.5 };
+        }
+        let step = step_for(reach / MAX_TICKS);
+        // A hair of tolerance, so that 2.0000000001 cores does not add a whole step.
+        let top = ((reach / step) - 1e-9).ceil().max(1.0) * step;
+        Axis { top, step }
+    }
+
+    /// The axis over every value in `values`, reaching at least `floor`.
+    pub fn over(values: impl Iterator<Item = f64>, floor: f64) -> Axis {
+        Axis::new(values.filter(|v| v.is_finite()).fold(0.0, f64::max), floor)
+    }
+
+    /// Where `value` falls, from 0 (the axis's start) to 1 (its top); clamped to the axis.
+    pub fn share(&self, value: f64) -> f64 {
+        (value / self.top).clamp(0.0, 1.0)
+    }
+
+    /// The tick values, from 0 to the top.
+    pub fn ticks(&self) -> Vec<f64> {
+        let count = (self.top / self.step).round() as usize;
+        (0..=count).map(|i| i as f64 * self.step).collect()
+    }
+
+    /// A tick's label: thousands grouped, as many decimals as the step needs.
+    pub fn label(&self, value: f64) -> String {
+        if self.step >= 1.0 {
+            grouped(value.round())
+        } else {
+            decimals(value, decimals_for(self.step).min(6))
+        }
+    }
+
+    /// A grid line and label at each tick, the axis spread over `from..to` of the width, the
+    /// lines from `top` down to `bottom` and the labels under them. The first label starts at
+    /// its tick and the last one ends at it, so neither is cut off at the chart's edge.
+    pub fn grid(&self, shapes: &mut Vec<Shape>, span: (f64, f64), top: f64, bottom: f64) {
+        self.grid_in(shapes, span, (top, bottom), "");
+    }
+
+    /// [`Axis::grid`] with `unit` after the last label (`1.5초`).
+    pub fn grid_in(
+        &self,
+        shapes: &mut Vec<Shape>,
+        (from, to): (f64, f64),
+        (top, bottom): (f64, f64),
+        unit: &str,
+    ) {
+        let ticks = self.ticks();
+        let last = ticks.len().saturating_sub(1);
+        for (i, value) in ticks.into_iter().enumerate() {
+            let x = from + self.share(value) * (to - from);
+            shapes.push(Shape::line((Across(x), top), (Across(x), bottom), "plot__grid"));
+            let anchor = match i {
+                0 => "start",
+                i if i == last => "end",
+                _ => "middle",
+            };
+            let at = (Across(x), bottom + 14.0);
+            let unit = if i == last { unit } else { "" };
+            shapes.push(Shape::text(
+                at,
+                anchor,
+                "plot__tick",
+                format!("{}{unit}", self.label(value)),
+            ));
+        }
     }
 }
 
-/// 1, 2 or 5 times a power of ten, so that `span` takes at most `MAX_BINS` steps: a step
-/// people read easily.
-pub fn round_step(span: f64) -> f64 {
-    let raw = (span / MAX_BINS).max(1e-9);
+/// 1, 2 or 5 times a power of ten, the smallest such at least `raw`.
+fn step_for(raw: f64) -> f64 {
+    let raw = raw.max(1e-9);
     let power = 10f64.powi(raw.log10().floor() as i32);
-    [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * power).find(|s| *s >= raw).unwrap_or(10.0 * power)
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * power)
+        .find(|s| *s >= raw * (1.0 - 1e-9))
+        .unwrap_or(10.0 * power)
+}
+
+/// A round step so that `span` takes at most `MAX_BINS` steps: a bin width people read easily.
+pub fn round_step(span: f64) -> f64 {
+    step_for(span / MAX_BINS)
 }
 
 /// Enough decimals to tell steps of this size apart, and at least two.
@@ -54,8 +129,32 @@ mod tests {
     }
 
     #[test]
-    fn the_axis_top_leaves_room_and_is_never_zero() {
-        assert!((top_of([1.0, 2.0].into_iter()) - 2.1).abs() < 1e-9);
-        assert_eq!(top_of(std::iter::empty()), 1.0);
+    fn ticks_are_round_numbers_not_quarters_of_the_largest_value() {
+        // The races chart's unlocked losses: quarters of 53 450 × 1.05 were 14 031, 28 061…
+        let axis = Axis::new(53_450.0, 0.0);
+        assert_eq!(axis, Axis { top: 60_000.0, step: 20_000.0 });
+        let labels: Vec<String> = axis.ticks().into_iter().map(|t| axis.label(t)).collect();
+        assert_eq!(labels, ["0", "20,000", "40,000", "60,000"]);
+        let small = Axis::new(0.0123, 0.0);
+        assert_eq!(small.step, 0.005);
+        let labels: Vec<String> = small.ticks().into_iter().map(|t| small.label(t)).collect();
+        assert_eq!(labels, ["0", "0.005", "0.01", "0.015"]);
+        assert_eq!(Axis::new(131.0, 0.0), Axis { top: 150.0, step: 50.0 });
+        assert_eq!(Axis::new(2.0, 0.0), Axis { top: 2.0, step: 0.5 }, "a round maximum is the top");
+    }
+
+    #[test]
+    fn an_axis_reaches_its_floor_so_small_values_look_small() {
+        let cores = Axis::new(0.18, 2.0);
+        assert_eq!(cores.top, 2.0);
+        assert!((cores.share(0.18) - 0.09).abs() < 1e-9, "0.18 of 2 cores is under a tenth");
+        assert_eq!(Axis::new(3.4, 2.0).top, 4.0, "a value past the floor still fits");
+    }
+
+    #[test]
+    fn an_empty_or_zero_axis_still_runs_from_zero_to_one() {
+        assert_eq!(Axis::new(0.0, 0.0).top, 1.0);
+        assert_eq!(Axis::over(std::iter::empty(), 0.0).top, 1.0);
+        assert_eq!(Axis::over([f64::NAN, 3.4].into_iter(), 0.0).top, 4.0);
     }
 }

@@ -39,7 +39,7 @@ fn series_of(value: &str, variant: &Variant, labels: &VariantLabels) -> Option<S
     Some(Series { label, median, values })
 }
 
-/// The top of an axis that holds every value and median of `series`.
-pub fn top(series: &[Series]) -> f64 {
-    super::scale::top_of(series.iter().flat_map(|s| s.values.iter().copied().chain([s.median])))
+/// Every value and median of `series`, for the axis that must hold them.
+pub fn values(series: &[Series]) -> impl Iterator<Item = f64> + '_ {
+    series.iter().flat_map(|s| s.values.iter().copied().chain([s.median]))
 }

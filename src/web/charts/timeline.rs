@@ -1,17 +1,17 @@
 //! Timelines: per variant, each worker's spans of work, all variants on one time scale so that
 //! lengths compare, titled with how much of the time two or more workers ran at once.
 
-use super::{Chart, Plot, Shape};
+use super::scale::Axis;
+use super::{Across, Chart, Plot, Shape};
 use crate::format::{percent_tenths, seconds};
 use crate::runs::result::Variant;
 
-/// Width of the drawing area, in SVG units.
-const PLOT_WIDTH: f64 = 640.0;
-/// Left margin, for the workers' labels.
-const LABEL_WIDTH: f64 = 84.0;
-const ROW_HEIGHT: f64 = 18.0;
+/// Each worker's label stands above its lane, so the lanes keep the whole width on a phone.
+const LABEL_HEIGHT: f64 = 14.0;
+const ROW_HEIGHT: f64 = 16.0;
 const ROW_GAP: f64 = 6.0;
-const TOP: f64 = 4.0;
+const ROW: f64 = LABEL_HEIGHT + ROW_HEIGHT + ROW_GAP;
+const TOP: f64 = 2.0;
 
 /// One timeline per variant that recorded spans.
 pub fn draw(chart: &Chart) -> Vec<Plot> {
@@ -21,43 +21,45 @@ pub fn draw(chart: &Chart) -> Vec<Plot> {
         return Vec::new();
     }
     let label = |v: &Variant| chart.labels.of(&v.name).to_owned();
-    variants.iter().filter_map(|v| timeline(v, label(v), scale)).collect()
+    let axis = Axis::new(scale, 0.0);
+    variants.iter().filter_map(|v| timeline(v, label(v), &axis)).collect()
 }
 
-fn timeline(variant: &Variant, label: String, scale: f64) -> Option<Plot> {
+fn timeline(variant: &Variant, label: String, axis: &Axis) -> Option<Plot> {
     let spans: Vec<Vec<(f64, f64)>> =
         variant.workers.iter().map(|w| w.spans.iter().map(|&[a, b]| (a, b)).collect()).collect();
     if spans.iter().all(Vec::is_empty) {
         return None;
     }
-    let x = |t: f64| LABEL_WIDTH + t / scale * PLOT_WIDTH;
     let mut shapes = Vec::new();
-    for (i, (worker, spans)) in variant.workers.iter().zip(&spans).enumerate() {
-        let y = TOP + i as f64 * (ROW_HEIGHT + ROW_GAP);
+    let workers = variant.workers.len();
+    let bottom = TOP + workers as f64 * ROW;
+    let lane = |i: usize| TOP + i as f64 * ROW + LABEL_HEIGHT;
+    for (i, worker) in variant.workers.iter().enumerate() {
         let name = format!("작업자 {}", worker.id);
-        shapes.push(Shape::text((4.0, y + 13.0), "start", "timeline__label", name));
-        shapes.push(Shape::rect(LABEL_WIDTH, y, PLOT_WIDTH, ROW_HEIGHT, "timeline__lane"));
+        shapes.push(Shape::text((Across(0.0), lane(i) - 3.0), "start", "timeline__label", name));
+        shapes.push(Shape::rect(Across(0.0), lane(i), Across(1.0), ROW_HEIGHT, "timeline__lane"));
+    }
+    // The grid over the lanes and under the spans.
+    axis.grid_in(&mut shapes, (0.0, 1.0), (TOP + LABEL_HEIGHT, bottom), "초");
+    for (i, spans) in spans.iter().enumerate() {
         // Eight colours, one per worker, repeating: neighbours differ, which is what matters.
         let class = format!("timeline__bar timeline__bar--{}", i % 8);
         for &(a, b) in spans {
-            let width = ((b - a) / scale * PLOT_WIDTH).max(0.6);
-            shapes.push(Shape::rect(x(a), y, width, ROW_HEIGHT, class.as_str()));
+            // At least a thousandth of the width, so that a short span still shows.
+            let width = Across((axis.share(b) - axis.share(a)).max(0.001));
+            let x = Across(axis.share(a));
+            shapes.push(Shape::rect(x, lane(i), width, ROW_HEIGHT, class.as_str()));
         }
     }
-    let workers = variant.workers.len();
-    let height = TOP + workers as f64 * (ROW_HEIGHT + ROW_GAP) + 22.0;
-    for i in 0..=4 {
-        let t = scale * f64::from(i) / 4.0;
-        shapes.push(Shape::text((x(t), height - 6.0), "middle", "timeline__tick", seconds(t)));
-    }
+    let height = bottom + 20.0;
     let (wall, overlap) = (seconds(variant.wall_s), percent_tenths(overlap_share(&spans)));
     let title = format!("{label} — 작업자 {workers}명, 벽시계 {wall}");
     let description = format!(
         "{label}: 작업자 {workers}명이 {wall} 동안 실행되었고, \
          일한 시간 중 둘 이상이 동시에 실행된 비율은 {overlap}입니다."
     );
-    let size = (LABEL_WIDTH + PLOT_WIDTH + 16.0, height);
-    let plot = Plot::new("timeline", title, size, shapes).described(description);
+    let plot = Plot::new("timeline", title, height, shapes).described(description);
     Some(Plot { aside: Some(format!("동시 실행 {overlap}")), ..plot })
 }
 
@@ -84,7 +86,7 @@ pub fn overlap_share(spans: &[Vec<(f64, f64)>]) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Coord, Shape, plots_of};
+    use super::super::{Across, Shape, plots_of};
     use super::*;
     use crate::content::ChartKind;
     use serde_json::json;
@@ -100,7 +102,7 @@ mod tests {
     }
 
     /// The widths of a timeline's spans, worker by worker.
-    fn bar_widths(plot: &Plot) -> Vec<Coord> {
+    fn bar_widths(plot: &Plot) -> Vec<Across> {
         let bars = plot.shapes.iter().filter(|s| s.class().starts_with("timeline__bar "));
         bars.filter_map(|s| match s {
             Shape::Rect { w, .. } => Some(*w),
