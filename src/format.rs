@@ -102,6 +102,16 @@ pub fn expected_start(eta_s: f64) -> String {
     if eta_s < 1.0 { "곧".to_owned() } else { format!("약 {} 뒤", duration(eta_s.ceil())) }
 }
 
+/// A measured number as tables and charts write it: whole and large numbers with thousands
+/// commas (`53,112`), others to three significant digits (`61.2`, `7.91`, `0.0512`).
+pub fn significant(x: f64) -> String {
+    if x.fract() == 0.0 || x.abs() >= 100.0 {
+        return grouped(x.round());
+    }
+    let digits = (2.0 - x.abs().log10().floor()).clamp(0.0, 8.0) as usize;
+    decimals(x, digits)
+}
+
 /// Short numbers for chart labels, precise where they are small: `0.63`, `12.4`, `1234`.
 pub fn short(x: f64) -> String {
     match x.abs() {
@@ -121,6 +131,13 @@ mod tests {
         assert_eq!(subject("잃어버린 업데이트 수"), "잃어버린 업데이트 수가");
         assert_eq!(subject("겹친 시간 비율"), "겹친 시간 비율이");
         assert_eq!(subject("lost_updates"), "lost_updates이(가)");
+    }
+
+    #[test]
+    fn measured_numbers_keep_three_significant_digits_and_commas() {
+        let written: Vec<String> =
+            [53_112.0, 130.5, 61.23, 7.914, 0.0512, 0.00104, 0.0].map(significant).to_vec();
+        assert_eq!(written, ["53,112", "131", "61.2", "7.91", "0.0512", "0.00104", "0"]);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::ContentError;
+use super::columns::{self, Column, ColumnSpec};
 use super::params::{ParamSpec, ParamValues};
 use super::presentation::{ChartSpec, PredictionSpec};
 
@@ -44,6 +45,11 @@ impl VariantLabels {
     /// The variant's label, or its own name when the experiment gives none.
     pub fn of<'a>(&'a self, variant: &'a str) -> &'a str {
         self.0.get(variant).map_or(variant, String::as_str)
+    }
+
+    /// The label given to `name`, if any.
+    pub fn named(&self, name: &str) -> Option<String> {
+        self.0.get(name).cloned()
     }
 }
 
@@ -82,6 +88,9 @@ struct ExperimentFile {
     params: Vec<ParamSpec>,
     #[serde(default)]
     charts: Vec<ChartSpec>,
+    /// The results table's columns, what carries the point first.
+    #[serde(default)]
+    columns: Vec<ColumnSpec>,
     prediction: Option<PredictionSpec>,
     /// Python modules the program imports that a machine may lack (e.g. `numba`).
     #[serde(default)]
@@ -163,6 +172,8 @@ pub struct Experiment {
     pub params: Vec<ParamSpec>,
     /// How the result is drawn; empty means a timeline per variant.
     pub charts: Vec<ChartSpec>,
+    /// The results table's columns after the variant's name, in order (see `columns.rs`).
+    pub columns: Vec<Column>,
     pub prediction: Option<PredictionSpec>,
     pub needs: Vec<String>,
     pub runtimes: Vec<RuntimeSpec>,
@@ -266,6 +277,8 @@ fn load_one(folder: &Path) -> Result<Experiment, ContentError> {
         ContentError::new(&path, line, e.message().to_owned())
     })?;
     check(&file).map_err(|message| ContentError::new(&path, None, message))?;
+    let columns = columns::resolve(&file.columns, &file.metric_labels)
+        .map_err(|message| ContentError::new(&path, None, message))?;
     let code = read_program(&folder.join("main.py"))?;
     Ok(Experiment {
         id,
@@ -282,6 +295,7 @@ fn load_one(folder: &Path) -> Result<Experiment, ContentError> {
         cost: file.cost,
         params: file.params,
         charts: file.charts,
+        columns,
         prediction: file.prediction,
         needs: file.needs,
         runtimes: file.runtimes,
@@ -457,6 +471,24 @@ max = 8
         )
         .expect("a valid experiment");
         assert_eq!(experiment.wall_limit(&params(1000, 2)).as_secs(), 60);
+    }
+
+    #[test]
+    fn an_experiment_declares_its_tables_columns_and_a_bad_one_stops_the_load() {
+        let declared = format!(
+            "{SIZED}\n[metric_labels]\nus_per_op = \"연산 한 번\"\n\n\
+             [[columns]]\nvalue = \"metric:us_per_op\"\nunit = \"µs\"\n\n\
+             [[columns]]\nvalue = \"wall_s\"\n"
+        );
+        let experiment = load(&declared).expect("a valid experiment");
+        let labels: Vec<&str> = experiment.columns.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(labels, ["연산 한 번", "벽시계 시간"]);
+        assert_eq!(experiment.columns[0].unit, "µs");
+        let unknown = format!("{SIZED}\n[[columns]]\nvalue = \"metric:lost\"\n");
+        let error = load(&unknown).expect_err("a metric column without a label");
+        assert!(error.to_string().contains("column `metric:lost` needs a `label`"), "{error}");
+        let default = load(SIZED).expect("a valid experiment");
+        assert_eq!(default.columns[0].label, "속도 향상", "speedup first by default");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! A run's result as pages show it: the table of variants, the timelines, the notes around them.
 
 use super::charts::{self, Plot};
-use crate::content::{Experiment, VariantLabels};
+use crate::content::{Column, ColumnValue, Experiment, Field, VariantLabels};
 use crate::format::{self, seconds};
 use crate::runs::result::{RunResult, Variant};
 
@@ -9,14 +9,21 @@ pub struct VariantRow {
     pub label: String,
     /// `cpython-3.13t · GIL 꺼짐`: shown where a result spans more than one runtime.
     pub runtime: String,
-    pub wall: String,
-    pub spread: String,
-    pub cpu: String,
-    pub cores: String,
-    pub speedup: String,
+    /// One per column the table shows, in its order.
+    pub cells: Vec<Cell>,
+}
+
+/// A number in the results table, with its column's heading (a phone shows it beside the
+/// number, as a card).
+pub struct Cell {
+    pub heading: String,
+    pub value: String,
 }
 
 pub struct ResultView {
+    /// The headings of the columns after the variant (and runtime): those the experiment
+    /// declares, less those empty in every row.
+    pub columns: Vec<String>,
     pub rows: Vec<VariantRow>,
     /// The variants were measured on more than one runtime or GIL mode: the table says which.
     pub runtimes: bool,
@@ -57,8 +64,12 @@ impl ResultView {
             result.variants.iter().map(|v| (v.runtime.as_deref(), v.gil_enabled)).collect();
         modes.sort();
         modes.dedup();
+        let declared =
+            experiment.map_or_else(crate::content::default_columns, |e| e.columns.clone());
+        let (columns, rows) = table(result, &declared, labels);
         Some(ResultView {
-            rows: result.variants.iter().map(|v| row(v, labels)).collect(),
+            columns,
+            rows,
             runtimes: modes.len() > 1,
             plots: charts::of_result(result, experiment),
             others: env.contended.then(|| others_sentence(env.others_cores, env.cores)),
@@ -91,25 +102,80 @@ pub fn speedups(result: &RunResult) -> String {
     parts.join(" · ")
 }
 
-fn row(variant: &Variant, labels: &VariantLabels) -> VariantRow {
-    let spread = if variant.wall_max_s > variant.wall_min_s {
-        format!("{} – {}", seconds(variant.wall_min_s), seconds(variant.wall_max_s))
-    } else {
-        String::new()
+/// The table's headings and rows: every declared column that has a number in some row.
+fn table(
+    result: &RunResult,
+    declared: &[Column],
+    labels: &VariantLabels,
+) -> (Vec<String>, Vec<VariantRow>) {
+    let filled = |columns: &[Column]| -> Vec<Column> {
+        let has_some = |c: &&Column| result.variants.iter().any(|v| !cell(v, c).is_empty());
+        columns.iter().filter(has_some).cloned().collect()
     };
+    // A program that recorded none of the declared numbers (edited code) still gets its times.
+    let mut kept = filled(declared);
+    if kept.is_empty() {
+        kept = filled(&crate::content::default_columns());
+    }
+    let kept: Vec<&Column> = kept.iter().collect();
+    let rows = result.variants.iter().map(|v| row(v, &kept, labels)).collect();
+    (kept.iter().map(|c| c.label.clone()).collect(), rows)
+}
+
+fn row(variant: &Variant, columns: &[&Column], labels: &VariantLabels) -> VariantRow {
     let gil = match variant.gil_enabled {
         Some(true) => " · GIL 켜짐",
         Some(false) => " · GIL 꺼짐",
         None => "",
     };
+    let cells = columns
+        .iter()
+        .map(|c| Cell { heading: c.label.clone(), value: cell(variant, c) })
+        .collect();
     VariantRow {
         label: labels.of(&variant.name).to_owned(),
         runtime: format!("{}{gil}", variant.runtime.as_deref().unwrap_or("?")),
-        wall: seconds(variant.wall_s),
-        spread,
-        cpu: seconds(variant.cpu_s),
-        cores: format::cores(variant.effective_cores),
-        speedup: variant.speedup.map(format::times).unwrap_or_default(),
+        cells,
+    }
+}
+
+/// A variant's number in `column`, written for people; empty where it has none.
+fn cell(variant: &Variant, column: &Column) -> String {
+    match &column.value {
+        ColumnValue::Field(Field::Speedup) => {
+            variant.speedup.map(format::times).unwrap_or_default()
+        }
+        ColumnValue::Field(Field::EffectiveCores) => format::cores(variant.effective_cores),
+        ColumnValue::Field(Field::WallS) => seconds(variant.wall_s),
+        ColumnValue::Field(Field::CpuS) => seconds(variant.cpu_s),
+        ColumnValue::WallRange if variant.wall_max_s > variant.wall_min_s => {
+            format!("{} – {}", seconds(variant.wall_min_s), seconds(variant.wall_max_s))
+        }
+        ColumnValue::WallRange => String::new(),
+        ColumnValue::Metric(name) => metric(variant, name)
+            .map(|x| match column.unit.as_str() {
+                "%" => format!("{}%", format::significant(x)),
+                unit => format::with_unit(&format::significant(x), unit),
+            })
+            .unwrap_or_default(),
+        ColumnValue::Nonzero(name) => {
+            let values = variant.metric_by_repeat(name);
+            let nonzero = values.iter().filter(|v| **v != 0.0).count();
+            if values.is_empty() {
+                String::new()
+            } else {
+                format!("{}회 중 {nonzero}회", values.len())
+            }
+        }
+    }
+}
+
+/// A metric's median over the repetitions, or the median repetition's where only it is known.
+fn metric(variant: &Variant, name: &str) -> Option<f64> {
+    let by_repeat = variant.metric_by_repeat(name);
+    match crate::runs::stats::Spread::of(&by_repeat) {
+        Some(spread) => Some(spread.median),
+        None => variant.metrics.get(name)?.as_f64(),
     }
 }
 
@@ -152,6 +218,8 @@ mod tests {
         let view = ResultView::of(&result, None).expect("a view");
         assert!(view.runtimes);
         assert_eq!(view.rows[1].runtime, "cpython-3.13t · GIL 꺼짐");
+        assert!(!view.columns.contains(&"속도 향상".to_owned()), "no speedups: no empty column");
+        assert!(!view.columns.iter().any(|c| c.starts_with("범위")), "one repetition: no range");
         let one: RunResult = serde_json::from_value(serde_json::json!({
             "variants": [{"name": "threads", "wall_s": 1.0, "runtime": "cpython-3.11",
                           "gil_enabled": true}],
@@ -159,6 +227,31 @@ mod tests {
         }))
         .expect("a result");
         assert!(!ResultView::of(&one, None).expect("a view").runtimes, "one runtime: no column");
+    }
+
+    #[test]
+    fn a_declared_metric_column_shows_the_metric_with_its_unit_first() {
+        let result: RunResult = serde_json::from_value(serde_json::json!({
+            "variants": [
+                {"name": "local_int", "wall_s": 0.039, "metrics": {"us_per_op": 0.0512}},
+                {"name": "pipe", "wall_s": 0.040, "metrics": {"us_per_op": 7.91}}
+            ],
+            "environment": {}
+        }))
+        .expect("a result");
+        let columns = vec![
+            Column {
+                value: ColumnValue::Metric("us_per_op".into()),
+                label: "연산 한 번".into(),
+                unit: "µs".into(),
+            },
+            crate::content::default_columns().remove(2),
+        ];
+        let (headings, rows) = table(&result, &columns, &VariantLabels::default());
+        assert_eq!(headings, ["연산 한 번", "벽시계 시간"]);
+        let first: Vec<&str> = rows.iter().map(|r| r.cells[0].value.as_str()).collect();
+        assert_eq!(first, ["0.0512 µs", "7.91 µs"]);
+        assert_eq!(rows[1].cells[0].heading, "연산 한 번", "each cell knows its heading");
     }
 
     #[test]

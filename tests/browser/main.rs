@@ -8,6 +8,7 @@
 
 mod a11y;
 mod axe;
+mod charts;
 mod classes;
 mod demo;
 mod flows;

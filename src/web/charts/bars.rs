@@ -6,7 +6,7 @@ use super::scale::Axis;
 use super::series::{self, Series};
 use super::{Across, Chart, Plot, Shape};
 use crate::content::Field;
-use crate::format::short;
+use crate::format::significant;
 use crate::runs::stats::Spread;
 
 const ROW: f64 = 42.0;
@@ -28,7 +28,7 @@ pub fn draw(chart: &Chart) -> Vec<Plot> {
         row(&mut shapes, s, TOP + i as f64 * ROW, &axis);
     }
     let parts: Vec<String> =
-        series.iter().map(|s| format!("{} {}", s.label, short(s.median))).collect();
+        series.iter().map(|s| format!("{} {}", s.label, significant(s.median))).collect();
     let top = axis.label(axis.top);
     let description = format!(
         "{label}: {}. 막대는 중앙값, 가는 선은 반복 중 최소–최대이고, 눈금은 0부터 {top}까지입니다.",
@@ -68,7 +68,7 @@ fn row(shapes: &mut Vec<Shape>, s: &Series, y: f64, axis: &Axis) {
         }
     }
     let value = (Across(1.0), bar_top + 13.0);
-    shapes.push(Shape::text(value, "end", "plot__value", short(s.median)));
+    shapes.push(Shape::text(value, "end", "plot__value", significant(s.median)));
 }
 
 #[cfg(test)]
@@ -99,8 +99,8 @@ mod tests {
         let plot = &plots[0];
         let whiskers = plot.shapes.iter().filter(|s| s.class() == "plot__whisker").count();
         assert_eq!(whiskers, 3, "one variant has a spread");
-        assert!(plot.description.contains("순차 (sequential) 1.00"), "{}", plot.description);
-        assert!(plot.description.contains("processes 0.50"), "unlabelled variants keep their name");
+        assert!(plot.description.contains("순차 (sequential) 1,"), "{}", plot.description);
+        assert!(plot.description.contains("processes 0.5."), "unlabelled variants keep their name");
         let ticks: Vec<&str> = plot
             .shapes
             .iter()

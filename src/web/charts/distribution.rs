@@ -5,7 +5,7 @@ use super::bars::{BARS, at};
 use super::scale::Axis;
 use super::series::{self, Series};
 use super::{Across, Chart, Plot, Shape};
-use crate::format::short;
+use crate::format::significant;
 use crate::runs::stats::percentile;
 
 const ROW: f64 = 50.0;
@@ -56,8 +56,8 @@ fn row(shapes: &mut Vec<Shape>, s: &Series, values: &[f64], y: f64, axis: &Axis)
         shapes.push(Shape::line((at(axis, value), strip), (at(axis, value), strip + 26.0), class));
     }
     let value = (Across(1.0), strip + 17.0);
-    shapes.push(Shape::text(value, "end", "plot__value", format!("p50 {}", short(p50))));
-    Some(format!("{}: 중앙값 {}, 99번째 백분위 {}", s.label, short(p50), short(p99)))
+    shapes.push(Shape::text(value, "end", "plot__value", format!("p50 {}", significant(p50))));
+    Some(format!("{}: 중앙값 {}, 99번째 백분위 {}", s.label, significant(p50), significant(p99)))
 }
 
 #[cfg(test)]
@@ -76,6 +76,6 @@ mod tests {
         );
         let points = plots[0].shapes.iter().filter(|s| matches!(s, Shape::Circle { .. })).count();
         assert_eq!(points, 5);
-        assert!(plots[0].description.contains("중앙값 1.10"), "{}", plots[0].description);
+        assert!(plots[0].description.contains("중앙값 1.1,"), "{}", plots[0].description);
     }
 }

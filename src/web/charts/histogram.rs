@@ -6,7 +6,7 @@
 use super::scale::Axis;
 use super::series::{self, Series};
 use super::{Across, Chart, Plot, Shape};
-use crate::format::{grouped, short};
+use crate::format::significant;
 
 const BINS: usize = 40;
 const TOP: f64 = 4.0;
@@ -37,6 +37,7 @@ pub fn draw(chart: &Chart) -> Vec<Plot> {
 /// A variant's label and tally, its dots on its own axis, and the axis; returns its height.
 fn row(shapes: &mut Vec<Shape>, s: &Series, y: f64, word: &str) -> f64 {
     let axis = Axis::over(s.values.iter().copied(), 0.0);
+    let axis = if s.values.iter().all(|v| v.fract() == 0.0) { axis.whole() } else { axis };
     shapes.push(Shape::text((Across(0.0), y + 13.0), "start", "plot__label", s.label.clone()));
     shapes.push(Shape::text((Across(0.0), y + 30.0), "start", "plot__count", tally(s, word)));
     let mut counts = [0u32; BINS];
@@ -63,7 +64,7 @@ fn row(shapes: &mut Vec<Shape>, s: &Series, y: f64, word: &str) -> f64 {
 fn tally(s: &Series, word: &str) -> String {
     let nonzero = s.values.iter().filter(|v| **v != 0.0).count();
     let total = s.values.len();
-    let median = if s.median.fract() == 0.0 { grouped(s.median) } else { short(s.median) };
+    let median = significant(s.median);
     format!("{total}회 중 {nonzero}회 {word} · 중앙값 {median}")
 }
 

@@ -33,6 +33,14 @@ impl Axis {
         Axis { top, step }
     }
 
+    /// The same axis stepping by whole numbers at least: counts (lost updates) have no halves.
+    pub fn whole(self) -> Axis {
+        if self.step >= 1.0 {
+            return self;
+        }
+        Axis { top: self.top.ceil(), step: 1.0 }
+    }
+
     /// The axis over every value in `values`, reaching at least `floor`.
     pub fn over(values: impl Iterator<Item = f64>, floor: f64) -> Axis {
         Axis::new(values.filter(|v| v.is_finite()).fold(0.0, f64::max), floor)
@@ -78,9 +86,11 @@ impl Axis {
         for (i, value) in ticks.into_iter().enumerate() {
             let x = from + self.share(value) * (to - from);
             shapes.push(Shape::line((Across(x), top), (Across(x), bottom), "plot__grid"));
+            // Only a label at the chart's very edge is anchored inwards; one inside (the bars
+            // leave room for their values) centres on its line like the rest.
             let anchor = match i {
-                0 => "start",
-                i if i == last => "end",
+                0 if from <= 0.001 => "start",
+                i if i == last && to >= 0.999 => "end",
                 _ => "middle",
             };
             let at = (Across(x), bottom + 14.0);
@@ -155,6 +165,7 @@ mod tests {
     fn an_empty_or_zero_axis_still_runs_from_zero_to_one() {
         assert_eq!(Axis::new(0.0, 0.0).top, 1.0);
         assert_eq!(Axis::over(std::iter::empty(), 0.0).top, 1.0);
+        assert_eq!(Axis::new(0.0, 0.0).whole(), Axis { top: 1.0, step: 1.0 }, "no half a count");
         assert_eq!(Axis::over([f64::NAN, 3.4].into_iter(), 0.0).top, 4.0);
     }
 }

@@ -1,0 +1,222 @@
+//! Charts and results tables on a phone and a desktop, drawn from programs whose numbers we
+//! choose (a learner may edit the code; these record fixed metrics through `gil_lab`): text
+//! stays readable and inside its chart at every width, ticks are round, each variant of the
+//! races chart has a scale on which its own losses show, small core counts are short bars, and
+//! the results table leads with what the experiment is about without scrolling on a phone.
+
+use anyhow::{Context, Result, ensure};
+use serde_json::{Value, json};
+
+use crate::axe::audit_page;
+use crate::flows::{PAGE_LIMIT, RUN_LIMIT};
+use crate::scenario::{scenario, snapshot};
+use crate::session::{Browser, Viewport};
+
+/// The races experiment's five variants over 20 repetitions, as the issue saw them: unlocked
+/// loses about 53 000 updates, manager_unlocked about 131, the locked ones none.
+const RACES: &str = r#"import gil_lab as lab
+
+for r in range(20):
+    for name, lost in [("unlocked", 53000 + 37 * r), ("locked", 0), ("rawvalue", 41000 + r),
+                       ("manager_unlocked", 121 + r), ("manager_locked", 0)]:
+        with lab.variant(name, r):
+            lab.metric("lost_updates", lost)
+"#;
+
+/// Three variants that sleep: effective cores near 0.
+const SLEEPERS: &str = r#"import time
+import gil_lab as lab
+
+for name in ["sequential", "threads", "processes"]:
+    with lab.variant(name, 0):
+        time.sleep(0.05)
+"#;
+
+/// Submits `code` as a run of `experiment` from the page the browser shows, waits for it to
+/// succeed and opens its page; returns the run id.
+async fn run_code(browser: &Browser, experiment: &str, code: &str) -> Result<String> {
+    browser.goto("/").await?;
+    let submit = "const done = arguments[arguments.length - 1];
+        fetch('/api/runs', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+                             body: JSON.stringify({ experiment: arguments[0], code: arguments[1] }) })
+          .then((r) => r.json()).then((body) => done(body.id || JSON.stringify(body)));";
+    let id = browser.js_async(submit, vec![json!(experiment), json!(code)]).await?;
+    let id = id.as_str().context("a run id")?.to_owned();
+    let finished = format!(
+        "const done = arguments[0]; fetch('/api/runs/{id}').then((r) => r.json())
+           .then((run) => done(['queued', 'running'].includes(run.status) ? null : run.status));"
+    );
+    let started = std::time::Instant::now();
+    let status = loop {
+        let status = browser.js_async(&finished, vec![]).await?;
+        if !status.is_null() || started.elapsed() > RUN_LIMIT {
+            break status;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    ensure!(status == "succeeded", "the run {id} ended as {status}");
+    browser.goto(&format!("/runs/{id}")).await?;
+    browser.wait_for(".run-result", PAGE_LIMIT).await?;
+    Ok(id)
+}
+
+/// Per chart text: [chart title, text, rendered font size in px, sticks out left, right].
+const TEXTS: &str = "
+    const out = [];
+    for (const svg of document.querySelectorAll('.run-result svg[role=img]')) {
+      const box = svg.getBoundingClientRect();
+      const title = svg.closest('figure').querySelector('figcaption').textContent.trim();
+      for (const t of svg.querySelectorAll('text')) {
+        const r = t.getBoundingClientRect();
+        const size = parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a;
+        out.push([title, t.textContent, size, box.left - r.left, r.right - box.right]);
+      }
+    }
+    return out;";
+
+/// Every chart's text is at least 11 px as drawn, and none of it is cut off at a chart's edge.
+async fn text_is_readable_and_inside(browser: &Browser, page: &str) -> Result<()> {
+    let texts: Vec<(String, String, f64, f64, f64)> =
+        serde_json::from_value(browser.js(TEXTS, vec![]).await?)?;
+    ensure!(texts.len() > 10, "{page}: the charts have text: {texts:?}");
+    for (chart, text, size, left, right) in &texts {
+        ensure!(*size >= 11.0, "{page}, {chart}: '{text}' is drawn at {size:.1} px");
+        ensure!(
+            *left <= 0.5 && *right <= 0.5,
+            "{page}, {chart}: '{text}' is cut off ({left}, {right})"
+        );
+    }
+    Ok(())
+}
+
+/// The tick labels of the chart titled `title`, as numbers, grouped by axis (a histogram has one
+/// axis per variant): each run of labels that starts again at 0.
+async fn ticks_of(browser: &Browser, title: &str) -> Result<Vec<Vec<f64>>> {
+    let script = "
+        const fig = [...document.querySelectorAll('.run-result figure')]
+          .find((f) => f.querySelector('figcaption').textContent.trim().startsWith(arguments[0]));
+        return fig && [...fig.querySelectorAll('text.plot__tick')].map((t) => t.textContent);";
+    let labels = browser.js(script, vec![json!(title)]).await?;
+    let labels: Vec<String> =
+        serde_json::from_value(labels).with_context(|| format!("chart {title}"))?;
+    let mut axes: Vec<Vec<f64>> = Vec::new();
+    for label in labels {
+        let digits: String = label.chars().filter(|c| c.is_ascii_digit() || *c == '.').collect();
+        let value: f64 = digits.parse().with_context(|| format!("a tick label: {label}"))?;
+        match axes.last_mut() {
+            Some(axis) if value != 0.0 => axis.push(value),
+            _ => axes.push(vec![value]),
+        }
+    }
+    Ok(axes)
+}
+
+/// Ticks from 0 in equal steps of 1, 2 or 5 times a power of ten.
+fn round_ticks(axis: &[f64]) -> bool {
+    let step = axis.get(1).copied().unwrap_or(1.0);
+    let power = 10f64.powf(step.log10().floor());
+    let mantissa = step / power;
+    let one_two_five = [1.0, 2.0, 5.0].iter().any(|m| (mantissa - m).abs() < 1e-6);
+    let even = axis.iter().enumerate().all(|(i, v)| (v - i as f64 * step).abs() < step * 1e-6);
+    one_two_five && even && axis.len() >= 2
+}
+
+#[tokio::test]
+async fn the_races_chart_and_table_tell_the_truth_on_a_phone_and_a_desktop() {
+    scenario("charts_races", async |lab| {
+        for (role, viewport) in [("phone", Viewport::Phone), ("desktop", Viewport::Desktop)] {
+            let b = lab.open(role, viewport).await?;
+            let id = run_code(&b, "races", RACES).await?;
+            let page = format!("/runs/{id} ({role})");
+            text_is_readable_and_inside(&b, &page).await?;
+
+            let axes = ticks_of(&b, "잃어버린 업데이트 수").await?;
+            ensure!(axes.len() == 5, "{page}: one axis per variant: {axes:?}");
+            ensure!(axes.iter().all(|a| round_ticks(a)), "{page}: round ticks: {axes:?}");
+            ensure!(axes[0].last() == Some(&60_000.0), "{page}: unlocked's axis: {:?}", axes[0]);
+            ensure!(axes[3].last() == Some(&150.0), "{page}: manager_unlocked's own axis: {:?}", axes[3]);
+            let counts = "return [...document.querySelectorAll('.run-result text.plot__count')].map((t) => t.textContent);";
+            let counts: Vec<String> = serde_json::from_value(b.js(counts, vec![]).await?)?;
+            ensure!(
+                counts.get(3).is_some_and(|c| c.starts_with("20회 중 20회 잃음")),
+                "{page}: manager_unlocked's losses are counted beside it: {counts:?}"
+            );
+            ensure!(counts.get(1).is_some_and(|c| c.starts_with("20회 중 0회 잃음")), "{counts:?}");
+
+            let table = "const t = document.querySelector('.run-result .result-table');
+                const wrap = t.closest('.table-wrap');
+                const first = t.querySelector('tbody td');
+                return [[...t.querySelectorAll('thead th')].map((th) => th.textContent.trim()),
+                        first.dataset.label, first.getBoundingClientRect().top > t.querySelector('tbody th').getBoundingClientRect().top,
+                        wrap.scrollWidth - wrap.clientWidth];";
+            let answer = b.js(table, vec![]).await?;
+            let headings: Vec<String> = serde_json::from_value(answer[0].clone())?;
+            ensure!(
+                headings == ["변형", "업데이트를 잃은 반복", "잃은 업데이트 (중앙값)", "반복 한 번의 시간"],
+                "{page}: the races table's own columns, no empty speedup: {headings:?}"
+            );
+            ensure!(answer[1] == "업데이트를 잃은 반복", "{page}: the point first: {answer}");
+            ensure!(answer[3].as_f64() == Some(0.0), "{page}: the table does not scroll: {answer}");
+            if matches!(viewport, Viewport::Phone) {
+                ensure!(answer[2] == Value::Bool(true), "{page}: a card, numbers under the name: {answer}");
+            }
+            let found = audit_page(&b).await?;
+            ensure!(found.serious.is_empty(), "{page}: axe: {}", found.serious.join("\n"));
+            snapshot(&b, &format!("charts_races-{role}")).await;
+        }
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_fraction_of_a_core_is_a_short_bar_on_a_phone_and_a_desktop() {
+    scenario("charts_cores", async |lab| {
+        for (role, viewport) in [("phone", Viewport::Phone), ("desktop", Viewport::Desktop)] {
+            let b = lab.open(role, viewport).await?;
+            let id = run_code(&b, "io-bound", SLEEPERS).await?;
+            let page = format!("/runs/{id} ({role})");
+            text_is_readable_and_inside(&b, &page).await?;
+            let bars = "
+                const fig = [...document.querySelectorAll('.run-result figure')]
+                  .find((f) => f.querySelector('figcaption').textContent.startsWith('유효 코어 수'));
+                const svg = fig.querySelector('svg');
+                return [...fig.querySelectorAll('rect.plot__bar')]
+                  .map((r) => r.getBoundingClientRect().width / svg.getBoundingClientRect().width);";
+            let shares: Vec<f64> = serde_json::from_value(b.js(bars, vec![]).await?)?;
+            ensure!(shares.len() == 3, "{page}: three bars: {shares:?}");
+            ensure!(shares.iter().all(|s| *s < 0.1), "{page}: sleeping uses little of a core: {shares:?}");
+            let axes = ticks_of(&b, "유효 코어 수").await?;
+            let top = axes.first().and_then(|a| a.last()).copied().unwrap_or(0.0);
+            ensure!(top >= 1.0 && round_ticks(&axes[0]), "{page}: the cores axis: {axes:?}");
+            snapshot(&b, &format!("charts_cores-{role}")).await;
+        }
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn on_a_phone_the_dashboard_keeps_the_experiment_column_readable_and_shows_it_scrolls() {
+    scenario("charts_dashboard_phone", async |lab| {
+        let teacher = lab.open("instructor", Viewport::Phone).await?;
+        let class = crate::flows::instructor_with_class(&teacher, &crate::flows::unique("폰 반 ")).await?;
+        teacher.goto(&format!("/classes/{}", class.id)).await?;
+        let widths = "
+            const table = document.querySelector('#class-live table');
+            const wrap = table.closest('.table-wrap');
+            return [[...table.querySelectorAll('tbody th[scope=row]')].map((th) => th.getBoundingClientRect().width),
+                    wrap.scrollWidth > wrap.clientWidth, getComputedStyle(wrap).backgroundImage];";
+        let answer = teacher.js(widths, vec![]).await?;
+        let widths: Vec<f64> = serde_json::from_value(answer[0].clone())?;
+        ensure!(widths.len() >= 10, "the experiments are listed: {answer}");
+        ensure!(widths.iter().all(|w| *w >= 120.0), "titles keep their width: {widths:?}");
+        if answer[1] == Value::Bool(true) {
+            let shadow = answer[2].as_str().unwrap_or("");
+            ensure!(shadow.contains("radial-gradient"), "a table that scrolls shows it: {answer}");
+        }
+        snapshot(&teacher, "charts_dashboard-phone").await;
+        Ok(())
+    })
+    .await;
+}
