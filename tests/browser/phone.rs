@@ -4,6 +4,7 @@
 use anyhow::{Result, ensure};
 use serde_json::Value;
 
+use crate::charts::text_is_readable_and_inside;
 use crate::flows::{CARD, CPU_LESSON, PAGE_LIMIT, finished_run, finished_run_of, small_params};
 use crate::scenario::scenario;
 use crate::session::{Browser, Viewport};
@@ -65,6 +66,9 @@ async fn on_a_phone_no_page_scrolls_sideways_and_the_card_runs() {
         ensure!(status == "완료", "the run ended as {status}");
         b.wait_for(&format!("{CARD} .timeline__svg"), PAGE_LIMIT).await?;
         no_sideways_scroll(&b, "the lesson with a result").await?;
+        // The charts re-flow to the phone's width: their text is not scaled down to 4-5 px.
+        text_is_readable_and_inside(&b, "the lesson with a result").await?;
+        crate::scenario::snapshot_from(&b, "phone_cpu_card", "#exp-cpu-bound .run-result").await;
         Ok(())
     })
     .await;

@@ -71,15 +71,23 @@ pub async fn scenario(name: &str, steps: impl AsyncFnOnce(&Lab) -> Result<()>) {
 /// Saves the page as `target/browser-screenshots/look-<name>-<n>.png`, a screenful each, when
 /// `GIL_LAB_SNAPSHOTS` is set: for looking at pages by eye, not for the verdict.
 pub async fn snapshot(browser: &Browser, name: &str) {
+    snapshot_from(browser, name, "body").await;
+}
+
+/// [`snapshot`] from the top of the element `css` down.
+pub async fn snapshot_from(browser: &Browser, name: &str, css: &str) {
     if std::env::var_os("GIL_LAB_SNAPSHOTS").is_none() {
         return;
     }
-    let height = "return [innerHeight, document.documentElement.scrollHeight];";
-    let Ok(size) = browser.js(height, vec![]).await else { return };
+    let height = "const el = document.querySelector(arguments[0]) || document.body;
+        const top = el.getBoundingClientRect().top + scrollY;
+        return [innerHeight, document.documentElement.scrollHeight - top, top];";
+    let Ok(size) = browser.js(height, vec![serde_json::json!(css)]).await else { return };
     let (screen, page) = (size[0].as_f64().unwrap_or(800.0), size[1].as_f64().unwrap_or(0.0));
-    let screens = ((page / screen).ceil() as usize).clamp(1, 12);
+    let top = size[2].as_f64().unwrap_or(0.0);
+    let screens = ((page / screen).ceil() as usize).clamp(1, 8);
     for n in 0..screens {
-        let scroll = format!("window.scrollTo(0, {}); return true;", n as f64 * screen);
+        let scroll = format!("window.scrollTo(0, {}); return true;", top + n as f64 * screen);
         browser.js(&scroll, vec![]).await.ok();
         if let Ok(png) = browser.client().screenshot().await {
             std::fs::write(artifacts_dir().join(format!("look-{name}-{n}.png")), png).ok();
