@@ -18,7 +18,7 @@ pub use highlight::Highlighter;
 pub use lesson::{Lesson, Segment, TocEntry};
 pub use params::{ParamKind, ParamSpec, ParamValues, check_values};
 pub use presentation::{
-    ChartKind, ChartSpec, Field, Measure, PredictionChoice, PredictionKind, PredictionSpec,
+    ChartKind, ChartSpec, Field, Measure, PredictionChoice, PredictionKind, PredictionSpec, Scale,
 };
 
 /// A content problem that stops the server at start, naming the file (and line when known).

@@ -37,6 +37,17 @@ pub struct ChartSpec {
     /// (`잃음`); "0이 아님" without it.
     #[serde(default)]
     pub nonzero: Option<String>,
+    /// Bars: `log` where the variants differ a thousandfold (sharing-cost's µs per operation),
+    /// so that the smallest is not lost at zero; linear from 0 without it.
+    #[serde(default)]
+    pub scale: Option<Scale>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scale {
+    Linear,
+    Log,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -175,6 +186,9 @@ impl ChartSpec {
             || self.value.strip_prefix("metric:").is_some_and(|name| !name.is_empty());
         if self.nonzero.as_ref().is_some_and(|w| w.trim().is_empty()) {
             return Err("chart `nonzero`: say what a repetition above zero is called".to_owned());
+        }
+        if self.scale == Some(Scale::Log) && self.kind != ChartKind::Bars {
+            return Err("chart `scale = \"log\"` is for bars only".to_owned());
         }
         match self.kind {
             ChartKind::Timeline => Ok(()),

@@ -247,6 +247,20 @@ async fn sharing_costs_table_leads_with_microseconds_per_operation_not_wall_time
             );
             let first: Vec<String> = serde_json::from_value(answer[1].clone())?;
             ensure!(first.len() == 8 && first.iter().all(|c| c.ends_with(" µs")), "{page}: {first:?}");
+            // A thousandfold apart: on a log scale local_int's bar shows beside the Manager's.
+            let bars = "
+                const fig = [...document.querySelectorAll('.run-result figure')]
+                  .find((f) => f.querySelector('figcaption').textContent.startsWith('연산 한 번에'));
+                const svg = fig.querySelector('svg');
+                return [[...fig.querySelectorAll('rect.plot__bar')]
+                          .map((r) => r.getBoundingClientRect().width / svg.getBoundingClientRect().width),
+                        [...fig.querySelectorAll('text.plot__tick')].map((t) => t.textContent)];";
+            let answer = b.js(bars, vec![]).await?;
+            let shares: Vec<f64> = serde_json::from_value(answer[0].clone())?;
+            ensure!(shares.first().is_some_and(|s| *s > 0.03), "{page}: local_int shows: {answer}");
+            let ticks: Vec<String> = serde_json::from_value(answer[1].clone())?;
+            let decades = ticks.iter().all(|t| ["0.001", "0.01", "0.1", "1", "10", "100", "1,000"].contains(&t.as_str()));
+            ensure!(decades && ticks.len() >= 3, "{page}: ticks at powers of ten: {ticks:?}");
             snapshot(&b, &format!("charts_sharing_cost-{role}")).await;
         }
         Ok(())

@@ -5,7 +5,7 @@
 use super::scale::Axis;
 use super::series::{self, Series};
 use super::{Across, Chart, Plot, Shape};
-use crate::content::Field;
+use crate::content::{Field, Scale};
 use crate::format::significant;
 use crate::runs::stats::Spread;
 
@@ -20,7 +20,11 @@ pub fn draw(chart: &Chart) -> Vec<Plot> {
         return Vec::new();
     }
     let label = &chart.spec.label;
-    let axis = Axis::over(series::values(&series), floor(chart));
+    let axis = if chart.spec.scale == Some(Scale::Log) {
+        Axis::log_over(series::values(&series))
+    } else {
+        Axis::over(series::values(&series), floor(chart))
+    };
     let bottom = TOP + series.len() as f64 * ROW;
     let mut shapes = Vec::new();
     axis.grid(&mut shapes, BARS, TOP + 16.0, bottom);
@@ -29,9 +33,9 @@ pub fn draw(chart: &Chart) -> Vec<Plot> {
     }
     let parts: Vec<String> =
         series.iter().map(|s| format!("{} {}", s.label, significant(s.median))).collect();
-    let top = axis.label(axis.top);
+    let range = axis.range_words();
     let description = format!(
-        "{label}: {}. 막대는 중앙값, 가는 선은 반복 중 최소–최대이고, 눈금은 0부터 {top}까지입니다.",
+        "{label}: {}. 막대는 중앙값, 가는 선은 반복 중 최소–최대이고, 눈금은 {range}입니다.",
         parts.join(", ")
     );
     vec![Plot::new("plot", label.clone(), bottom + 22.0, shapes).described(description)]
@@ -123,5 +127,26 @@ mod tests {
         let width = bar_widths(&plots[0])[0];
         assert!(width < 0.1, "0.18 of 2 cores is a short bar, not a full one: {width}");
         assert!(plots[0].description.contains("0부터 2까지"), "{}", plots[0].description);
+    }
+
+    #[test]
+    fn a_log_scale_shows_a_value_a_thousand_times_smaller() {
+        let result: crate::runs::result::RunResult = serde_json::from_value(json!({"variants": [
+            {"name": "local_int", "wall_s": 1.0, "metrics_by_repeat": [{"us_per_op": 0.02}]},
+            {"name": "manager", "wall_s": 1.0, "metrics_by_repeat": [{"us_per_op": 47.0}]},
+        ]}))
+        .expect("a result");
+        let spec = crate::content::ChartSpec {
+            kind: ChartKind::Bars,
+            value: "metric:us_per_op".into(),
+            label: "µs".into(),
+            nonzero: None,
+            scale: Some(crate::content::Scale::Log),
+        };
+        let labels = Default::default();
+        let plots = super::draw(&super::Chart { spec: &spec, result: &result, labels: &labels });
+        let widths = bar_widths(&plots[0]);
+        assert!(widths[0] > 0.05, "0.02 µs is a visible bar beside 47 µs: {widths:?}");
+        assert!(plots[0].description.contains("로그 눈금으로 0.01부터 100까지"));
     }
 }

@@ -57,6 +57,7 @@ pub fn of_result(result: &RunResult, experiment: Option<&Experiment>) -> Vec<Plo
         value: String::new(),
         label: String::new(),
         nonzero: None,
+        scale: None,
     }];
     let declared = experiment.map(|e| e.charts.as_slice()).unwrap_or_default();
     let specs = if declared.is_empty() { &timeline[..] } else { declared };
@@ -215,6 +216,7 @@ impl Plot {
 fn plots_of(kind: ChartKind, value: &str, result: serde_json::Value) -> Vec<Plot> {
     let result: RunResult = serde_json::from_value(result).expect("a result");
     let labels = [("sequential".to_owned(), "순차 (sequential)".to_owned())].into_iter().collect();
-    let spec = ChartSpec { kind, value: value.into(), label: "값".into(), nonzero: None };
+    let spec =
+        ChartSpec { kind, value: value.into(), label: "값".into(), nonzero: None, scale: None };
     draw(&Chart { spec: &spec, result: &result, labels: &labels })
 }
