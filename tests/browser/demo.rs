@@ -86,6 +86,9 @@ async fn three_devices_predict_the_instructor_runs_once_and_all_see_the_histogra
             ensure!(verdict.starts_with("예측"), "each device judges its own: {verdict}");
         }
         accessible(&learners[1], "a learner's demo page, measured").await?;
+        // The class's histogram re-flows to the phone: its text keeps its size.
+        crate::charts::text_is_readable_and_inside(&learners[1], "a learner's demo page").await?;
+        crate::scenario::snapshot_from(&learners[1], "demo_phone", "[data-demo-histogram]").await;
         let runs: i64 = teacher
             .js("return document.querySelectorAll('[data-demo-run]').length;", vec![])
             .await?

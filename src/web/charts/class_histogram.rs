@@ -72,6 +72,27 @@ fn bars(shapes: &mut Vec<Shape>, bins: &Bins, counts: &[usize], unit: &str) -> V
     rows
 }
 
+/// Labels under the bins at round values (1-2-5 steps, at most about five: they must fit a
+/// phone's width), wherever those fall; a label at an edge is anchored inwards so that it is
+/// not cut off.
+fn ticks(shapes: &mut Vec<Shape>, bins: &Bins, y: f64) {
+    let end = bins.from(bins.count);
+    let step = super::scale::step_for((end - bins.start) / 5.0).max(bins.step);
+    let digits = decimals_for(step);
+    let first = (bins.start / step - 1e-9).ceil() as i64;
+    let last = (end / step + 1e-9).floor() as i64;
+    for k in first..=last {
+        let value = k as f64 * step;
+        let x = bins.x(value);
+        let anchor = match x {
+            x if x < 0.03 => "start",
+            x if x > 0.97 => "end",
+            _ => "middle",
+        };
+        shapes.push(Shape::text((Across(x), y), anchor, "hist__tick", decimals(value, digits)));
+    }
+}
+
 /// A value marked with a dashed line, and the words that name it in the summary.
 pub struct Mark {
     pub value: f64,
@@ -127,19 +148,7 @@ pub fn draw_marked(
     )];
     let rows = bars(&mut shapes, &bins, &counts, unit);
     shapes.push(Shape::line((Across(0.0), bottom), (Across(1.0), bottom), "hist__axis"));
-    // At most six labels: they must fit a phone's width. The first starts at its edge and the
-    // last ends at it, so neither is cut off.
-    let every = bins.count.div_ceil(6);
-    let ticks: Vec<usize> = (0..=bins.count).step_by(every).collect();
-    for (n, &i) in ticks.iter().enumerate() {
-        let anchor = match n {
-            0 => "start",
-            n if n + 1 == ticks.len() && i == bins.count => "end",
-            _ => "middle",
-        };
-        let at = (Across(bins.x(bins.from(i))), bottom + 16.0);
-        shapes.push(Shape::text(at, anchor, "hist__tick", bins.label(bins.from(i))));
-    }
+    ticks(&mut shapes, &bins, bottom + 16.0);
     let (count, median) = (spread.count, bins.label(spread.median));
     let (low, high) = (bins.label(spread.min), bins.label(spread.max));
     let description = format!(
@@ -220,6 +229,20 @@ mod tests {
         assert!(chart.shapes.iter().any(|s| s.class() == "hist__measured"), "the mark is drawn");
         assert!(chart.summary.as_deref().is_some_and(|s| s.contains("세로 점선은 1.9배(잰 값)")));
         assert!(chart.description.contains("학생 3명"), "{}", chart.description);
+    }
+
+    #[test]
+    fn axis_labels_are_round_numbers_whatever_the_bins() {
+        let chart = draw("반의 예측", "배", &[0.84, 1.8, 3.0, 4.0], None).expect("chart");
+        let labels: Vec<&str> = chart
+            .shapes
+            .iter()
+            .filter_map(|s| match s {
+                Shape::Text { class, text, .. } if class == "hist__tick" => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(labels, ["1", "2", "3", "4"], "not 0.8, 1.4, 2, 2.6…");
     }
 
     #[test]

@@ -150,7 +150,7 @@ impl Axis {
 }
 
 /// 1, 2 or 5 times a power of ten, the smallest such at least `raw`.
-fn step_for(raw: f64) -> f64 {
+pub fn step_for(raw: f64) -> f64 {
     let raw = raw.max(1e-9);
     let power = 10f64.powi(raw.log10().floor() as i32);
     [1.0, 2.0, 5.0, 10.0]
