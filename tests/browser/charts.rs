@@ -267,3 +267,46 @@ async fn sharing_costs_table_leads_with_microseconds_per_operation_not_wall_time
     })
     .await;
 }
+
+/// The convoy experiment's four variants with latencies we choose: 1 ms alone, 5 to 15 ms beside
+/// computing threads, a few outliers at 80 ms.
+const CONVOY: &str = r#"import gil_lab as lab
+
+for name, base in [("alone", 1.0), ("cpu_threads", 5.0), ("short_switch", 2.0), ("cpu_processes", 1.1)]:
+    with lab.variant(name, 0):
+        latencies = [base + (i % 10) * base * 0.2 for i in range(200)] + [80.0, 81.0]
+        lab.metric("latencies_ms", latencies)
+        lab.metric("p50_ms", sorted(latencies)[len(latencies) // 2])
+        lab.metric("p99_ms", sorted(latencies)[int(len(latencies) * 0.99)])
+        lab.metric("ops_per_s", 1000.0 / base)
+"#;
+
+#[tokio::test]
+async fn a_distribution_of_latencies_reads_on_a_phone_and_a_desktop() {
+    scenario("charts_distribution", async |lab| {
+        for (role, viewport) in [("phone", Viewport::Phone), ("desktop", Viewport::Desktop)] {
+            let b = lab.open(role, viewport).await?;
+            let id = run_code(&b, "convoy", CONVOY).await?;
+            let page = format!("/runs/{id} ({role})");
+            text_is_readable_and_inside(&b, &page).await?;
+            let axes = ticks_of(&b, "한 번의 지연 시간").await?;
+            ensure!(axes.len() == 1 && round_ticks(&axes[0]), "{page}: round ticks: {axes:?}");
+            // The 80 ms outliers lie past the axis: they are marked and said, not drawn as 15 ms.
+            let said = "return [...document.querySelectorAll('.run-result .plot__summary')].map((p) => p.textContent).join(' ');";
+            let said = b.js(said, vec![]).await?;
+            ensure!(
+                said.as_str().is_some_and(|t| t.contains("넘는 값 8개") && t.contains("81")),
+                "{page}: the values past the axis are told: {said}"
+            );
+            let headings = "return [...document.querySelectorAll('.run-result .result-table thead th')].map((th) => th.textContent.trim());";
+            let headings: Vec<String> = serde_json::from_value(b.js(headings, vec![]).await?)?;
+            ensure!(
+                headings.get(1).is_some_and(|h| h == "지연 시간 중앙값"),
+                "{page}: the latency first: {headings:?}"
+            );
+            snapshot(&b, &format!("charts_distribution-{role}")).await;
+        }
+        Ok(())
+    })
+    .await;
+}

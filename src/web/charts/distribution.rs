@@ -28,11 +28,35 @@ pub fn draw(chart: &Chart) -> Vec<Plot> {
     for (i, (s, values)) in series.iter().zip(&sorted).enumerate() {
         parts.extend(row(&mut shapes, s, values, TOP + i as f64 * ROW, &axis));
     }
-    let description = format!(
+    let mut description = format!(
         "{label}. 점 하나가 측정 하나, 굵은 선은 중앙값, 점선은 99번째 백분위입니다. {}.",
         parts.join("; ")
     );
-    vec![Plot::new("plot", label.clone(), bottom + 22.0, shapes).described(description)]
+    let beyond = beyond(&series, &sorted, axis.top);
+    if let Some(words) = &beyond {
+        description.push(' ');
+        description.push_str(words);
+    }
+    let plot = Plot::new("plot", label.clone(), bottom + 22.0, shapes).described(description);
+    vec![Plot { summary: beyond, ..plot }]
+}
+
+/// What lies past the axis's top, drawn at its end in another colour, said in words: a dot at
+/// the end must not pass for a value there.
+fn beyond(series: &[Series], sorted: &[Vec<f64>], top: f64) -> Option<String> {
+    let count: usize = sorted.iter().map(|v| v.iter().filter(|x| **x > top).count()).sum();
+    let (label, max) = series
+        .iter()
+        .zip(sorted)
+        .filter_map(|(s, v)| Some((&s.label, *v.last()?)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    (count > 0).then(|| {
+        format!(
+            "눈금의 끝({})을 넘는 값 {count}개는 오른쪽 끝에 붉은 점으로 모았습니다. 가장 큰 값은 {label}의 {}입니다.",
+            significant(top),
+            significant(max)
+        )
+    })
 }
 
 fn sorted(values: &[f64]) -> Vec<f64> {
@@ -49,7 +73,8 @@ fn row(shapes: &mut Vec<Shape>, s: &Series, values: &[f64], y: f64, axis: &Axis)
     for (j, v) in values.iter().enumerate() {
         // A small vertical jitter, so equal values stay visible as several dots.
         let jitter = (j % 7) as f64 * 2.5;
-        shapes.push(Shape::circle(at(axis, *v), strip + 6.0 + jitter, 1.6, "plot__point"));
+        let class = if *v > axis.top { "plot__point plot__point--beyond" } else { "plot__point" };
+        shapes.push(Shape::circle(at(axis, *v), strip + 6.0 + jitter, 1.6, class));
     }
     let (p50, p99) = (percentile(values, 0.5)?, percentile(values, 0.99)?);
     for (value, class) in [(p50, "plot__median"), (p99, "plot__p99")] {
@@ -77,5 +102,22 @@ mod tests {
         let points = plots[0].shapes.iter().filter(|s| matches!(s, Shape::Circle { .. })).count();
         assert_eq!(points, 5);
         assert!(plots[0].description.contains("중앙값 1.1,"), "{}", plots[0].description);
+        assert!(plots[0].summary.is_none(), "nothing lies past the axis");
+    }
+
+    #[test]
+    fn values_past_the_axis_are_marked_and_said_not_passed_off_as_its_end() {
+        let mut latencies: Vec<f64> = (0..300).map(|i| 1.0 + f64::from(i % 10) * 0.2).collect();
+        latencies.push(80.0);
+        let plots = plots_of(
+            ChartKind::Distribution,
+            "metric:latencies_ms",
+            json!({"variants": [{"name": "alone", "wall_s": 1.0, "metrics_by_repeat": [
+                {"latencies_ms": latencies}]}]}),
+        );
+        let beyond = plots[0].shapes.iter().filter(|s| s.class().ends_with("--beyond")).count();
+        assert_eq!(beyond, 1, "80 lies past the axis set by the 99th percentile");
+        let summary = plots[0].summary.as_deref().unwrap_or_default();
+        assert!(summary.contains("넘는 값 1개") && summary.contains("alone의 80"), "{summary}");
     }
 }
