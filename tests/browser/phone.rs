@@ -1,5 +1,6 @@
 //! A phone-sized viewport (390×844, touch): no page scrolls sideways, before or after a result
-//! is drawn, and the experiment card fits the screen and runs.
+//! is drawn, the experiment card fits the screen and runs, and the instructor's dashboard keeps
+//! its names readable and shows that its tables scroll.
 
 use anyhow::{Result, ensure};
 use serde_json::Value;
@@ -97,6 +98,31 @@ async fn on_a_phone_the_free_threaded_card_shows_which_runtime_each_row_ran_on()
         ensure!(cells.iter().any(|c| c.ends_with("t · GIL 꺼짐")), "the GIL-off rows: {cells:?}");
         ensure!(cells.iter().any(|c| c.ends_with("t · GIL 켜짐")), "the GIL-on rows: {cells:?}");
         no_sideways_scroll(&b, "the ways-around lesson with a result").await?;
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn on_a_phone_the_dashboard_keeps_the_experiment_column_readable_and_shows_it_scrolls() {
+    scenario("charts_dashboard_phone", async |lab| {
+        let teacher = lab.open("instructor", Viewport::Phone).await?;
+        let class = crate::flows::instructor_with_class(&teacher, &crate::flows::unique("폰 반 ")).await?;
+        teacher.goto(&format!("/classes/{}", class.id)).await?;
+        let widths = "
+            const table = document.querySelector('#class-live table');
+            const wrap = table.closest('.table-wrap');
+            return [[...table.querySelectorAll('tbody th[scope=row]')].map((th) => th.getBoundingClientRect().width),
+                    wrap.scrollWidth > wrap.clientWidth, getComputedStyle(wrap).backgroundImage];";
+        let answer = teacher.js(widths, vec![]).await?;
+        let widths: Vec<f64> = serde_json::from_value(answer[0].clone())?;
+        ensure!(widths.len() >= 10, "the experiments are listed: {answer}");
+        ensure!(widths.iter().all(|w| *w >= 120.0), "titles keep their width: {widths:?}");
+        if answer[1] == Value::Bool(true) {
+            let shadow = answer[2].as_str().unwrap_or("");
+            ensure!(shadow.contains("radial-gradient"), "a table that scrolls shows it: {answer}");
+        }
+        crate::scenario::snapshot(&teacher, "charts_dashboard-phone").await;
         Ok(())
     })
     .await;
