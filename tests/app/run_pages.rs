@@ -50,8 +50,10 @@ async fn a_finished_run_reopens_with_its_table_timeline_and_output() {
     assert!(page.body.contains("완료"));
     assert!(page.body.contains("<table class=\"result-table\">"));
     assert!(page.body.contains("프로세스 (processes)"));
-    assert_eq!(page.body.matches("<svg class=\"timeline__svg\"").count(), 3);
-    assert!(page.body.contains("동시 실행"), "the timeline has a text alternative");
+    // The (fake) run recorded who held the GIL: its timelines are GIL timelines.
+    assert_eq!(page.body.matches("<svg class=\"gil__svg\"").count(), 3);
+    assert!(page.body.contains("GIL이 스레드 사이를 199번 넘어갔습니다"), "a text alternative");
+    assert!(page.body.contains("프로세스마다 GIL 하나"));
     assert!(page.body.contains("안녕"));
     assert!(page.body.contains("고친 코드"));
 

@@ -1,7 +1,8 @@
 //! Timelines: per variant, each worker's spans of work, all variants on one time scale so that
-//! lengths compare, titled with how much of the time two or more workers ran at once.
+//! lengths compare, titled with how much of the time two or more workers ran at once. Where the
+//! run recorded the GIL itself, its GIL timeline is drawn instead (`gil_lanes`).
 
-use super::{Chart, Plot, Shape};
+use super::{Chart, Plot, Shape, gil_lanes};
 use crate::format::{percent_tenths, seconds};
 use crate::runs::result::Variant;
 
@@ -21,7 +22,10 @@ pub fn draw(chart: &Chart) -> Vec<Plot> {
         return Vec::new();
     }
     let label = |v: &Variant| chart.labels.of(&v.name).to_owned();
-    variants.iter().filter_map(|v| timeline(v, label(v), scale)).collect()
+    variants
+        .iter()
+        .filter_map(|v| gil_lanes::plot(v, &label(v), scale).or_else(|| timeline(v, label(v), scale)))
+        .collect()
 }
 
 fn timeline(variant: &Variant, label: String, scale: f64) -> Option<Plot> {
