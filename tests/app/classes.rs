@@ -47,6 +47,14 @@ async fn the_whole_flow_from_sign_up_to_the_csv_export() {
     assert!(learner_page.body.contains("processes 1.82×"), "{}", learner_page.body);
     let experiment = teacher.get(&format!("/classes/{class_id}/experiments/cpu-bound")).await;
     assert!(experiment.body.contains(r#"<svg class="hist__svg""#));
+    assert!(
+        experiment.body.contains("스레드 (threads) GIL을 한 번 쥔 시간 (중앙값)"),
+        "the GIL's figures"
+    );
+    assert!(
+        !experiment.body.contains("프로세스 (processes) GIL을 기다린 시간"),
+        "nobody waits there"
+    );
     assert!(experiment.body.contains("코어가 여러 개라서"));
     assert!(experiment.body.contains("50%"), "one prediction of two was right");
 

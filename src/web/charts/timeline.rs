@@ -62,7 +62,11 @@ fn timeline(variant: &Variant, label: String, scale: f64) -> Option<Plot> {
     );
     let size = (LABEL_WIDTH + PLOT_WIDTH + 16.0, height);
     let plot = Plot::new("timeline", title, size, shapes).described(description);
-    Some(Plot { aside: Some(format!("동시 실행 {overlap}")), ..plot })
+    // Where the GIL itself could not be recorded, the reader learns why this is the picture.
+    let summary = variant.gil_timeline_missing.as_ref().map(|why| {
+        format!("작업 조각을 기록한 타임라인입니다. GIL 자체는 기록하지 못했습니다: {why}.")
+    });
+    Some(Plot { aside: Some(format!("동시 실행 {overlap}")), summary, ..plot })
 }
 
 /// Time with at least two workers running ÷ time with at least one, by a sweep over span edges.
