@@ -1,7 +1,7 @@
 //! The pages of runs: the card in the lesson, a run reopened as it was, and `/me`.
 
 use axum::http::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
 
@@ -137,6 +137,19 @@ async fn the_runtimes_api_lists_what_was_found_and_how_to_install_what_was_not()
     assert_eq!(host["available"], true);
     assert_eq!(host["gil_enabled"], true);
     assert!(host["id"].as_str().is_some_and(|id| id.starts_with("cpython-3.")), "{host}");
+    // The GIL recorder says itself whether it records on each interpreter, and why not.
+    let recorder = std::path::Path::new("/usr/local/lib/gil-lab/libgilsampler.so").exists();
+    match &host["gil_timeline_missing"] {
+        Value::Null => assert!(recorder, "records only where installed: {host}"),
+        Value::String(why) => assert!(!recorder && why.contains("설치"), "{why}"),
+        other => panic!("gil_timeline_missing: {other}"),
+    }
+    if let Some(pypy) = list.iter().find(|r| r["id"] == "pypy3" && r["available"] == true) {
+        assert!(
+            pypy["gil_timeline_missing"].as_str().is_some_and(|w| w.contains("pypy")),
+            "{pypy}"
+        );
+    }
     // Found or not, a free-threaded build is listed: with its path, or with its install line.
     let free = list.iter().find(|r| r["free_threaded"] == true).expect("listed either way");
     let ready = free["available"] == true && free["gil_enabled"] == false;
