@@ -22,6 +22,8 @@ pub struct Interpreter {
     /// Whether the GIL is on when it starts without `-X gil`: a free-threaded build may turn it
     /// back on for an extension that has not opted out.
     pub gil_enabled: bool,
+    /// Why runs on it get no GIL timeline (the harness's recorder said so); `None` when they do.
+    pub gil_timeline_missing: Option<String>,
 }
 
 /// An optional Python module, and whether the main interpreter can import it.
@@ -67,6 +69,8 @@ pub struct RuntimeEntry {
     pub free_threaded: bool,
     pub gil_enabled: Option<bool>,
     pub available: bool,
+    /// Why runs on it get no GIL timeline, in Korean; `None` when they get one.
+    pub gil_timeline_missing: Option<String>,
     /// The command that installs it (as root, from the repository for the free-threaded build).
     pub install: String,
 }
@@ -100,6 +104,7 @@ impl Runtimes {
                 free_threaded: i.free_threaded,
                 gil_enabled: Some(i.gil_enabled),
                 available: true,
+                gil_timeline_missing: i.gil_timeline_missing.clone(),
                 install: install_of(&i.name).to_owned(),
             })
             .collect();
@@ -111,6 +116,7 @@ impl Runtimes {
             free_threaded,
             gil_enabled: None,
             available: false,
+            gil_timeline_missing: None,
             install: install_of(if free_threaded { FREE_THREADED } else { id }).to_owned(),
         };
         if self.interpreter("pypy3").is_none() {
@@ -214,6 +220,7 @@ fn probe(name: &str, path: &Path) -> Option<Interpreter> {
     let (version, implementation, gil, free_threaded): (String, String, bool, bool) =
         serde_json::from_slice(&output.stdout).ok().filter(|_| output.status.success())?;
     let id = runtime_id(&implementation, &version, free_threaded);
+    let gil_timeline_missing = gil_timeline_missing(path);
     Some(Interpreter {
         id,
         name: name.to_owned(),
@@ -222,7 +229,30 @@ fn probe(name: &str, path: &Path) -> Option<Interpreter> {
         implementation,
         free_threaded,
         gil_enabled: gil,
+        gil_timeline_missing,
     })
+}
+
+/// Whether the harness's GIL recorder works on this interpreter, asked of the recorder itself
+/// (outside the sandbox, which changes nothing it checks): `None` when it records.
+fn gil_timeline_missing(path: &Path) -> Option<String> {
+    const ASK: &str = "import sys; sys.path.insert(0, sys.argv[1]); import gil_timeline as g\n\
+                       r = g.Recording(100000); r.stop(0); print(g.why_not() or '')";
+    let dir = std::env::temp_dir().join(format!("gil-lab-probe-{}", std::process::id()));
+    let file = dir.join("gil_timeline.py");
+    let written = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&file, crate::sandbox::GIL_TIMELINE));
+    let output = written
+        .and_then(|()| Command::new(path).args(["-I", "-c", ASK]).arg(&dir).env_clear().output());
+    std::fs::remove_file(&file).ok();
+    std::fs::remove_dir(&dir).ok();
+    match output {
+        Ok(out) if out.status.success() => {
+            let why = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+            (!why.is_empty()).then_some(why)
+        }
+        _ => Some("GIL 기록기를 확인하지 못했습니다".to_owned()),
+    }
 }
 
 /// `cpython-3.11`, `cpython-3.13t` (free-threaded), `pypy3`: what the harness writes too.

@@ -3,7 +3,7 @@
 //! were common. Pure functions over runs already read, so they are tested without a database.
 
 use super::class_runs::ClassRun;
-use crate::content::{Experiment, Field, Measure, VariantLabels};
+use crate::content::{ChartKind, Experiment, Field, Measure, VariantLabels};
 use crate::runs::prediction;
 
 /// A number to chart across the class, with how to title it.
@@ -16,9 +16,12 @@ pub struct Charted {
 }
 
 impl Charted {
-    /// The measure in each run's result, where it has one.
+    /// The measure in each run's result, where it has one. A GIL wait of zero (processes, a
+    /// sequential run) is nothing to chart across a class.
     pub fn values(&self, runs: &[&ClassRun]) -> Vec<f64> {
-        runs.iter().filter_map(|r| self.measure.eval(r.result()?)).collect()
+        let gil_wait = matches!(self.measure, Measure::Field { field: Field::GilWaitMs, .. });
+        let values = runs.iter().filter_map(|r| self.measure.eval(r.result()?));
+        values.filter(|v| !(gil_wait && *v == 0.0)).collect()
     }
 }
 
@@ -31,6 +34,8 @@ fn title_of(measure: &Measure, labels: &VariantLabels, metrics: &VariantLabels) 
                 Field::WallS => "벽시계 시간",
                 Field::CpuS => "CPU 시간",
                 Field::EffectiveCores => "유효 코어 수",
+                Field::GilSpanMs => "GIL을 한 번 쥔 시간 (중앙값)",
+                Field::GilWaitMs => "GIL을 기다린 시간 (모든 스레드 합)",
             };
             format!("{label} {what}")
         }
@@ -46,6 +51,7 @@ fn unit_of(measure: &Measure) -> &'static str {
     match measure {
         Measure::Field { field: Field::Speedup, .. } => "배",
         Measure::Field { field: Field::EffectiveCores, .. } => "개",
+        Measure::Field { field: Field::GilSpanMs | Field::GilWaitMs, .. } => "ms",
         Measure::Field { .. } => "초",
         _ => "",
     }
@@ -76,6 +82,18 @@ pub fn charted(experiment: &Experiment) -> Vec<Charted> {
                 let title = title_of(&measure, &experiment.labels, &experiment.metric_labels);
                 let unit = unit_of(&measure).to_owned();
                 out.push(Charted { measure, title, unit, reference: Some(1.0) });
+            }
+        }
+    }
+    // Where the experiment shows its GIL timeline: how long threads held the GIL and how long
+    // they waited for it, across the class (variants without the figure draw nothing).
+    if experiment.charts.iter().any(|c| c.kind == ChartKind::Timeline) {
+        for field in [Field::GilSpanMs, Field::GilWaitMs] {
+            for variant in &experiment.variants {
+                let measure = Measure::Field { field, variant: variant.clone() };
+                let title = title_of(&measure, &experiment.labels, &experiment.metric_labels);
+                let unit = unit_of(&measure).to_owned();
+                out.push(Charted { measure, title, unit, reference: None });
             }
         }
     }
@@ -217,12 +235,18 @@ mod tests {
         let charts = charted(cpu_bound(&content));
         let titles: Vec<&str> = charts.iter().map(|c| c.title.as_str()).collect();
         assert_eq!(
-            titles,
+            titles[..2],
             [
                 "프로세스 (processes) 속도 향상 (순차 대비) — 예측한 값",
                 "스레드 (threads) 속도 향상 (순차 대비)"
             ]
         );
+        // It shows a timeline: the GIL's figures follow, for every variant that has them.
+        assert!(
+            titles[2..].contains(&"스레드 (threads) GIL을 한 번 쥔 시간 (중앙값)"),
+            "{titles:?}"
+        );
+        assert!(titles[2..].contains(&"스레드 (threads) GIL을 기다린 시간 (모든 스레드 합)"));
         assert_eq!(charts[0].values(&latest_per_learner(&runs)), [1.8, 1.6], "the latest of each");
     }
 

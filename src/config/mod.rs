@@ -145,6 +145,12 @@ pub struct Config {
     #[arg(long, env = "GIL_LAB_SANDBOX_UID", default_value_t = 61337, global = true)]
     pub sandbox_uid: u32,
 
+    /// Microseconds between two looks of the GIL recorder at who holds the GIL and what each
+    /// thread does (see `gil_timeline.py`); 0 turns the GIL timeline off.
+    #[arg(long, env = "GIL_LAB_GIL_SAMPLE_US", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(0..=100_000), global = true)]
+    pub gil_sample_us: u32,
+
     /// Seconds a page or API request may take before it is answered with 408.
     #[arg(long, env = "GIL_LAB_REQUEST_TIMEOUT", default_value_t = 10, global = true)]
     pub request_timeout_secs: u64,

@@ -51,6 +51,7 @@ impl Config {
             exe: PathBuf::from("/proc/self/exe"),
             python: self.python.clone(),
             uid: self.sandbox_uid,
+            gil_sample_us: self.gil_sample_us,
         }
     }
 

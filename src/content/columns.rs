@@ -41,7 +41,7 @@ impl ColumnValue {
         } else {
             Err(format!(
                 "column `{text}`: use speedup, effective_cores, wall_s, wall_range, cpu_s, \
-                 metric:<name> or nonzero:<name>"
+                 gil_span_ms, gil_wait_ms, metric:<name> or nonzero:<name>"
             ))
         }
     }
@@ -53,6 +53,8 @@ impl ColumnValue {
             ColumnValue::Field(Field::EffectiveCores) => "유효 코어 수",
             ColumnValue::Field(Field::WallS) => "벽시계 시간",
             ColumnValue::Field(Field::CpuS) => "CPU 시간",
+            ColumnValue::Field(Field::GilSpanMs) => "GIL을 한 번 쥔 시간 (중앙값)",
+            ColumnValue::Field(Field::GilWaitMs) => "GIL을 기다린 시간",
             ColumnValue::WallRange => "범위 (최소–최대)",
             ColumnValue::Metric(_) | ColumnValue::Nonzero(_) => return None,
         })

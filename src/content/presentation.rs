@@ -104,6 +104,10 @@ pub enum Field {
     CpuS,
     EffectiveCores,
     Speedup,
+    /// The GIL timeline's median span: how long a thread held the GIL before it passed on (ms).
+    GilSpanMs,
+    /// The GIL timeline's time spent waiting for the GIL, all threads together (ms).
+    GilWaitMs,
 }
 
 impl Field {
@@ -113,6 +117,8 @@ impl Field {
             "cpu_s" => Field::CpuS,
             "effective_cores" => Field::EffectiveCores,
             "speedup" => Field::Speedup,
+            "gil_span_ms" => Field::GilSpanMs,
+            "gil_wait_ms" => Field::GilWaitMs,
             _ => return None,
         })
     }
@@ -194,7 +200,8 @@ impl ChartSpec {
             ChartKind::Timeline => Ok(()),
             _ if value_ok => Ok(()),
             _ => Err(format!(
-                "chart value `{}`: use wall_s, cpu_s, effective_cores, speedup or metric:<name>",
+                "chart value `{}`: use wall_s, cpu_s, effective_cores, speedup, gil_span_ms, \
+                 gil_wait_ms or metric:<name>",
                 self.value
             )),
         }

@@ -11,6 +11,8 @@ use super::protocol::Record;
 
 /// The Python harness, written beside every program as `gil_lab.py`.
 pub const HARNESS: &str = include_str!("harness/gil_lab.py");
+/// The harness's GIL recorder, written beside it as `gil_timeline.py` (see its docstring).
+pub const GIL_TIMELINE: &str = include_str!("harness/gil_timeline.py");
 
 /// The sandbox's own name for a job: it names the job's folder and cgroup, and its log lines.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

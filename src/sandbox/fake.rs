@@ -118,9 +118,39 @@ fn forge(sizes: &str) -> Vec<Record> {
                 cpu_ns: 1,
                 workers: (0..workers).map(worker).collect(),
                 metrics: Default::default(),
+                gil_timeline: None,
+                gil_timeline_missing: None,
             })
         })
         .collect()
+}
+
+/// What the GIL recorder would see: threads taking 5 ms turns while the others wait, each
+/// process holding its own GIL, sequential work on the main thread.
+fn gil_timeline(variant: &str, workers: u64, wall_ns: u64) -> Value {
+    const TURN: u64 = 5_000_000;
+    let wall = wall_ns as i64;
+    match variant {
+        "threads" => {
+            let turns = wall_ns / TURN;
+            let holds: Vec<Value> =
+                (0..turns).map(|i| json!([i % workers.max(1), i * TURN, (i + 1) * TURN])).collect();
+            let waits: Vec<Value> = (0..turns)
+                .flat_map(|i| {
+                    (0..workers)
+                        .filter(move |w| *w != i % workers.max(1))
+                        .map(move |w| json!([w, i * TURN, (i + 1) * TURN]))
+                })
+                .collect();
+            json!({"gil": true, "period_ns": 100_000, "holds": holds, "waits": waits,
+                   "sleeps": [[-1, 0, wall]]})
+        }
+        "processes" => {
+            let holds: Vec<Value> = (0..workers).map(|w| json!([w, 0, wall])).collect();
+            json!({"gil": true, "processes": true, "period_ns": 100_000, "holds": holds})
+        }
+        _ => json!({"gil": true, "period_ns": 100_000, "holds": [[-1, 0, wall]]}),
+    }
 }
 
 fn directives(code: &str) -> impl Iterator<Item = (&str, &str)> {
@@ -151,6 +181,7 @@ fn records(config: &Value) -> Vec<Record> {
                 _ => (1_000_000_000, 1),
             };
             let per_worker = wall * cores / workers.max(1);
+            let workers_n = workers;
             let workers = (0..workers)
                 .map(|id| WorkerRecord {
                     id,
@@ -167,6 +198,8 @@ fn records(config: &Value) -> Vec<Record> {
                 cpu_ns: wall * cores,
                 workers,
                 metrics: Default::default(),
+                gil_timeline: Some(gil_timeline(name, workers_n, wall)),
+                gil_timeline_missing: None,
             }));
         }
     }

@@ -29,7 +29,9 @@ mod supervise;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use backend::{Backend, CappedText, Chunk, ChunkSender, Ending, HARNESS, Job, JobId, Outcome};
+pub use backend::{
+    Backend, CappedText, Chunk, ChunkSender, Ending, GIL_TIMELINE, HARNESS, Job, JobId, Outcome,
+};
 pub use cpuset::CpuSet;
 pub use error::{CgroupError, LaunchError, SandboxError};
 pub use fake::FakeBackend;
@@ -47,6 +49,8 @@ pub struct SandboxSettings {
     pub python: PathBuf,
     /// Host uid and gid the programs run as (never root).
     pub uid: u32,
+    /// The GIL recorder's period in µs, 0 for none (`--gil-sample-us`).
+    pub gil_sample_us: u32,
 }
 
 /// The isolating backend for this server, after logging which layers the host offers.
@@ -84,6 +88,7 @@ pub fn real_backend(settings: &SandboxSettings) -> anyhow::Result<Arc<dyn Backen
         uid: settings.uid,
         runs_dir: runs_dir()?,
         use_cgroups,
+        gil_sample_us: settings.gil_sample_us,
     };
     Ok(Arc::new(backend))
 }

@@ -57,6 +57,13 @@ pub struct VariantRecord {
     pub workers: Vec<WorkerRecord>,
     #[serde(default)]
     pub metrics: BTreeMap<String, MetricValue>,
+    /// The GIL recorder's spans (`gil_timeline.py`), read leniently: a malformed one is
+    /// dropped when the result is built, never the variant with it.
+    #[serde(default)]
+    pub gil_timeline: Option<serde_json::Value>,
+    /// Why the recorder recorded nothing, in Korean.
+    #[serde(default)]
+    pub gil_timeline_missing: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -7,7 +7,7 @@ use futures_util::future::BoxFuture;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use super::backend::{Backend, ChunkSender, Ending, HARNESS, Job, Outcome};
+use super::backend::{Backend, ChunkSender, Ending, GIL_TIMELINE, HARNESS, Job, Outcome};
 use super::cgroup::{CgroupStats, RunCgroup};
 use super::error::{SandboxError, chain};
 use super::explain;
@@ -23,6 +23,8 @@ pub struct SandboxBackend {
     /// This server's folder of run folders; removed runs leave nothing behind.
     pub runs_dir: PathBuf,
     pub use_cgroups: bool,
+    /// The GIL recorder's period in µs (0: none), handed to the harness in its config.
+    pub gil_sample_us: u32,
 }
 
 impl Backend for SandboxBackend {
@@ -82,12 +84,22 @@ impl SandboxBackend {
         }
     }
 
+    /// The job's configuration with what the harness needs from this backend.
+    fn harness_config(&self, job: &Job) -> serde_json::Value {
+        let mut config = job.config.clone();
+        if let Some(fields) = config.as_object_mut() {
+            fields.insert("gil_sample_ns".into(), json!(u64::from(self.gil_sample_us) * 1000));
+        }
+        config
+    }
+
     async fn prepare(&self, job: &Job) -> Result<Prepared, SandboxError> {
         let (uid, limits, use_cgroups) = (self.uid, job.limits, self.use_cgroups);
         let files = vec![
             ("main.py", job.code.clone()),
             ("gil_lab.py", HARNESS.to_owned()),
-            ("config.json", job.config.to_string()),
+            ("gil_timeline.py", GIL_TIMELINE.to_owned()),
+            ("config.json", self.harness_config(job).to_string()),
         ];
         let python = self.python.clone();
         let path = self.runs_dir.join(job.id.as_str());

@@ -148,6 +148,10 @@ fn cell(variant: &Variant, column: &Column) -> String {
         ColumnValue::Field(Field::EffectiveCores) => format::cores(variant.effective_cores),
         ColumnValue::Field(Field::WallS) => seconds(variant.wall_s),
         ColumnValue::Field(Field::CpuS) => seconds(variant.cpu_s),
+        ColumnValue::Field(field @ (Field::GilSpanMs | Field::GilWaitMs)) => field
+            .of(variant)
+            .map(|ms| format::with_unit(&format::significant(ms), "ms"))
+            .unwrap_or_default(),
         ColumnValue::WallRange if variant.wall_max_s > variant.wall_min_s => {
             format!("{} – {}", seconds(variant.wall_min_s), seconds(variant.wall_max_s))
         }

@@ -49,6 +49,14 @@ async fn the_whole_flow_from_sign_up_to_the_csv_export() {
     // One learner's latest run is no distribution: the value is written out instead.
     assert!(!experiment.body.contains(r#"<svg class="hist__svg""#), "no histogram of one");
     assert!(experiment.body.contains("한 명의 결과 — 1.82배"), "{}", experiment.body);
+    assert!(
+        experiment.body.contains("스레드 (threads) GIL을 한 번 쥔 시간 (중앙값)"),
+        "the GIL's figures"
+    );
+    assert!(
+        !experiment.body.contains("프로세스 (processes) GIL을 기다린 시간"),
+        "nobody waits there"
+    );
     assert!(experiment.body.contains("코어가 여러 개라서"));
     assert!(experiment.body.contains("50%"), "one prediction of two was right");
 

@@ -1,7 +1,7 @@
 //! The pages of runs: the card in the lesson, a run reopened as it was, and `/me`.
 
 use axum::http::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
 
@@ -50,8 +50,10 @@ async fn a_finished_run_reopens_with_its_table_timeline_and_output() {
     assert!(page.body.contains("완료"));
     assert!(page.body.contains("<table class=\"result-table\">"));
     assert!(page.body.contains("프로세스 (processes)"));
-    assert_eq!(page.body.matches("<svg class=\"timeline__svg\"").count(), 3);
-    assert!(page.body.contains("동시 실행"), "the timeline has a text alternative");
+    // The (fake) run recorded who held the GIL: its timelines are GIL timelines.
+    assert_eq!(page.body.matches("<svg class=\"gil__svg\"").count(), 3);
+    assert!(page.body.contains("GIL이 스레드 사이를 199번 넘어갔습니다"), "a text alternative");
+    assert!(page.body.contains("프로세스마다 GIL 하나"));
     assert!(page.body.contains("안녕"));
     assert!(page.body.contains("고친 코드"));
 
@@ -135,6 +137,19 @@ async fn the_runtimes_api_lists_what_was_found_and_how_to_install_what_was_not()
     assert_eq!(host["available"], true);
     assert_eq!(host["gil_enabled"], true);
     assert!(host["id"].as_str().is_some_and(|id| id.starts_with("cpython-3.")), "{host}");
+    // The GIL recorder says itself whether it records on each interpreter, and why not.
+    let recorder = std::path::Path::new("/usr/local/lib/gil-lab/libgilsampler.so").exists();
+    match &host["gil_timeline_missing"] {
+        Value::Null => assert!(recorder, "records only where installed: {host}"),
+        Value::String(why) => assert!(!recorder && why.contains("설치"), "{why}"),
+        other => panic!("gil_timeline_missing: {other}"),
+    }
+    if let Some(pypy) = list.iter().find(|r| r["id"] == "pypy3" && r["available"] == true) {
+        assert!(
+            pypy["gil_timeline_missing"].as_str().is_some_and(|w| w.contains("pypy")),
+            "{pypy}"
+        );
+    }
     // Found or not, a free-threaded build is listed: with its path, or with its install line.
     let free = list.iter().find(|r| r["free_threaded"] == true).expect("listed either way");
     let ready = free["available"] == true && free["gil_enabled"] == false;

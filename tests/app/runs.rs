@@ -52,6 +52,14 @@ async fn a_submitted_run_is_queued_executed_and_read_back_as_the_contract_says()
     assert!((processes["speedup"].as_f64().expect("speedup") - 1.818).abs() < 0.01);
     assert_eq!(processes["workers"].as_array().expect("workers").len(), 2);
     assert!(processes["workers"][0]["spans"][0].is_array());
+    // Each variant carries its GIL timeline, stored apart from the numbers and put back here.
+    let threads = &variants[1]["gil_timeline"];
+    assert_eq!(threads["gil"], true, "{threads}");
+    assert_eq!(threads["switches"], 199);
+    assert_eq!(threads["median_span_ms"], 5.0);
+    assert_eq!(threads["spans"][0], json!([0.0, 0.0, 0.005]), "[worker, t0, t1]");
+    assert!(threads["waits"].as_array().is_some_and(|w| !w.is_empty()));
+    assert_eq!(processes["gil_timeline"]["processes"], true);
     let environment = &run["result"]["environment"];
     for field in ["python", "implementation", "gil_enabled", "cores", "contended"] {
         assert!(!environment[field].is_null(), "{field} in {environment}");

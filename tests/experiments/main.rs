@@ -9,6 +9,7 @@ mod asyncio_blocking;
 mod convoy;
 mod free_threaded;
 mod gil_release;
+mod gil_timeline;
 mod granularity;
 #[path = "../support/install_script.rs"]
 mod install_script;
@@ -164,6 +165,7 @@ async fn measure(id: &str, params: Value) -> Measured {
         uid: config.sandbox_uid,
         runs_dir: gil_lab::sandbox::runs_dir().expect("runs dir"),
         use_cgroups: true,
+        gil_sample_us: config.gil_sample_us,
     });
     let (sender, mut receiver) = tokio::sync::mpsc::channel(64);
     let drain = tokio::spawn(async move { while receiver.recv().await.is_some() {} });

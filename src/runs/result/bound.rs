@@ -8,6 +8,8 @@ use super::{MetricValue, RunResult};
 pub const SPANS_PER_WORKER: usize = 800;
 /// Spans of a whole result, shared by its workers (a real run has about a dozen workers).
 const SPANS_PER_RESULT: usize = 8_000;
+/// GIL timeline spans of a whole result, all kinds and lanes together.
+const GIL_SPANS_PER_RESULT: usize = 6_000;
 /// The largest result stored or drawn, as JSON.
 pub const MAX_BYTES: usize = 512 * 1024;
 /// Numbers of a list metric kept per repetition when the result is over `MAX_BYTES`.
@@ -57,6 +59,7 @@ pub fn bound(result: &mut RunResult) -> bool {
         }
         cut = true;
     }
+    cut |= thin_gil_timelines(result);
     let steps: [fn(&mut RunResult); 3] = [cut_lists, drop_timelines, drop_repetitions];
     for step in steps {
         if size(result) <= MAX_BYTES {
@@ -86,9 +89,41 @@ fn cut_lists(result: &mut RunResult) {
 }
 
 fn drop_timelines(result: &mut RunResult) {
-    for worker in result.variants.iter_mut().flat_map(|v| &mut v.workers) {
-        worker.spans.clear();
+    for variant in &mut result.variants {
+        for worker in &mut variant.workers {
+            worker.spans.clear();
+        }
+        if let Some(gil) = &mut variant.gil_timeline {
+            gil.take_spans();
+            gil.truncated = true;
+        }
     }
+}
+
+/// Thins the GIL timelines' spans to `GIL_SPANS_PER_RESULT`, each variant's kinds and lanes
+/// alike; says whether it did.
+fn thin_gil_timelines(result: &mut RunResult) -> bool {
+    let gils: Vec<_> = result.variants.iter_mut().filter_map(|v| v.gil_timeline.as_mut()).collect();
+    let total: usize = gils.iter().map(|g| g.span_count()).sum();
+    if total <= GIL_SPANS_PER_RESULT {
+        return false;
+    }
+    let per_kind = GIL_SPANS_PER_RESULT / (4 * gils.len()).max(1);
+    for gil in gils {
+        let lanes = gil.lanes();
+        let budget = (per_kind / lanes.len().max(1)).max(1);
+        for kind in [&mut gil.spans, &mut gil.waits, &mut gil.sleeps, &mut gil.runs] {
+            let mut thinned = Vec::new();
+            for &lane in &lanes {
+                let own = kind.iter().filter(|s| s[0] == lane).map(|s| [s[1], s[2]]).collect();
+                thinned.extend(downsample(own, budget).into_iter().map(|[a, b]| [lane, a, b]));
+            }
+            thinned.sort_by(|a, b| a[1].total_cmp(&b[1]));
+            *kind = thinned;
+        }
+        gil.truncated = true;
+    }
+    true
 }
 
 fn drop_repetitions(result: &mut RunResult) {

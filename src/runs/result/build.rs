@@ -1,6 +1,8 @@
 //! From the harness's records to a run's result: bounded, summarised per variant, with speedups.
 
-use super::{Environment, MetricValue, Metrics, Place, RunResult, Variant, Worker, bound};
+use super::{
+    Environment, GilTimeline, MetricValue, Metrics, Place, RunResult, Variant, Worker, bound,
+};
 use crate::runs::stats::Spread;
 use crate::sandbox::protocol::{EnvironmentRecord, Record, VariantRecord, WorkerRecord};
 
@@ -11,6 +13,8 @@ const MAX_METRICS: usize = 32;
 const MAX_NAME: usize = 64;
 const MAX_TEXT: usize = 200;
 const MAX_NUMBERS: usize = 1000;
+/// GIL timeline spans kept of one run's measurements (≈ 2.4 MB at most).
+const MAX_GIL_SPANS: usize = 100_000;
 /// Measurements kept of one run (the harness's records are already capped at 10 000).
 const MAX_MEASUREMENTS: usize = 2000;
 
@@ -32,6 +36,8 @@ struct Measurement {
     cpu_ns: u64,
     workers: Vec<Worker>,
     metrics: Metrics,
+    gil_timeline: Option<GilTimeline>,
+    gil_timeline_missing: Option<String>,
 }
 
 /// Gathers the harness's records one at a time, as they arrive, and summarises them on demand:
@@ -44,6 +50,8 @@ pub struct Builder {
     /// Each variant's measurements, variants in the order they were first seen.
     variants: Vec<(String, Vec<Measurement>)>,
     measurements: usize,
+    /// GIL timeline spans kept over all measurements, before the median one is known.
+    gil_spans: usize,
 }
 
 impl Builder {
@@ -81,7 +89,19 @@ impl Builder {
             cpu_ns: record.cpu_ns,
             workers: record.workers.iter().take(MAX_WORKERS).map(worker).collect(),
             metrics: metrics(&record),
+            gil_timeline: record.gil_timeline.as_ref().and_then(GilTimeline::from_record),
+            gil_timeline_missing: record
+                .gil_timeline_missing
+                .as_ref()
+                .map(|why| why.chars().take(MAX_TEXT).collect()),
         };
+        let mut measurement = measurement;
+        let spans = measurement.gil_timeline.as_ref().map_or(0, GilTimeline::span_count);
+        if self.gil_spans + spans > MAX_GIL_SPANS {
+            measurement.gil_timeline = None;
+        } else {
+            self.gil_spans += spans;
+        }
         self.variants[at].1.push(measurement);
         self.measurements += 1;
         true
@@ -205,6 +225,8 @@ fn variant(name: &str, repeats: &[Measurement], baseline: Option<f64>) -> Option
         workers: nearest.workers.clone(),
         metrics: nearest.metrics.clone(),
         metrics_by_repeat: repeats.iter().map(|m| m.metrics.clone()).collect(),
+        gil_timeline: nearest.gil_timeline.clone(),
+        gil_timeline_missing: nearest.gil_timeline_missing.clone(),
     })
 }
 

@@ -1,20 +1,29 @@
 //! Reading a measure (`speedup:processes`, `metric:unlocked:lost_updates`…) from a result: the
 //! one place predictions, class charts and exports get their numbers.
 
-use super::RunResult;
+use super::{RunResult, Variant};
 use crate::content::{Field, Measure};
+
+impl Field {
+    /// This field of a variant, if it has it.
+    pub fn of(&self, variant: &Variant) -> Option<f64> {
+        match self {
+            Field::WallS => Some(variant.wall_s),
+            Field::CpuS => Some(variant.cpu_s),
+            Field::EffectiveCores => Some(variant.effective_cores),
+            Field::Speedup => variant.speedup,
+            Field::GilSpanMs => variant.gil_timeline.as_ref()?.median_span_ms,
+            Field::GilWaitMs => variant.gil_timeline.as_ref().map(|g| g.wait_ms),
+        }
+    }
+}
 
 impl Measure {
     /// The number this measure names in `result`, if the result has it.
     pub fn eval(&self, result: &RunResult) -> Option<f64> {
         let variant = result.variant(self.variant())?;
         match self {
-            Measure::Field { field, .. } => match field {
-                Field::WallS => Some(variant.wall_s),
-                Field::CpuS => Some(variant.cpu_s),
-                Field::EffectiveCores => Some(variant.effective_cores),
-                Field::Speedup => variant.speedup,
-            },
+            Measure::Field { field, .. } => field.of(variant),
             Measure::Metric { name, .. } => variant.metrics.get(name)?.as_f64(),
             Measure::ShareNonzero { name, .. } => {
                 let values = variant.metric_by_repeat(name);

@@ -3,6 +3,7 @@
 
 pub mod bound;
 mod build;
+mod gil;
 mod measure;
 
 use std::collections::BTreeMap;
@@ -11,12 +12,43 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::sandbox::protocol::MetricValue;
 pub use build::{Builder, build};
+pub use gil::{GilSpans, GilTimeline};
 
 /// Named metrics, in name order.
 pub type Metrics = BTreeMap<String, MetricValue>;
 
-/// Per variant, in order, its workers with their spans.
-pub type Timelines = Vec<Vec<Worker>>;
+/// Per variant, in order, its workers' spans and its GIL timeline's: most of a result's size,
+/// stored apart from its numbers.
+pub type Timelines = Vec<VariantTimeline>;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(from = "StoredTimeline")]
+pub struct VariantTimeline {
+    pub workers: Vec<Worker>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gil: Option<GilSpans>,
+}
+
+/// Results stored before GIL timelines kept only the workers, as a plain list.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StoredTimeline {
+    Workers(Vec<Worker>),
+    Both {
+        workers: Vec<Worker>,
+        #[serde(default)]
+        gil: Option<GilSpans>,
+    },
+}
+
+impl From<StoredTimeline> for VariantTimeline {
+    fn from(stored: StoredTimeline) -> VariantTimeline {
+        match stored {
+            StoredTimeline::Workers(workers) => VariantTimeline { workers, gil: None },
+            StoredTimeline::Both { workers, gil } => VariantTimeline { workers, gil },
+        }
+    }
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunResult {
@@ -71,6 +103,13 @@ pub struct Variant {
     /// Metrics of every repetition, in the order they ran.
     #[serde(default)]
     pub metrics_by_repeat: Vec<Metrics>,
+    /// Who held the GIL and what each thread did in the median repetition, recorded inside
+    /// the run; `null` where this runtime or server could not record it.
+    #[serde(default)]
+    pub gil_timeline: Option<GilTimeline>,
+    /// Why there is no GIL timeline, in Korean, where the recorder said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gil_timeline_missing: Option<String>,
 }
 
 fn one() -> u32 {
@@ -137,14 +176,24 @@ impl RunResult {
     /// The numbers apart from the workers' spans, which are most of a result's size: lists of
     /// many runs (the class pages, the CSV) read the numbers only.
     pub fn split_timelines(mut self) -> (RunResult, Timelines) {
-        let timelines = self.variants.iter_mut().map(|v| std::mem::take(&mut v.workers)).collect();
+        let timelines = self
+            .variants
+            .iter_mut()
+            .map(|v| VariantTimeline {
+                workers: std::mem::take(&mut v.workers),
+                gil: v.gil_timeline.as_mut().map(GilTimeline::take_spans),
+            })
+            .collect();
         (self, timelines)
     }
 
     /// Puts back what [`RunResult::split_timelines`] took out.
     pub fn with_timelines(mut self, timelines: Timelines) -> RunResult {
-        for (variant, workers) in self.variants.iter_mut().zip(timelines) {
-            variant.workers = workers;
+        for (variant, timeline) in self.variants.iter_mut().zip(timelines) {
+            variant.workers = timeline.workers;
+            if let (Some(gil), Some(spans)) = (variant.gil_timeline.as_mut(), timeline.gil) {
+                gil.put_spans(spans);
+            }
         }
         self
     }

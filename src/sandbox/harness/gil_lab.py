@@ -20,6 +20,8 @@ import time
 from contextlib import contextmanager
 from queue import Empty
 
+import gil_timeline
+
 __all__ = [
     "param", "params", "repeats", "rounds", "metric", "variant", "run_workers", "compare",
     "on_other_runtimes", "series", "Worker",
@@ -44,6 +46,7 @@ def _load_config():
 _CONFIG = _load_config()
 _main_pid = os.getpid()
 _current = None            # the variant being measured, if any
+_recording = None          # this process's GIL recording during a variant (gil_timeline)
 _walls = {}                # variant name → wall times of its repeats in the current rounds()
 # Set when this process measures for one of the experiment's other runtimes (on_other_runtimes):
 # its variants are named `<series>/<name>`, and the host's process wrote the environment.
@@ -144,11 +147,14 @@ def _cpu_ns():
 @contextmanager
 def variant(name, repeat=0):
     """Measures a block: wall time, CPU of all threads and waited-for children, and metrics."""
-    global _current
+    global _current, _recording
     name = f"{_SERIES}/{name}" if _SERIES else str(name)
     record = {"type": "variant", "name": name, "repeat": repeat, "runtime": _runtime_id(),
               "gil_enabled": _gil_enabled(), "workers": [], "metrics": {}, "process_cpu_ns": 0}
     outer, _current = _current, record
+    outer_recording = _recording
+    if outer_recording is None:   # a nested variant is part of the outer one's recording
+        _recording = _start_recording(-1)
     own0, children0 = _cpu_ns()
     t0 = time.perf_counter_ns()
     record["t0_ns"] = t0
@@ -156,6 +162,11 @@ def variant(name, repeat=0):
         yield record
     finally:
         record["wall_ns"] = time.perf_counter_ns() - t0
+        mine = _recording if outer_recording is None else None
+        record["gil_timeline"] = _gil_timeline(mine, record["workers"], t0)
+        if record["gil_timeline"] is None and _CONFIG.get("gil_sample_ns"):
+            record["gil_timeline_missing"] = gil_timeline.why_not()
+        _recording = outer_recording
         _walls.setdefault(record["name"], []).append(record["wall_ns"])
         own1, children1 = _cpu_ns()
         # Workers started by a forkserver are its children, not ours: RUSAGE_CHILDREN misses
@@ -165,6 +176,7 @@ def variant(name, repeat=0):
         _current = outer
         for worker in record["workers"]:
             worker["spans"] = [[a - t0, b - t0] for a, b in worker["spans"]]
+            worker.pop("gil_timeline", None)
         del record["t0_ns"]
         _emit(record)
 
@@ -219,16 +231,52 @@ def _finish(worker, cpu_ns):
     return {"id": worker.id, "cpu_ns": cpu_ns, "spans": worker.spans, "truncated": worker.truncated}
 
 
+def _start_recording(lane):
+    """Starts this process's GIL recording, the calling thread as `lane`, if the server asked
+    for one (`gil_sample_ns`) and this runtime allows it."""
+    period = int(_CONFIG.get("gil_sample_ns", 0))
+    if not period:
+        return None
+    recording = gil_timeline.Recording(period)
+    recording.register(lane)
+    recording.watch_new_threads()
+    return recording
+
+
+def _gil_timeline(recording, workers, t0):
+    """The variant's GIL timeline: from the worker processes' own recordings where it ran
+    processes (one GIL each, one lane per process), else from this process's."""
+    mine = recording.stop(t0) if recording is not None else None
+    theirs = [w["gil_timeline"] for w in workers if w.get("gil_timeline")]
+    if not theirs:
+        return mine
+    merged = {"gil": theirs[0]["gil"], "period_ns": max(t["period_ns"] for t in theirs),
+              "truncated": any(t["truncated"] for t in theirs), "processes": True}
+    for kind in ("holds", "waits", "sleeps", "runs"):
+        merged[kind] = [[lane, a - t0, b - t0] for t in theirs for lane, a, b in t[kind]
+                        if lane is not None and lane >= 0]
+    return merged
+
+
 def _thread_body(target, worker, args, out):
+    if _recording is not None:
+        _recording.register(worker.id)
     c0 = time.thread_time_ns()
     target(worker, *args)
     out.append(_finish(worker, time.thread_time_ns() - c0))
 
 
 def _process_body(target, worker, args, queue):
+    global _recording
+    # A forked child inherits the parent's recording but not its sampling thread: its own GIL
+    # gets a recording of its own, its times absolute (the parent makes them relative).
+    _recording = _start_recording(worker.id)
     c0 = time.process_time_ns()
     target(worker, *args)
-    queue.put(_finish(worker, time.process_time_ns() - c0))
+    record = _finish(worker, time.process_time_ns() - c0)
+    if _recording is not None:
+        record["gil_timeline"] = _recording.stop(0)
+    queue.put(record)
 
 
 def run_workers(target, workers, mode, args=(), start_method="fork"):

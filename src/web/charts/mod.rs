@@ -12,6 +12,7 @@
 //! the class pages call it directly.
 
 pub mod class_histogram;
+mod gil_lanes;
 mod scale;
 mod series;
 
@@ -48,6 +49,8 @@ kinds! {
     Histogram => histogram,
     Distribution => distribution,
 }
+
+pub use timeline::overlap_share;
 
 /// The plots of a result, in the order its experiment declares them; a timeline per variant
 /// when it declares none (or the experiment is unknown).

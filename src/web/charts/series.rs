@@ -30,11 +30,13 @@ fn series_of(value: &str, variant: &Variant, labels: &VariantLabels) -> Option<S
         let median = Spread::of(&values)?.median;
         return Some(Series { label, median, values });
     }
-    let (median, values) = match Field::parse(value)? {
+    let field = Field::parse(value)?;
+    let (median, values) = match field {
         Field::WallS => (variant.wall_s, variant.walls_s.clone()),
         Field::CpuS => (variant.cpu_s, vec![variant.cpu_s]),
         Field::EffectiveCores => (variant.effective_cores, vec![variant.effective_cores]),
         Field::Speedup => (variant.speedup?, vec![variant.speedup?]),
+        Field::GilSpanMs | Field::GilWaitMs => (field.of(variant)?, vec![field.of(variant)?]),
     };
     Some(Series { label, median, values })
 }

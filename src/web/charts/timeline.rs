@@ -1,8 +1,9 @@
 //! Timelines: per variant, each worker's spans of work, all variants on one time scale so that
-//! lengths compare, titled with how much of the time two or more workers ran at once.
+//! lengths compare, titled with how much of the time two or more workers ran at once. Where the
+//! run recorded the GIL itself, its GIL timeline is drawn instead (`gil_lanes`).
 
 use super::scale::Axis;
-use super::{Across, Chart, Plot, Shape};
+use super::{Across, Chart, Plot, Shape, gil_lanes};
 use crate::format::{percent_tenths, seconds};
 use crate::runs::result::Variant;
 
@@ -22,7 +23,10 @@ pub fn draw(chart: &Chart) -> Vec<Plot> {
     }
     let label = |v: &Variant| chart.labels.of(&v.name).to_owned();
     let axis = Axis::new(scale, 0.0);
-    variants.iter().filter_map(|v| timeline(v, label(v), &axis)).collect()
+    variants
+        .iter()
+        .filter_map(|v| gil_lanes::plot(v, &label(v), &axis).or_else(|| timeline(v, label(v), &axis)))
+        .collect()
 }
 
 fn timeline(variant: &Variant, label: String, axis: &Axis) -> Option<Plot> {
@@ -60,7 +64,11 @@ fn timeline(variant: &Variant, label: String, axis: &Axis) -> Option<Plot> {
          일한 시간 중 둘 이상이 동시에 실행된 비율은 {overlap}입니다."
     );
     let plot = Plot::new("timeline", title, height, shapes).described(description);
-    Some(Plot { aside: Some(format!("동시 실행 {overlap}")), ..plot })
+    // Where the GIL itself could not be recorded, the reader learns why this is the picture.
+    let summary = variant.gil_timeline_missing.as_ref().map(|why| {
+        format!("작업 조각을 기록한 타임라인입니다. GIL 자체는 기록하지 못했습니다: {why}.")
+    });
+    Some(Plot { aside: Some(format!("동시 실행 {overlap}")), summary, ..plot })
 }
 
 /// Time with at least two workers running ÷ time with at least one, by a sweep over span edges.
