@@ -65,7 +65,8 @@ async fn on_a_phone_no_page_scrolls_sideways_and_the_card_runs() {
         button.click().await?;
         let (_, status) = finished_run(&b).await?;
         ensure!(status == "완료", "the run ended as {status}");
-        b.wait_for(&format!("{CARD} .timeline__svg"), PAGE_LIMIT).await?;
+        // The work's timeline, or the GIL's where the server records it.
+        b.wait_for(&format!("{CARD} .timeline__svg, {CARD} .gil__svg"), PAGE_LIMIT).await?;
         no_sideways_scroll(&b, "the lesson with a result").await?;
         // The charts re-flow to the phone's width: their text is not scaled down to 4-5 px.
         text_is_readable_and_inside(&b, "the lesson with a result").await?;
