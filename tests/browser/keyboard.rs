@@ -114,8 +114,14 @@ async fn the_experiment_card_works_from_the_keyboard_alone() {
         ensure!(status == "완료", "the run started with Enter ended as {status}");
         // Focus stayed on the card: on the run button again once the run is over.
         expect_focus(&b, &format!("{CARD} [data-run-button]")).await?;
-        let result = b.text(&format!("{CARD} .run-result")).await?;
-        ensure!(result.contains("작업자 2명"), "the result of the typed parameters: {result}");
+        // Two workers, as typed: the work's timeline or the GIL's has lanes 작업자 0 and 1 only.
+        let lanes = format!(
+            "return [...document.querySelectorAll('{CARD} .run-result svg text')]
+               .map((t) => t.textContent).filter((t) => /^작업자 \\d+$/.test(t));"
+        );
+        let lanes: Vec<String> = serde_json::from_value(b.js(&lanes, vec![]).await?)?;
+        let two = lanes.iter().any(|l| l == "작업자 1") && !lanes.iter().any(|l| l == "작업자 2");
+        ensure!(two, "the result of the typed parameters: {lanes:?}");
         Ok(())
     })
     .await;
