@@ -82,7 +82,11 @@ async fn three_devices_predict_the_instructor_runs_once_and_all_see_the_histogra
         for learner in &learners {
             let seen = learner.wait("the measurement on a device", PAGE_LIMIT, MEASURED).await?;
             ensure!(seen == measured, "a device shows {seen}, the projector {measured}");
-            let verdict = learner.text(".prediction-verdict__title").await?;
+            // Read in one go: the page swaps in fresh fragments as events arrive.
+            let verdict = "const v = document.querySelector('.prediction-verdict__title');
+                           return v && v.textContent.trim();";
+            let verdict = learner.wait("the device's verdict", PAGE_LIMIT, verdict).await?;
+            let verdict = verdict.as_str().unwrap_or_default();
             ensure!(verdict.starts_with("예측"), "each device judges its own: {verdict}");
         }
         accessible(&learners[1], "a learner's demo page, measured").await?;
