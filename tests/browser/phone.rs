@@ -63,8 +63,18 @@ async fn on_a_phone_no_page_scrolls_sideways_and_the_card_runs() {
         button.click().await?;
         let (_, status) = finished_run(&b).await?;
         ensure!(status == "완료", "the run ended as {status}");
-        b.wait_for(&format!("{CARD} .timeline__svg"), PAGE_LIMIT).await?;
+        b.wait_for(&format!("{CARD} .gil__svg"), PAGE_LIMIT).await?;
         no_sideways_scroll(&b, "the lesson with a result").await?;
+        // The GIL timeline keeps its size and scrolls inside its figure: its text stays readable.
+        let chart = format!(
+            "const svg = document.querySelector('{CARD} .gil__svg');
+             const label = svg.querySelector('.gil__label').getBoundingClientRect();
+             const figure = svg.closest('figure');
+             return [label.height, figure.scrollWidth > figure.clientWidth];"
+        );
+        let chart = b.js(&chart, vec![]).await?;
+        ensure!(chart[0].as_f64() >= Some(10.0), "lane labels at least 10 px tall: {chart}");
+        ensure!(chart[1] == Value::Bool(true), "the GIL chart scrolls sideways in its figure: {chart}");
         Ok(())
     })
     .await;

@@ -13,8 +13,10 @@ const ROW_HEIGHT: f64 = 18.0;
 const ROW_GAP: f64 = 6.0;
 const TOP: f64 = 4.0;
 /// A lane is drawn if its thread held, waited for or ran without the GIL this share of the
-/// wall time (the main thread that only waits in `join` is left out).
+/// wall time (the main thread that only waits in `join` is left out); a thread the harness did
+/// not start (held the GIL only while it started) needs more.
 const VISIBLE_SHARE: f64 = 0.01;
+const VISIBLE_SHARE_OTHER: f64 = 0.1;
 
 /// A lane's name: a worker, the main thread, a thread the program started, another thread.
 pub fn lane_name(lane: f64, processes: bool) -> String {
@@ -88,15 +90,23 @@ pub fn plot(variant: &Variant, label: &str, scale: f64) -> Option<Plot> {
         }
     }
     let height = TOP + row as f64 * (ROW_HEIGHT + ROW_GAP) + 22.0;
-    for i in 0..=4 {
-        let t = scale * f64::from(i) / 4.0;
-        let anchor = if i == 4 { "end" } else { "middle" };
+    let step = tick_step(scale);
+    for i in 0..=(scale / step).floor() as u32 {
+        let t = step * f64::from(i);
+        let anchor = if t + step > scale && i > 0 { "end" } else { "middle" };
         shapes.push(Shape::text((x(t), height - 6.0), anchor, "gil__tick", seconds(t)));
     }
     let title = format!("{label} — GIL을 누가 쥐고 누가 기다렸나");
     let size = (LABEL_WIDTH + PLOT_WIDTH + 8.0, height);
     let plot = Plot::new("gil", title, size, shapes).described(describe(gil, label, &lanes));
     Some(Plot { aside: Some(aside(gil)), ..plot })
+}
+
+/// 1, 2 or 5 times a power of ten, at most five steps to `scale`: ticks at 0, 100ms, 200ms…
+fn tick_step(scale: f64) -> f64 {
+    let raw = scale / 5.0;
+    let power = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * power).find(|s| *s >= raw).unwrap_or(10.0 * power)
 }
 
 fn visible(gil: &GilTimeline, lane: f64, wall: f64) -> bool {
@@ -106,7 +116,8 @@ fn visible(gil: &GilTimeline, lane: f64, wall: f64) -> bool {
         .filter(|s| s[0] == lane)
         .map(|s| s[2] - s[1])
         .sum();
-    (0.0..1000.0).contains(&lane) || busy >= VISIBLE_SHARE * wall
+    let share = if lane == -2.0 { VISIBLE_SHARE_OTHER } else { VISIBLE_SHARE };
+    (0.0..1000.0).contains(&lane) || busy >= share * wall
 }
 
 fn aside(gil: &GilTimeline) -> String {
@@ -201,6 +212,13 @@ mod tests {
         assert!(plot.description.contains("작업자 0: GIL을 3번"), "{}", plot.description);
         let waits = plot.shapes.iter().filter(|s| s.class() == "gil__wait").count();
         assert_eq!(waits, 6);
+    }
+
+    #[test]
+    fn ticks_are_round() {
+        assert_eq!(tick_step(0.652), 0.2);
+        assert_eq!(tick_step(0.03), 0.01);
+        assert_eq!(tick_step(1.0), 0.2);
     }
 
     #[test]
