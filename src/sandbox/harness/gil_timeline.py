@@ -23,6 +23,7 @@ import time
 _HOME = "/usr/local/lib/gil-lab"
 _LIBRARY = os.path.join(_HOME, "libgilsampler.so")
 _CAPACITY = 1 << 16
+_MAX_SPANS = 2000          # per kind, as the server keeps them: more are joined (see _thin)
 _NOBODY, _SOMEONE_ELSE = 0xFFFF, 0xFFFE
 _STATES = {1: "holds", 2: "runs", 3: "waits", 4: "sleeps"}
 # Where _Py_DebugOffsets keeps the interpreter state's GIL offsets, per minor version: the struct
@@ -193,7 +194,29 @@ class Recording:
         for lane, (state, since) in states.items():
             if state in ("waits", "sleeps", "runs"):
                 timeline[state].append([lane, since, end - t0])
+        for kind in ("holds", "waits", "sleeps", "runs"):
+            if len(timeline[kind]) > _MAX_SPANS:
+                timeline[kind] = _thin(timeline[kind])
+                timeline["truncated"] = True
         return timeline
+
+
+def _thin(spans):
+    """At most _MAX_SPANS spans, by joining each lane's spans closer than a gap that doubles
+    until they fit: what a drawing a few hundred pixels wide could not tell apart anyway."""
+    gap = 1_000
+    while len(spans) > _MAX_SPANS:
+        joined = []
+        last = {}
+        for lane, start, end in sorted(spans, key=lambda s: s[1]):
+            at = last.get(lane)
+            if at is not None and start - joined[at][2] < gap:
+                joined[at][2] = max(joined[at][2], end)
+            else:
+                last[lane] = len(joined)
+                joined.append([lane, start, end])
+        spans, gap = joined, gap * 2
+    return spans
 
 
 def _lane(lanes, index):
