@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use crate::sandbox::JobId;
 
-pub use events::{Backlog, Hub, Place, RunEvent, Stream};
+pub use events::{Backlog, Clock, Hub, Place, RunEvent, Stream};
 pub use job::job;
 pub use submit::{Submission, SubmitLimits, submit};
 pub use worker::{CancelError, Runner, recover_interrupted};

@@ -234,6 +234,19 @@ pub async fn recent_of_experiments(
     Ok(runs)
 }
 
+/// How many runs of `experiment` a learner has made, however they ended.
+pub async fn count_of_experiment(
+    pool: &SqlitePool,
+    learner_id: i64,
+    experiment: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select count(*) from run where learner_id = ? and experiment = ?")
+        .bind(learner_id)
+        .bind(experiment)
+        .fetch_one(pool)
+        .await
+}
+
 /// The experiments a learner has run to success at least once.
 pub async fn experiments_done(pool: &SqlitePool, learner_id: i64) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar(

@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Html;
 use axum::routing::get;
 
@@ -14,14 +14,27 @@ use super::learner_cookie::Visitor;
 use super::pages::render;
 use super::run_pages::{RunListItem, list_item};
 use crate::app::AppState;
-use crate::content::{Content, Experiment, Lesson, Segment};
+use crate::content::{Content, Experiment, ExperimentId, Lesson, Segment};
 use crate::runs::store;
 use crate::runtimes::{Runtimes, availability};
 use crate::web::error::{AppError, Result};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(show_index)).route("/lessons/{slug}", get(show_lesson))
+    Router::new()
+        .route("/", get(show_index))
+        .route("/lessons/{slug}", get(show_lesson))
+        .route("/experiments/{id}/history", get(show_card_history))
 }
+
+/// How many runs of one experiment the learner made, and the latest few.
+#[derive(Default)]
+pub struct CardHistory {
+    pub total: i64,
+    pub runs: Vec<RunListItem>,
+}
+
+/// The runs a card lists under it.
+const CARD_HISTORY: usize = 3;
 
 /// A lesson in the index, with the learner's progress through its experiments.
 struct LessonEntry<'a> {
@@ -40,7 +53,7 @@ struct IndexPage<'a> {
 enum Block<'a> {
     Html(&'a str),
     /// An experiment, why it cannot run here if it cannot, and the learner's latest runs of it.
-    Card(&'a Experiment, Option<String>, Vec<RunListItem>),
+    Card(&'a Experiment, Option<String>, CardHistory),
 }
 
 #[derive(Template)]
@@ -120,7 +133,7 @@ fn render_lesson(
     content: &Content,
     runtimes: &Runtimes,
     lesson: &Lesson,
-    mut history: HashMap<String, Vec<RunListItem>>,
+    mut history: HashMap<String, CardHistory>,
 ) -> Result<Html<String>> {
     let blocks = lesson
         .segments
@@ -144,15 +157,56 @@ async fn history(
     state: &AppState,
     visitor: &Visitor,
     lesson: &Lesson,
-) -> Result<HashMap<String, Vec<RunListItem>>> {
+) -> Result<HashMap<String, CardHistory>> {
     let Some(learner) = visitor.learner_id(&state.db).await? else {
         return Ok(HashMap::new());
     };
-    let ids: Vec<&str> = lesson.experiment_ids().map(|id| id.as_str()).collect();
-    let rows = store::recent_of_experiments(&state.db, learner, &ids, 3).await?;
-    let mut history: HashMap<String, Vec<RunListItem>> = HashMap::new();
-    for row in &rows {
-        history.entry(row.experiment.clone()).or_default().push(list_item(&state.content, row));
+    let mut history = HashMap::new();
+    for id in lesson.experiment_ids() {
+        let card = card_history(state, learner, id.as_str()).await?;
+        if card.total > 0 {
+            history.insert(id.as_str().to_owned(), card);
+        }
     }
     Ok(history)
+}
+
+async fn card_history(state: &AppState, learner: i64, experiment: &str) -> Result<CardHistory> {
+    let total = store::count_of_experiment(&state.db, learner, experiment).await?;
+    if total == 0 {
+        return Ok(CardHistory::default());
+    }
+    let rows =
+        store::recent_of_experiments(&state.db, learner, &[experiment], CARD_HISTORY).await?;
+    let runs = rows.iter().map(|row| list_item(&state.content, row)).collect();
+    Ok(CardHistory { total, runs })
+}
+
+#[derive(Template)]
+#[template(path = "partials/run_history.html")]
+struct HistoryFragment {
+    history: CardHistory,
+    open: bool,
+}
+
+/// A card's "내 이전 실행" list alone, for the card to swap in when a run ends.
+async fn show_card_history(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    PagePath(id): PagePath,
+    Query(query): Query<HistoryQuery>,
+) -> Result<Html<String>> {
+    let id = ExperimentId::parse(&id).ok_or(AppError::NotFound)?;
+    let experiment = state.content.experiment(&id).ok_or(AppError::NotFound)?;
+    let history = match visitor.learner_id(&state.db).await? {
+        Some(learner) => card_history(&state, learner, experiment.id.as_str()).await?,
+        None => CardHistory::default(),
+    };
+    render(&HistoryFragment { history, open: query.open.is_some() })
+}
+
+/// `?open` keeps the list unfolded if the learner had it open.
+#[derive(serde::Deserialize)]
+struct HistoryQuery {
+    open: Option<String>,
 }

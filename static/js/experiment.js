@@ -32,25 +32,30 @@
     return eta < 1 ? " · 곧 시작" : ` · 약 ${duration(Math.ceil(eta))} 뒤 시작`;
   }
 
-  // The estimate counts down between the server's corrections; one timer per status line.
-  function countDown(line, eta) {
+  function clockText(elapsed, limit) {
+    return ` · ${duration(Math.floor(elapsed))} 지남 / 제한 ${duration(limit)}`;
+  }
+
+  // One ticking part per status line, redrawn every second from the server's last word: the
+  // queue's estimate counting down, or a running run's seconds counting up to its limit.
+  function tick(line, draw) {
     clearInterval(Number(line.dataset.timer || 0));
     delete line.dataset.timer;
-    if (typeof eta !== "number") return;
+    if (!draw) return;
     const told = performance.now();
     const span = document.createElement("span");
     // Ticking every second must not make screen readers speak every second: the line
-    // (role=status) is read when the server sends news, the countdown itself stays quiet.
+    // (role=status) is read when the server sends news, the ticking part itself stays quiet.
     span.setAttribute("aria-live", "off");
-    span.setAttribute("data-live-eta", "");
-    const tick = () => {
+    span.setAttribute("data-live-clock", "");
+    const redraw = () => {
       // The panel swapped in at the end replaces the line: the timer ends with it.
       if (line.dataset.timer && !span.isConnected) return clearInterval(Number(line.dataset.timer));
-      span.textContent = startText(Math.max(0, eta - (performance.now() - told) / 1000));
+      span.textContent = draw((performance.now() - told) / 1000);
     };
-    tick();
+    redraw();
     line.append(span);
-    line.dataset.timer = String(setInterval(tick, 1000));
+    line.dataset.timer = String(setInterval(redraw, 1000));
   }
 
   // Fetches the server-rendered panel of a run and puts it in `live`. Only the latest request
@@ -96,7 +101,9 @@
     pre.append(document.createTextNode(text));
   }
 
-  function setStatus(live, status, position, eta) {
+  // `data` is a status event: `{status, position?, eta_s?, elapsed_s?, limit_s?}`.
+  function setStatus(live, data) {
+    const status = data.status;
     let line = live.querySelector("[data-live-status]");
     if (!line) {
       line = document.createElement("p");
@@ -106,8 +113,14 @@
       live.prepend(line);
     }
     line.className = `run-status run-status--${status}`;
-    line.textContent = statusLine(status, position);
-    countDown(line, status === "queued" ? eta : null);
+    line.textContent = statusLine(status, data.position);
+    let draw = null;
+    if (status === "queued" && typeof data.eta_s === "number") {
+      draw = (since) => startText(Math.max(0, data.eta_s - since));
+    } else if (status === "running" && typeof data.limit_s === "number") {
+      draw = (since) => clockText(Math.min(data.elapsed_s + since, data.limit_s), data.limit_s);
+    }
+    tick(line, draw);
   }
 
   // Follows one run until it is done; `onDone` gets the final status.
@@ -122,8 +135,7 @@
       }, 150);
     };
     events.addEventListener("status", (e) => {
-      const data = JSON.parse(e.data);
-      setStatus(live, data.status, data.position, data.eta_s);
+      setStatus(live, JSON.parse(e.data));
     });
     events.addEventListener("output", (e) => {
       const data = JSON.parse(e.data);
@@ -199,6 +211,17 @@
     message.textContent = response && response.ok ? "저장했습니다." : data.error || "저장하지 못했습니다.";
   });
 
+  // "내 이전 실행 N개" under the card, fetched again once a run has ended, kept open if it was.
+  async function refreshHistory(card, experiment) {
+    const slot = card.querySelector("[data-run-history]");
+    if (!slot) return;
+    const open = slot.querySelector("details[open]") ? "?open" : "";
+    const response = await fetch(`/experiments/${experiment}/history${open}`, {
+      headers: { Accept: "text/html" },
+    }).catch(() => null);
+    if (response && response.ok) slot.innerHTML = await response.text();
+  }
+
   function setupForm(form) {
     const card = form.closest(".experiment-card");
     const live = card.querySelector("[data-run-live]");
@@ -225,6 +248,7 @@
       runButton.disabled = false;
       cancelButton.hidden = true;
       if (refocus) runButton.focus();
+      refreshHistory(card, form.dataset.experiment);
     };
 
     cancelButton.addEventListener("click", async () => {
@@ -272,7 +296,7 @@
       cancelButton.hidden = false;
       if (refocus) cancelButton.focus();
       live.innerHTML = "";
-      setStatus(live, "queued", null);
+      setStatus(live, { status: "queued" });
       follow(live, data.id, finish);
     });
   }

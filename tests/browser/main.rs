@@ -21,6 +21,7 @@ mod install_script;
 mod keyboard;
 mod learner;
 mod phone;
+mod running;
 #[path = "../support/runtimes.rs"]
 mod runtimes;
 mod scenario;
