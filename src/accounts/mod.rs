@@ -5,6 +5,7 @@ pub mod access;
 pub mod class;
 pub mod class_insight;
 pub mod class_runs;
+pub mod code_filter;
 pub mod demo;
 pub mod fields;
 pub mod guess_limit;

@@ -2,6 +2,7 @@
 
 mod access;
 mod browser;
+mod class_filter;
 mod classes;
 mod classroom;
 mod connections;

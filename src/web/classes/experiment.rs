@@ -14,6 +14,7 @@ use crate::accounts::access::Viewer;
 use crate::accounts::class::ClassRow;
 use crate::accounts::class_insight::{self, Accuracy, Charted};
 use crate::accounts::class_runs::{self, ClassRun};
+use crate::accounts::code_filter::{self, CodeFilter};
 use crate::accounts::demo::store as demo_store;
 use crate::accounts::instructor::Instructor;
 use crate::app::AppState;
@@ -73,6 +74,23 @@ struct ExperimentPage<'a> {
     contended: Vec<(RunLink, String)>,
     /// The class demos of this experiment that ran, newest first.
     demos: Vec<DemoView<'a>>,
+    /// Which runs the figures count, by their code.
+    filter: CodeFilter,
+    /// Of the learners in the figures, how many ran code they had changed.
+    edited: usize,
+}
+
+/// `?code=all|original|edited`.
+#[derive(serde::Deserialize)]
+pub struct CodeQuery {
+    code: Option<String>,
+}
+
+impl CodeQuery {
+    pub fn filter(&self) -> Result<CodeFilter> {
+        CodeFilter::parse(self.code.as_deref())
+            .ok_or_else(|| AppError::BadRequest(code_filter::UNKNOWN_FILTER.to_owned()))
+    }
 }
 
 fn explanation(experiment: &Experiment, run: &ClassRun) -> Explanation {
@@ -119,10 +137,12 @@ async fn show_class_experiment(
     TaughtClass { class, instructor: me }: TaughtClass,
     path: ClassItemPath,
     Query(query): Query<ListQuery>,
+    Query(code): Query<CodeQuery>,
 ) -> Result<Html<String>> {
     let id = ExperimentId::parse(&path.item).ok_or(AppError::NotFound)?;
     let experiment = state.content.experiment(&id).ok_or(AppError::NotFound)?;
-    render(&experiment_page(&state, me, class, experiment, &query).await?)
+    let filter = code.filter()?;
+    render(&experiment_page(&state, me, class, experiment, (&query, filter)).await?)
 }
 
 async fn experiment_page<'a>(
@@ -130,16 +150,20 @@ async fn experiment_page<'a>(
     instructor: Instructor,
     class: ClassRow,
     experiment: &'a Experiment,
-    query: &ListQuery,
+    (query, filter): (&ListQuery, CodeFilter),
 ) -> Result<ExperimentPage<'a>> {
     let (db, class_id, id) = (&state.db, class.class_id, experiment.id.as_str());
-    let runs = class_runs::succeeded_runs(db, class_id, id).await?;
+    let runs = filter.apply(class_runs::succeeded_runs(db, class_id, id).await?);
     let latest = class_insight::latest_per_learner(&runs);
     let contended = runs.iter().filter(|r| r.result().is_some_and(|r| r.environment.contended));
     let search = query.search();
     let window = (EXPLANATIONS_PAGE, (query.page() - 1) * EXPLANATIONS_PAGE);
     let (explained, total) = class_runs::explanations(db, class_id, id, &search, window).await?;
-    let base = format!("/classes/{class_id}/experiments/{id}?q={}&", encode_component(&search));
+    let base = format!(
+        "/classes/{class_id}/experiments/{id}?code={}&q={}&",
+        filter.as_str(),
+        encode_component(&search)
+    );
     let viewer = Viewer { learner_id: None, instructor_id: Some(instructor.instructor_id) };
     let mut demos = Vec::new();
     for demo in demo_store::of_experiment(db, class_id, id, MAX_DEMOS).await? {
@@ -147,6 +171,8 @@ async fn experiment_page<'a>(
     }
     Ok(ExperimentPage {
         demos,
+        filter,
+        edited: latest.iter().filter(|r| r.code_edited).count(),
         instructor,
         measured: latest.len(),
         charts: distributions(experiment, &latest),
