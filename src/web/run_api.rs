@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/runs/{id}", get(show_run))
         .route("/api/runs/{id}/cancel", post(cancel_run))
         .route("/api/runs/{id}/explanation", post(explain_run))
+        .route("/api/runs/{id}/rerun", post(rerun_run))
 }
 
 pub fn streaming_router() -> Router<AppState> {
@@ -74,6 +75,33 @@ async fn submit_run(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let request: SubmitRequest = parse_json(body)?;
+    enqueue(&state, &visitor, &client, request).await
+}
+
+/// The same experiment, parameters and code again (no prediction: it was made once), for a run
+/// measured while other programs took its cores. Only the learner who ran it may.
+async fn rerun_run(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    client: ClientAddress,
+    OwnRun(run): OwnRun,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let request = SubmitRequest {
+        experiment: run.experiment.clone(),
+        params: run.params.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        code: run.code_edited.then(|| run.code.clone()),
+        prediction: None,
+    };
+    enqueue(&state, &visitor, &client, request).await
+}
+
+/// Checks a request against the catalogue and the learner's limits, and queues it.
+async fn enqueue(
+    state: &AppState,
+    visitor: &Visitor,
+    client: &ClientAddress,
+    request: SubmitRequest,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let limits = state.config.submit_limits();
     let submission = Submission::parse(request, &state.content, &limits)?;
     let experiment = state.content.experiment(&submission.experiment);

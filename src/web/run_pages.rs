@@ -9,10 +9,11 @@ use axum::routing::get;
 use super::learner_cookie::Visitor;
 use super::pages::render;
 use super::resource::VisibleRun;
-use super::run_view::{ResultView, speedups};
+use super::run_view::{ResultView, others_sentence, speedups};
 use crate::accounts::access::Viewer;
 use crate::app::AppState;
 use crate::content::{Content, ExperimentId};
+use crate::runs::claim::{self, ClaimCheck};
 use crate::runs::prediction::{self, Judgement};
 use crate::runs::store::{self, RunRow};
 use crate::runs::{RunEvent, RunStatus};
@@ -41,6 +42,10 @@ pub struct RunPanel {
     pub can_explain: bool,
     /// What went wrong, for a run that ended in a Python error: the panel leads with it.
     pub error: Option<super::python_error::PythonError>,
+    /// The run against the lesson's point and reference figure, at the defaults.
+    pub claim: Option<ClaimCheck>,
+    /// What other programs took while it was measured, where that was enough to matter.
+    pub busy: Option<String>,
 }
 
 impl RunPanel {
@@ -64,7 +69,22 @@ impl RunPanel {
             explanation: run.explanation.clone(),
             can_explain: viewer.owns_run(run),
             error: None,
+            claim: None,
+            busy: None,
         };
+        if let (Some(experiment), Some(result), RunStatus::Succeeded) =
+            (experiment, &stored, panel.status)
+        {
+            panel.claim = claim::check(experiment, &run.params, run.code_edited, result);
+            let env = &result.environment;
+            panel.busy = env.contended.then(|| others_sentence(env.others_cores, env.cores));
+            // The comparison with the lesson says what the load did: the result need not again.
+            if panel.claim.is_some()
+                && let Some(view) = panel.result.as_mut()
+            {
+                view.others = None;
+            }
+        }
         if !panel.status.is_finished()
             && let Some(backlog) = state.runner.hub().snapshot(&run.id())
         {
@@ -87,6 +107,12 @@ impl RunPanel {
 
     pub fn finished(&self) -> bool {
         self.status.is_finished()
+    }
+
+    /// Its learner is offered the same run again when other programs took its cores or the
+    /// lesson's point did not show.
+    pub fn offers_rerun(&self) -> bool {
+        self.can_explain && (self.busy.is_some() || self.claim.as_ref().is_some_and(|c| !c.held))
     }
 }
 

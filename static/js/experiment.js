@@ -291,15 +291,42 @@
         runButton.disabled = false;
         return;
       }
-      current = data.id;
-      const refocus = focusWasOn(runButton);
+      start(data.id, focusWasOn(runButton));
+    });
+
+    // Follows a run just queued (from the form, or a "다시 실행" button in the panel).
+    const start = (id, refocus) => {
+      current = id;
+      runButton.disabled = true;
       cancelButton.hidden = false;
       if (refocus) cancelButton.focus();
       live.innerHTML = "";
       setStatus(live, { status: "queued" });
-      follow(live, data.id, finish);
-    });
+      follow(live, id, finish);
+    };
+    card.gilStart = start;
   }
+
+  // "같은 설정으로 다시 실행": the server queues the run's twin; a card follows it in place,
+  // the run's own page goes to the new run's page.
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-rerun]");
+    if (!button) return;
+    const message = button.parentElement.querySelector("[data-rerun-message]");
+    button.disabled = true;
+    const response = await fetch(`/api/runs/${button.dataset.runId}/rerun`, { method: "POST" }).catch(
+      () => null,
+    );
+    const data = response ? await response.json().catch(() => ({})) : {};
+    if (!response || response.status !== 202) {
+      button.disabled = false;
+      if (message) message.textContent = data.error || "다시 실행하지 못했습니다. 잠시 후 다시 시도해 주세요.";
+      return;
+    }
+    const card = button.closest(".experiment-card");
+    if (card && card.gilStart) card.gilStart(data.id, true);
+    else location.href = data.url;
+  });
 
   function setupRunPage(live) {
     const panel = live.querySelector("[data-run-panel]");

@@ -2,6 +2,7 @@
 
 mod access;
 mod browser;
+mod claims;
 mod class_filter;
 mod classes;
 mod classroom;
