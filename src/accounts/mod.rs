@@ -15,6 +15,7 @@ pub mod login_limit;
 pub mod membership;
 pub mod newcomer;
 pub mod password;
+pub mod reading;
 pub mod roster;
 pub mod secret;
 pub mod session;

@@ -13,6 +13,7 @@ use super::extract::PagePath;
 use super::learner_cookie::Visitor;
 use super::pages::render;
 use super::run_pages::{RunListItem, list_item};
+use crate::accounts::reading;
 use crate::app::AppState;
 use crate::content::{Content, Experiment, ExperimentId, Lesson, Segment};
 use crate::runs::store;
@@ -41,6 +42,8 @@ struct LessonEntry<'a> {
     lesson: &'a Lesson,
     experiments: usize,
     done: usize,
+    /// Opened: what counts for a lesson with nothing to run.
+    read: bool,
 }
 
 #[derive(Template)]
@@ -74,7 +77,7 @@ pub struct PageCache {
 
 impl PageCache {
     pub fn render(content: &Content, runtimes: &Runtimes) -> Result<PageCache> {
-        let Html(index) = render_index(content, &[])?;
+        let Html(index) = render_index(content, &[], &[])?;
         let mut lessons = HashMap::new();
         for lesson in content.lessons() {
             let Html(page) = render_lesson(content, runtimes, lesson, HashMap::new())?;
@@ -85,17 +88,20 @@ impl PageCache {
 }
 
 async fn show_index(State(state): State<AppState>, visitor: Visitor) -> Result<Html<Bytes>> {
-    let done = match visitor.learner_id(&state.db).await? {
-        Some(id) => store::experiments_done(&state.db, id).await?,
-        None => Vec::new(),
+    let (done, read) = match visitor.learner_id(&state.db).await? {
+        Some(id) => (
+            store::experiments_done(&state.db, id).await?,
+            reading::lessons_read(&state.db, id).await?,
+        ),
+        None => (Vec::new(), Vec::new()),
     };
-    if done.is_empty() {
+    if done.is_empty() && read.is_empty() {
         return Ok(Html(state.pages.index.clone()));
     }
-    render_index(&state.content, &done).map(|Html(page)| Html(Bytes::from(page)))
+    render_index(&state.content, &done, &read).map(|Html(page)| Html(Bytes::from(page)))
 }
 
-fn render_index(content: &Content, done: &[String]) -> Result<Html<String>> {
+fn render_index(content: &Content, done: &[String], read: &[String]) -> Result<Html<String>> {
     let lessons = content
         .lessons()
         .iter()
@@ -106,6 +112,7 @@ fn render_index(content: &Content, done: &[String]) -> Result<Html<String>> {
                 .experiment_ids()
                 .filter(|id| done.iter().any(|d| d == id.as_str()))
                 .count(),
+            read: read.contains(&lesson.slug),
         })
         .collect();
     render(&IndexPage { lessons })
@@ -119,6 +126,12 @@ async fn show_lesson(
     PagePath(slug): PagePath,
 ) -> Result<Html<Bytes>> {
     let lesson = state.content.lesson(&slug).ok_or(AppError::NotFound)?;
+    // A lesson with nothing to run is done once read; a visitor who never acted has no record.
+    if lesson.experiment_ids().next().is_none()
+        && let Some(learner) = visitor.learner_id(&state.db).await?
+    {
+        reading::mark_read(&state.db, learner, &lesson.slug).await?;
+    }
     let history = history(&state, &visitor, lesson).await?;
     if history.is_empty()
         && let Some(page) = state.pages.lessons.get(&lesson.slug)

@@ -1,4 +1,4 @@
-//! Pages of runs: one run as it was (`/runs/{id}`), its live result fragment, and `/me`.
+//! Pages of runs: one run as it was (`/runs/{id}`) and its live result fragment.
 
 use askama::Template;
 use axum::Router;
@@ -6,9 +6,9 @@ use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 
-use super::learner_cookie::Visitor;
 use super::pages::render;
 use super::resource::VisibleRun;
+use super::run_compare::{Comparison, compare};
 use super::run_view::{ResultView, others_sentence, speedups};
 use crate::accounts::access::Viewer;
 use crate::app::AppState;
@@ -20,10 +20,7 @@ use crate::runs::{RunEvent, RunStatus};
 use crate::web::error::Result;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/runs/{id}", get(show_run))
-        .route("/runs/{id}/panel", get(show_run_panel))
-        .route("/me", get(show_my_runs))
+    Router::new().route("/runs/{id}", get(show_run)).route("/runs/{id}/panel", get(show_run_panel))
 }
 
 /// What every view of a run shows: status, reason, output, the result, the prediction next to
@@ -125,6 +122,7 @@ struct RunPage<'a> {
     params: Vec<(String, String)>,
     prediction: Option<String>,
     panel: RunPanel,
+    comparison: Option<Comparison>,
 }
 
 async fn show_run(
@@ -136,7 +134,15 @@ async fn show_run(
         Some(e) => e.described(&run.params),
         None => run.params.iter().map(|(k, v)| (k.clone(), v.to_string())).collect(),
     };
+    let comparison = match experiment {
+        Some(e) if run.status() == RunStatus::Succeeded => {
+            let previous = store::previous_of(&state.db, &run).await?;
+            compare(e, &run, previous.as_ref())
+        }
+        _ => None,
+    };
     let page = RunPage {
+        comparison,
         title: experiment.map_or_else(|| run.experiment.clone(), |e| e.title.clone()),
         lesson: experiment.map(|e| format!("/lessons/{}#exp-{}", e.lesson, e.id)),
         params,
@@ -147,7 +153,10 @@ async fn show_run(
     render(&page)
 }
 
-fn experiment_of<'a>(content: &'a Content, run: &RunRow) -> Option<&'a crate::content::Experiment> {
+pub(super) fn experiment_of<'a>(
+    content: &'a Content,
+    run: &RunRow,
+) -> Option<&'a crate::content::Experiment> {
     content.experiment(&ExperimentId::parse(&run.experiment)?)
 }
 
@@ -205,22 +214,6 @@ pub struct RunListItem {
     pub submitted_at: String,
     pub summary: String,
     pub code_edited: bool,
-}
-
-#[derive(Template)]
-#[template(path = "me.html")]
-struct MyRunsPage {
-    runs: Vec<RunListItem>,
-}
-
-async fn show_my_runs(State(state): State<AppState>, visitor: Visitor) -> Result<Html<String>> {
-    let viewer = visitor.viewer(&state.db).await?;
-    let rows = match viewer.learner_id {
-        Some(id) => store::list_for_learner(&state.db, id, 200).await?,
-        None => Vec::new(),
-    };
-    let runs = rows.iter().map(|run| list_item(&state.content, run)).collect();
-    render(&MyRunsPage { runs })
 }
 
 pub fn list_item(content: &Content, run: &RunRow) -> RunListItem {

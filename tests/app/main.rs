@@ -17,6 +17,7 @@ mod identity;
 mod instructors;
 mod learner_cookie;
 mod lifecycle;
+mod my_record;
 mod pages;
 mod run_pages;
 mod runs;
