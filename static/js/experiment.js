@@ -242,8 +242,39 @@
     // (a disabled or hidden button would drop it to the page's body).
     const focusWasOn = (button) =>
       document.activeElement === button || document.activeElement === document.body;
+    // A run that stopped at a line of the program marks that line in the editor (or, without
+    // the editor, selects it in the textarea), and offers to go there.
+    const markError = () => {
+      const where = live.querySelector("[data-run-error] [data-error-line]");
+      if (!where) return;
+      const line = Number.parseInt(where.dataset.errorLine, 10);
+      const why = live.querySelector("[data-run-error] code")?.textContent || "";
+      if (editor) editor.markLine(line, why);
+      const go = document.createElement("button");
+      go.type = "button";
+      go.className = "link-button run-error__go";
+      go.textContent = "코드에서 이 줄 보기";
+      go.addEventListener("click", () => showLine(line));
+      where.after(" ", go);
+    };
+    const showLine = (line) => {
+      form.querySelector("details.run-form__code").open = true;
+      if (editor) {
+        const doc = editor.view.state.doc;
+        const at = doc.line(Math.min(Math.max(line, 1), doc.lines)).from;
+        editor.view.dispatch({ selection: { anchor: at }, scrollIntoView: true });
+        editor.focus();
+        return;
+      }
+      const lines = textarea.value.split("\n");
+      const start = lines.slice(0, line - 1).reduce((n, text) => n + text.length + 1, 0);
+      textarea.focus();
+      textarea.setSelectionRange(start, start + (lines[line - 1] || "").length);
+    };
+
     const finish = () => {
       current = null;
+      markError();
       const refocus = focusWasOn(cancelButton);
       runButton.disabled = false;
       cancelButton.hidden = true;
@@ -297,6 +328,7 @@
     // Follows a run just queued (from the form, or a "다시 실행" button in the panel).
     const start = (id, refocus) => {
       current = id;
+      if (editor) editor.clearMarks();
       runButton.disabled = true;
       cancelButton.hidden = false;
       if (refocus) cancelButton.focus();

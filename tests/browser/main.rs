@@ -10,6 +10,7 @@ mod a11y;
 mod axe;
 mod classes;
 mod demo;
+mod failures;
 mod flows;
 // Shared with the other test binaries; this one only needs `free_addr` and `Agent::get`.
 #[allow(dead_code)]
