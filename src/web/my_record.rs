@@ -10,6 +10,7 @@ use axum::routing::get;
 use super::learner_cookie::Visitor;
 use super::pages::render;
 use super::run_pages::{RunListItem, experiment_of, list_item};
+use crate::accounts::class_insight::title_of;
 use crate::accounts::membership::{self, Membership};
 use crate::app::AppState;
 use crate::runs::prediction;
@@ -27,8 +28,9 @@ const MY_RUNS: i64 = 200;
 pub struct MyRun {
     pub item: RunListItem,
     pub predicted: Option<String>,
-    /// The number the experiment's question is about, as measured.
+    /// The number the experiment's question is about, as measured, and what it is.
     pub measured: Option<String>,
+    pub what: Option<String>,
     /// Whether the prediction was right, where both are there.
     pub correct: Option<bool>,
     pub explanation: Option<String>,
@@ -67,7 +69,12 @@ fn my_run(state: &AppState, run: &RunRow) -> MyRun {
         (None, Some(e), Some(r)) => prediction::measured(e, r).map(|m| m.shown),
         _ => None,
     };
+    let what = experiment.and_then(|e| {
+        let spec = e.prediction.as_ref()?;
+        Some(title_of(&spec.measure, &e.labels, &e.metric_labels))
+    });
     MyRun {
+        what,
         item: list_item(&state.content, run),
         predicted: judgement
             .as_ref()

@@ -9,10 +9,10 @@ use axum::routing::get;
 use super::pages::render;
 use super::resource::VisibleRun;
 use super::run_compare::{Comparison, compare};
-use super::run_view::{ResultView, others_sentence, speedups};
+use super::run_view::{ResultView, others_sentence};
 use crate::accounts::access::Viewer;
 use crate::app::AppState;
-use crate::content::{Content, ExperimentId};
+use crate::content::{Content, Experiment, ExperimentId};
 use crate::runs::claim::{self, ClaimCheck};
 use crate::runs::prediction::{self, Judgement};
 use crate::runs::store::{self, RunRow};
@@ -217,14 +217,33 @@ pub struct RunListItem {
 }
 
 pub fn list_item(content: &Content, run: &RunRow) -> RunListItem {
-    let summary = run.result().map(|r| speedups(&r)).unwrap_or_default();
+    let experiment = experiment_of(content, run);
+    let summary = run.result().map(|r| labelled_speedups(&r, experiment)).unwrap_or_default();
     RunListItem {
         id: run.run_id.to_string(),
-        title: experiment_of(content, run)
-            .map_or_else(|| run.experiment.clone(), |e| e.title.clone()),
+        title: experiment.map_or_else(|| run.experiment.clone(), |e| e.title.clone()),
         status: run.status(),
         submitted_at: super::pages::korean_time(&run.submitted_at),
         summary,
         code_edited: run.code_edited,
     }
+}
+
+/// `스레드 (threads) 0.98× · 프로세스 (processes) 1.82×`: each variant by the label its
+/// experiment gives it.
+fn labelled_speedups(
+    result: &crate::runs::result::RunResult,
+    experiment: Option<&Experiment>,
+) -> String {
+    let parts: Vec<String> = result
+        .variants
+        .iter()
+        // The baseline's 1.00× says nothing.
+        .filter(|v| v.name != "sequential")
+        .filter_map(|v| {
+            let label = experiment.map_or(v.name.as_str(), |e| e.labels.of(&v.name));
+            Some(format!("{label} {}", crate::format::times(v.speedup?)))
+        })
+        .collect();
+    parts.join(" · ")
 }

@@ -262,7 +262,9 @@
       if (editor) {
         const doc = editor.view.state.doc;
         const at = doc.line(Math.min(Math.max(line, 1), doc.lines)).from;
-        editor.view.dispatch({ selection: { anchor: at }, scrollIntoView: true });
+        // The view's own class makes the effect: the line in the middle, not at an edge.
+        const scroll = editor.view.constructor.scrollIntoView(at, { y: "center" });
+        editor.view.dispatch({ selection: { anchor: at }, effects: scroll });
         editor.focus();
         return;
       }

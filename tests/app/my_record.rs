@@ -28,7 +28,10 @@ async fn me_shows_predictions_and_explanations_beside_the_measurement_and_where_
 
     let me = app.get("/me").await;
     assert!(me.body.contains("<dt>내 예측</dt><dd>3.5 배</dd>"), "{}", me.body);
-    assert!(me.body.contains("<dt>측정</dt><dd>1.82 배</dd>"), "the measured figure beside it");
+    assert!(
+        me.body.contains("속도 향상 (순차 대비)</span></dt><dd>1.82 배</dd>"),
+        "the measured figure beside it"
+    );
     assert!(me.body.contains("예측과 다름"), "3.5 against 1.82 is judged wrong");
     assert!(
         me.body.contains("프로세스는 &#60;코어&#62; 두 개를 씁니다"),
