@@ -20,8 +20,10 @@ async fn edited_runs_are_counted_apart_and_the_filter_and_csv_can_leave_them_out
     let original = app.state.content.experiments().find(|e| e.id.as_str() == "cpu-bound");
     let edited = format!("# 바꿔 봄\n{}", original.and_then(|e| e.code.clone()).expect("program"));
     let body = json!({"experiment": "cpu-bound", "code": edited, "prediction": {"value": 1.0}});
-    classroom::run(&tinkerer, body).await;
+    let edited_run = classroom::run(&tinkerer, body).await;
     app.drain_queue().await;
+    let why = json!({"text": "반복을 줄였더니 빨라졌다"});
+    tinkerer.post_json(&format!("/api/runs/{edited_run}/explanation"), &why).await;
 
     let base = format!("/classes/{class_id}/experiments/cpu-bound");
     let all = teacher.get(&base).await;
@@ -29,6 +31,11 @@ async fn edited_runs_are_counted_apart_and_the_filter_and_csv_can_leave_them_out
     assert!(all.body.contains("모두 2명의 결과"), "{}", all.body);
     assert!(all.body.contains("이 중 1명은 코드를 고친 실행"), "edited runs are marked");
     assert!(all.body.contains(r#"aria-current="page" class="code-filter__current">모든 실행"#));
+
+    let explained = all.body.split("학생들의 설명").nth(1).expect("the explanations");
+    let item =
+        &explained[..explained.find("반복을 줄였더니").expect("the edited run's explanation")];
+    assert!(item.contains(r#"<span class="tag">코드 수정</span>"#), "marked as edited: {item}");
 
     let original = teacher.get(&format!("{base}?code=original")).await;
     assert!(original.body.contains("모두 1명의 결과"), "{}", original.body);

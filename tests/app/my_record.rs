@@ -91,3 +91,22 @@ async fn a_lesson_without_experiments_counts_as_read_once_opened() {
     let stranger = app.client().get("/").await;
     assert!(!stranger.body.contains(">읽음<"), "reading is personal");
 }
+
+#[tokio::test]
+async fn a_cards_history_comes_alone_for_the_card_to_swap_in() {
+    let app = TestApp::spawn().await;
+    for _ in 0..4 {
+        app.post_json("/api/runs", r#"{"experiment": "cpu-bound"}"#).await;
+        app.drain_queue().await;
+    }
+    let history = app.get("/experiments/cpu-bound/history?open").await;
+    assert!(!history.body.contains("<html"), "a fragment: {}", history.body);
+    assert!(history.body.contains("<details class=\"run-history\" open>"));
+    assert!(history.body.contains("내 이전 실행 4개"), "every run counted: {}", history.body);
+    assert_eq!(history.body.matches("<li>").count(), 3, "the latest three listed");
+    assert!(history.body.contains("나머지 1개는 내 실험 기록에서 보기"));
+    let stranger = app.client().get("/experiments/cpu-bound/history").await;
+    assert!(!stranger.body.contains("내 이전 실행"), "history is personal");
+    let unknown = app.get("/experiments/no-such-thing/history").await;
+    assert_eq!(unknown.status, axum::http::StatusCode::NOT_FOUND);
+}

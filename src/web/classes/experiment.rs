@@ -47,6 +47,8 @@ pub struct Explanation {
     /// `Some(true)` when the run's prediction was right.
     pub correct: Option<bool>,
     pub verdict: String,
+    /// The learner ran code of their own: marked, since it measured something else.
+    pub code_edited: bool,
 }
 
 /// A run somebody may want to look at again.
@@ -55,6 +57,7 @@ pub struct RunLink {
     pub name: String,
     pub run_id: String,
     pub when: String,
+    pub code_edited: bool,
 }
 
 #[derive(Template)]
@@ -104,6 +107,7 @@ fn explanation(experiment: &Experiment, run: &ClassRun) -> Explanation {
         correct: judgement.as_ref().map(|j| j.correct),
         verdict: judgement
             .map_or_else(String::new, |j| format!("예측 {} · 측정 {}", j.predicted, j.measured)),
+        code_edited: run.code_edited,
     }
 }
 
@@ -129,6 +133,7 @@ fn run_link(run: &ClassRun) -> RunLink {
         name: run.display_name.clone(),
         run_id: run.run_id.clone(),
         when: korean_time(&run.submitted_at),
+        code_edited: run.code_edited,
     }
 }
 
