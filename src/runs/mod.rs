@@ -4,7 +4,7 @@ mod active;
 pub mod claim;
 pub mod estimate;
 mod events;
-mod job;
+pub mod job;
 mod live;
 pub mod load;
 mod positions;

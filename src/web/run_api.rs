@@ -19,6 +19,7 @@ use super::run_pages::Fragments;
 use crate::accounts::demo;
 use crate::accounts::newcomer::{self, Arrival};
 use crate::app::AppState;
+use crate::content::ExperimentId;
 use crate::runs::store::{self, RunRow};
 use crate::runs::submit::SubmitRequest;
 use crate::runs::{RunEvent, Submission, submit};
@@ -150,8 +151,20 @@ fn english_detail(error: &serde_json::Error) -> String {
     error.to_string().chars().take(160).collect()
 }
 
-async fn show_run(VisibleRun { run, .. }: VisibleRun) -> Json<Value> {
-    Json(run_json(&run))
+async fn show_run(
+    State(state): State<AppState>,
+    VisibleRun { run, .. }: VisibleRun,
+) -> Json<Value> {
+    let mut json = run_json(&run);
+    // The wall limit the run is (or was) stopped at, as its status events tell it while it runs.
+    let experiment =
+        ExperimentId::parse(&run.experiment).and_then(|id| state.content.experiment(&id));
+    if let (Some(experiment), Some(object)) = (experiment, json.as_object_mut()) {
+        let limits =
+            crate::runs::job::wall_limit(experiment, &run.params, state.config.run_limits());
+        object.insert("limit_s".to_owned(), json!(limits.as_secs_f64().round()));
+    }
+    Json(json)
 }
 
 /// The run as the API contract describes it.

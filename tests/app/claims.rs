@@ -91,4 +91,6 @@ async fn the_rerun_queues_the_same_run_for_its_learner_only() {
     assert_eq!(first.json()["params"], second.json()["params"]);
     assert_eq!(second.json()["experiment"], "cpu-bound");
     assert_eq!(second.json()["code_edited"], false);
+    let limit = second.json()["limit_s"].as_f64();
+    assert!(limit.is_some_and(|s| s >= 1.0), "the API tells the run's wall limit: {limit:?}");
 }
