@@ -94,3 +94,21 @@ async fn the_rerun_queues_the_same_run_for_its_learner_only() {
     let limit = second.json()["limit_s"].as_f64();
     assert!(limit.is_some_and(|s| s >= 1.0), "the API tells the run's wall limit: {limit:?}");
 }
+
+#[tokio::test]
+async fn the_instructors_busy_list_says_whether_each_runs_point_survived() {
+    let app = TestApp::spawn().await;
+    let teacher = crate::classroom::instructor(&app, "t@school.kr").await;
+    let class_id = crate::classroom::class(&teacher, "2반").await;
+    let code = crate::classroom::join_code(&app, class_id).await;
+    let (learner, _) = crate::classroom::learner(&app, &code, "하람").await;
+    let id = crate::classroom::run(&learner, serde_json::json!({"experiment": "cpu-bound"})).await;
+    app.drain_queue().await;
+    measured_as(&app, &id, 1.2, 0.95).await;
+    let page = teacher.get(&format!("/classes/{class_id}/experiments/cpu-bound")).await;
+    let busy = page.body.split("서버가 바쁠 때 잰 실행").nth(1).expect("the busy section");
+    assert!(
+        busy.contains("다른 프로그램이 코어 1.20개 사용 · 강의의 요점이 드러나지 않음 (0.95 배)"),
+        "{busy}"
+    );
+}

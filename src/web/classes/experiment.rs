@@ -19,6 +19,7 @@ use crate::accounts::demo::store as demo_store;
 use crate::accounts::instructor::Instructor;
 use crate::app::AppState;
 use crate::content::{Experiment, ExperimentId};
+use crate::runs::claim;
 use crate::web::charts::{Plot, class_histogram};
 use crate::web::demo_view::{DemoView, demo_view};
 use crate::web::error::{AppError, Result};
@@ -119,11 +120,19 @@ fn distributions(experiment: &Experiment, latest: &[&ClassRun]) -> Vec<Plot> {
     charted.iter().filter_map(draw).collect()
 }
 
-/// What others kept busy beside a run: "다른 프로그램이 코어 0.40개 사용".
-fn taken(run: &ClassRun) -> String {
-    match run.result().and_then(|r| r.environment.others_cores) {
+/// What others kept busy beside a run, and whether the lesson's point survived it:
+/// "다른 프로그램이 코어 0.40개 사용 · 강의의 요점은 드러남".
+fn taken(experiment: &Experiment, run: &ClassRun) -> String {
+    let load = match run.result().and_then(|r| r.environment.others_cores) {
         Some(cores) => format!("다른 프로그램이 코어 {}개 사용", crate::format::cores(cores)),
         None => "다른 프로그램과 겹침".to_owned(),
+    };
+    let point =
+        run.result().and_then(|r| claim::check(experiment, &run.params, run.code_edited, r));
+    match point {
+        Some(check) if check.held => format!("{load} · 강의의 요점은 드러남 ({})", check.measured),
+        Some(check) => format!("{load} · 강의의 요점이 드러나지 않음 ({})", check.measured),
+        None => load,
     }
 }
 
@@ -185,7 +194,10 @@ async fn experiment_page<'a>(
         explanations: explained.iter().map(|run| explanation(experiment, run)).collect(),
         explanation_total: total,
         pager: Pager::new(query.page(), EXPLANATIONS_PAGE, total, base),
-        contended: contended.take(MAX_CONTENDED).map(|r| (run_link(r), taken(r))).collect(),
+        contended: contended
+            .take(MAX_CONTENDED)
+            .map(|r| (run_link(r), taken(experiment, r)))
+            .collect(),
         search,
         class,
         experiment,
