@@ -75,12 +75,6 @@ impl RunPanel {
             panel.claim = claim::check(experiment, &run.params, run.code_edited, result);
             let env = &result.environment;
             panel.busy = env.contended.then(|| others_sentence(env.others_cores, env.cores));
-            // The comparison with the lesson says what the load did: the result need not again.
-            if panel.claim.is_some()
-                && let Some(view) = panel.result.as_mut()
-            {
-                view.others = None;
-            }
         }
         if !panel.status.is_finished()
             && let Some(backlog) = state.runner.hub().snapshot(&run.id())
