@@ -8,7 +8,6 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::ContentError;
-use super::claim::Claim;
 use super::params::{ParamSpec, ParamValues};
 use super::presentation::{ChartSpec, PredictionSpec};
 
@@ -85,7 +84,7 @@ struct ExperimentFile {
     charts: Vec<ChartSpec>,
     prediction: Option<PredictionSpec>,
     /// The lesson's point and its reference figure at the defaults.
-    claim: Option<Claim>,
+    claim: Option<super::claim::Claim>,
     /// Python modules the program imports that a machine may lack (e.g. `numba`).
     #[serde(default)]
     needs: Vec<String>,
@@ -167,7 +166,7 @@ pub struct Experiment {
     /// How the result is drawn; empty means a timeline per variant.
     pub charts: Vec<ChartSpec>,
     pub prediction: Option<PredictionSpec>,
-    pub claim: Option<Claim>,
+    pub claim: Option<super::claim::Claim>,
     pub needs: Vec<String>,
     pub runtimes: Vec<RuntimeSpec>,
     /// The program shown to the learner (`main.py`); without one the experiment is not runnable yet.
