@@ -43,6 +43,8 @@ pub struct RunPanel {
     pub claim: Option<ClaimCheck>,
     /// What other programs took while it was measured, where that was enough to matter.
     pub busy: Option<String>,
+    /// The run beside the learner's previous run of the experiment and the lesson's figure.
+    pub comparison: Option<Comparison>,
 }
 
 impl RunPanel {
@@ -68,6 +70,7 @@ impl RunPanel {
             error: None,
             claim: None,
             busy: None,
+            comparison: None,
         };
         if let (Some(experiment), Some(result), RunStatus::Succeeded) =
             (experiment, &stored, panel.status)
@@ -89,6 +92,22 @@ impl RunPanel {
             panel.result = panel.result.take().filter(|r| !r.rows.is_empty());
         }
         panel
+    }
+
+    /// [`RunPanel::of`], with a finished run compared to the learner's previous one.
+    pub(crate) async fn compared(
+        state: &AppState,
+        run: &RunRow,
+        viewer: &Viewer,
+    ) -> Result<RunPanel> {
+        let mut panel = RunPanel::of(state, run, viewer);
+        if panel.status == RunStatus::Succeeded
+            && let Some(experiment) = experiment_of(&state.content, run)
+        {
+            let previous = store::previous_of(&state.db, run).await?;
+            panel.comparison = compare(experiment, run, previous.as_ref());
+        }
+        Ok(panel)
     }
 
     /// Ended without finishing its work: failed, timed out or cancelled.
@@ -116,7 +135,6 @@ struct RunPage<'a> {
     params: Vec<(String, String)>,
     prediction: Option<String>,
     panel: RunPanel,
-    comparison: Option<Comparison>,
 }
 
 async fn show_run(
@@ -128,20 +146,12 @@ async fn show_run(
         Some(e) => e.described(&run.params),
         None => run.params.iter().map(|(k, v)| (k.clone(), v.to_string())).collect(),
     };
-    let comparison = match experiment {
-        Some(e) if run.status() == RunStatus::Succeeded => {
-            let previous = store::previous_of(&state.db, &run).await?;
-            compare(e, &run, previous.as_ref())
-        }
-        _ => None,
-    };
     let page = RunPage {
-        comparison,
         title: experiment.map_or_else(|| run.experiment.clone(), |e| e.title.clone()),
         lesson: experiment.map(|e| format!("/lessons/{}#exp-{}", e.lesson, e.id)),
         params,
         prediction: run.prediction().map(|p| p.to_string()),
-        panel: RunPanel::of(&state, &run, &viewer),
+        panel: RunPanel::compared(&state, &run, &viewer).await?,
         run: &run,
     };
     render(&page)
@@ -185,7 +195,7 @@ impl Fragments {
             }
             RunEvent::Done { .. } => {
                 let run = store::get(&self.state.db, &self.run.run_id).await.ok()??;
-                let panel = RunPanel::of(&self.state, &run, &self.viewer);
+                let panel = RunPanel::compared(&self.state, &run, &self.viewer).await.ok()?;
                 PanelFragment { panel }.render().ok()
             }
             _ => None,
@@ -198,7 +208,7 @@ async fn show_run_panel(
     State(state): State<AppState>,
     VisibleRun { run, viewer }: VisibleRun,
 ) -> Result<Html<String>> {
-    render(&PanelFragment { panel: RunPanel::of(&state, &run, &viewer) })
+    render(&PanelFragment { panel: RunPanel::compared(&state, &run, &viewer).await? })
 }
 
 pub struct RunListItem {

@@ -66,12 +66,18 @@ async fn a_run_is_compared_with_the_previous_one_and_the_lessons_figure() {
     };
     let first = submit(json!({"experiment": "cpu-bound"})).await;
     let alone = app.get(&format!("/runs/{first}")).await;
-    assert!(alone.body.contains("data-run-compare"), "the lesson's figure alone is worth showing");
-    assert!(!alone.body.contains("내 이전 실행</a>"), "no earlier run yet");
+    assert!(alone.body.contains("data-claim-check"), "at the defaults, beside the lesson's figure");
+    assert!(!alone.body.contains("data-run-compare"), "no earlier run, and the figure said once");
+    let third = submit(json!({"experiment": "cpu-bound"})).await;
+    let again = app.get(&format!("/runs/{third}/panel")).await;
+    let compare = &again.body[again.body.find("data-run-compare").expect("a comparison")..];
+    assert!(compare.contains("내 이전 실행</a>"), "the card's panel compares too: {compare}");
+    assert!(!compare.contains("강의에서 잰 값"), "the lesson's figure is in the claim, not twice");
     let second = submit(json!({"experiment": "cpu-bound", "params": {"workers": 3}})).await;
     let page = app.get(&format!("/runs/{second}")).await;
     let compare = &page.body[page.body.find("data-run-compare").expect("a comparison")..];
-    assert!(compare.contains(&format!(r#"<a href="/runs/{first}">내 이전 실행</a>"#)), "{compare}");
+    // The latest earlier run: the third was submitted before this one.
+    assert!(compare.contains(&format!(r#"<a href="/runs/{third}">내 이전 실행</a>"#)), "{compare}");
     assert!(compare.contains("설정이나 코드가 다름"), "workers 3 against 4");
     assert!(compare.contains("강의에서 잰 값 (기본값)</dt><dd>1.59 배"), "{compare}");
     assert!(compare.contains("프로세스 (processes) 속도 향상"), "named by its Korean label");
