@@ -83,6 +83,8 @@ struct ExperimentFile {
     #[serde(default)]
     charts: Vec<ChartSpec>,
     prediction: Option<PredictionSpec>,
+    /// The lesson's point and its reference figure at the defaults.
+    claim: Option<super::claim::Claim>,
     /// Python modules the program imports that a machine may lack (e.g. `numba`).
     #[serde(default)]
     needs: Vec<String>,
@@ -164,6 +166,7 @@ pub struct Experiment {
     /// How the result is drawn; empty means a timeline per variant.
     pub charts: Vec<ChartSpec>,
     pub prediction: Option<PredictionSpec>,
+    pub claim: Option<super::claim::Claim>,
     pub needs: Vec<String>,
     pub runtimes: Vec<RuntimeSpec>,
     /// The program shown to the learner (`main.py`); without one the experiment is not runnable yet.
@@ -283,6 +286,7 @@ fn load_one(folder: &Path) -> Result<Experiment, ContentError> {
         params: file.params,
         charts: file.charts,
         prediction: file.prediction,
+        claim: file.claim,
         needs: file.needs,
         runtimes: file.runtimes,
         code,
@@ -343,6 +347,9 @@ fn check(file: &ExperimentFile) -> Result<(), String> {
     }
     if let Some(prediction) = &file.prediction {
         prediction.check(&file.variants)?;
+    }
+    if let Some(claim) = &file.claim {
+        claim.check(&file.variants)?;
     }
     for (i, param) in file.params.iter().enumerate() {
         param.check()?;

@@ -1,5 +1,6 @@
 //! The course: lessons and the experiment catalogue, loaded, validated and rendered once at start.
 
+mod claim;
 mod experiment;
 mod highlight;
 mod lesson;
@@ -11,6 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use claim::Claim;
 pub use experiment::{Experiment, ExperimentId, VariantLabels};
 pub use highlight::Highlighter;
 pub use lesson::{Lesson, Segment, TocEntry};

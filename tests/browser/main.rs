@@ -10,6 +10,7 @@ mod a11y;
 mod axe;
 mod classes;
 mod demo;
+mod failures;
 mod flows;
 // Shared with the other test binaries; this one only needs `free_addr` and `Agent::get`.
 #[allow(dead_code)]
@@ -21,6 +22,7 @@ mod install_script;
 mod keyboard;
 mod learner;
 mod phone;
+mod running;
 #[path = "../support/runtimes.rs"]
 mod runtimes;
 mod scenario;
