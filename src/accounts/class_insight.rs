@@ -25,7 +25,7 @@ impl Charted {
     }
 }
 
-fn title_of(measure: &Measure, labels: &VariantLabels, metrics: &VariantLabels) -> String {
+pub fn title_of(measure: &Measure, labels: &VariantLabels, metrics: &VariantLabels) -> String {
     let label = labels.of(measure.variant());
     match measure {
         Measure::Field { field, .. } => {

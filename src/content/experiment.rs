@@ -92,6 +92,8 @@ struct ExperimentFile {
     #[serde(default)]
     columns: Vec<ColumnSpec>,
     prediction: Option<PredictionSpec>,
+    /// The lesson's point and its reference figure at the defaults.
+    claim: Option<super::claim::Claim>,
     /// Python modules the program imports that a machine may lack (e.g. `numba`).
     #[serde(default)]
     needs: Vec<String>,
@@ -175,6 +177,7 @@ pub struct Experiment {
     /// The results table's columns after the variant's name, in order (see `columns.rs`).
     pub columns: Vec<Column>,
     pub prediction: Option<PredictionSpec>,
+    pub claim: Option<super::claim::Claim>,
     pub needs: Vec<String>,
     pub runtimes: Vec<RuntimeSpec>,
     /// The program shown to the learner (`main.py`); without one the experiment is not runnable yet.
@@ -297,6 +300,7 @@ fn load_one(folder: &Path) -> Result<Experiment, ContentError> {
         charts: file.charts,
         columns,
         prediction: file.prediction,
+        claim: file.claim,
         needs: file.needs,
         runtimes: file.runtimes,
         code,
@@ -357,6 +361,9 @@ fn check(file: &ExperimentFile) -> Result<(), String> {
     }
     if let Some(prediction) = &file.prediction {
         prediction.check(&file.variants)?;
+    }
+    if let Some(claim) = &file.claim {
+        claim.check(&file.variants)?;
     }
     for (i, param) in file.params.iter().enumerate() {
         param.check()?;

@@ -1,5 +1,6 @@
 //! The course: lessons and the experiment catalogue, loaded, validated and rendered once at start.
 
+mod claim;
 mod columns;
 mod experiment;
 mod highlight;
@@ -12,6 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use claim::Claim;
 pub use columns::{Column, ColumnValue, default_columns};
 pub use experiment::{Experiment, ExperimentId, VariantLabels};
 pub use highlight::Highlighter;

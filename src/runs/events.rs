@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use tokio::sync::broadcast;
@@ -16,11 +16,14 @@ use super::{RunId, RunStatus};
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum RunEvent {
-    /// A queued run's place travels flattened: `"position": 3, "eta_s": 12.5`.
+    /// A queued run's place travels flattened: `"position": 3, "eta_s": 12.5`; a running
+    /// run's clock too: `"elapsed_s": 3.2, "limit_s": 40`.
     Status {
         status: RunStatus,
         #[serde(flatten)]
         position: Option<Place>,
+        #[serde(flatten)]
+        clock: Option<Clock>,
     },
     Output {
         stream: Stream,
@@ -62,6 +65,24 @@ impl Place {
     }
 }
 
+/// How long a running run has run and the wall limit it is stopped at, so a card can count
+/// the seconds up against the limit without asking again.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Clock {
+    /// Seconds since it started, when this was sent (tenths).
+    pub elapsed_s: f64,
+    /// Its wall-clock limit in seconds.
+    pub limit_s: f64,
+}
+
+impl Clock {
+    /// The clock of a run that started at `since` and is stopped after `limit`.
+    pub fn since(since: Instant, limit: Duration) -> Clock {
+        let elapsed = (since.elapsed().as_secs_f64() * 10.0).round() / 10.0;
+        Clock { elapsed_s: elapsed, limit_s: limit.as_secs_f64().round() }
+    }
+}
+
 /// An estimate that drifts from its countdown by more than this many seconds is sent again.
 const ETA_DRIFT_S: f64 = 1.0;
 
@@ -78,6 +99,15 @@ pub struct Backlog {
     pub stdout: String,
     pub stderr: String,
     pub result: Option<RunResult>,
+    /// When a running run started and its wall limit, as the worker told it.
+    pub running: Option<(Instant, Duration)>,
+}
+
+impl Backlog {
+    /// The clock of the run as it is now, if it runs with a known limit.
+    pub fn clock(&self) -> Option<Clock> {
+        self.running.map(|(since, limit)| Clock::since(since, limit))
+    }
 }
 
 struct Channel {
@@ -149,7 +179,14 @@ impl Hub {
                 channel.backlog.stderr.push_str(text)
             }
             RunEvent::Result { result } => channel.backlog.result = Some(result.clone()),
-            RunEvent::Status { status, .. } => channel.started = *status != RunStatus::Queued,
+            RunEvent::Status { status, clock, .. } => {
+                channel.started = *status != RunStatus::Queued;
+                channel.backlog.running = clock.map(|c| {
+                    let elapsed = Duration::from_secs_f64(c.elapsed_s.max(0.0));
+                    let since = Instant::now().checked_sub(elapsed).unwrap_or_else(Instant::now);
+                    (since, Duration::from_secs_f64(c.limit_s))
+                });
+            }
             RunEvent::Done { .. } => {}
         }
         let done = matches!(event, RunEvent::Done { .. });
@@ -196,7 +233,8 @@ impl Hub {
                 continue;
             }
             channel.told = Some((place, Instant::now()));
-            let event = RunEvent::Status { status: RunStatus::Queued, position: Some(place) };
+            let event =
+                RunEvent::Status { status: RunStatus::Queued, position: Some(place), clock: None };
             let _ = channel.sender.send(event);
         }
     }
@@ -250,17 +288,36 @@ mod tests {
     }
 
     #[test]
+    fn a_late_watcher_reads_the_running_clock_from_when_it_started() {
+        let hub = Hub::default();
+        let id = RunId::new();
+        let clock = Some(Clock { elapsed_s: 5.0, limit_s: 40.0 });
+        hub.publish(&id, RunEvent::Status { status: RunStatus::Running, position: None, clock });
+        let now = hub.snapshot(&id).and_then(|b| b.clock()).expect("a clock");
+        assert_eq!(now.limit_s, 40.0);
+        assert!((5.0..6.0).contains(&now.elapsed_s), "counted from its start: {now:?}");
+    }
+
+    #[test]
     fn a_status_carries_its_place_flat_and_a_running_one_none() {
         let place = Place { position: 3, eta_s: 12.5 };
-        let queued = RunEvent::Status { status: RunStatus::Queued, position: Some(place) };
+        let queued =
+            RunEvent::Status { status: RunStatus::Queued, position: Some(place), clock: None };
         let json = serde_json::to_value(&queued).expect("json");
         assert_eq!(
             json,
             serde_json::json!({"event": "status", "status": "queued", "position": 3, "eta_s": 12.5})
         );
-        let running = RunEvent::Status { status: RunStatus::Running, position: None };
+        let running = RunEvent::Status { status: RunStatus::Running, position: None, clock: None };
         let json = serde_json::to_value(&running).expect("json");
         assert_eq!(json, serde_json::json!({"event": "status", "status": "running"}));
+        let clock = Some(Clock { elapsed_s: 3.5, limit_s: 40.0 });
+        let timed = RunEvent::Status { status: RunStatus::Running, position: None, clock };
+        let json = serde_json::to_value(&timed).expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!({"event": "status", "status": "running", "elapsed_s": 3.5, "limit_s": 40.0})
+        );
     }
 
     #[test]

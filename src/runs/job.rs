@@ -1,6 +1,8 @@
 //! Between a run and the sandbox: the job asked of the sandbox for a run, and what the
 //! sandbox's outcome means for the run (its status and the reason the learner reads).
 
+use std::time::Duration;
+
 use serde_json::json;
 
 use super::{RunId, RunStatus, store};
@@ -17,7 +19,7 @@ pub fn job(
     limits: RunLimits,
 ) -> Job {
     let mut limits = limits;
-    limits.wall = limits.wall.min(experiment.wall_limit(params));
+    limits.wall = wall_limit(experiment, params, limits);
     let config = json!({
         "params": params,
         "variants": experiment.variants,
@@ -27,6 +29,12 @@ pub fn job(
         "runtimes": experiment.runtimes,
     });
     Job { id: run_id.job_id(), code, config, limits, cpus: None }
+}
+
+/// The wall limit a run of `experiment` with `params` gets: what its parameters call for, or
+/// the server's limit if that is shorter.
+pub fn wall_limit(experiment: &Experiment, params: &ParamValues, limits: RunLimits) -> Duration {
+    limits.wall.min(experiment.wall_limit(params))
 }
 
 /// The status of a finished run and the reason shown to the learner.

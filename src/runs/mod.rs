@@ -1,9 +1,10 @@
 //! Runs: submitting, the queue in the `run` table, the workers that execute runs, and live events.
 
 mod active;
+pub mod claim;
 pub mod estimate;
 mod events;
-mod job;
+pub mod job;
 mod live;
 pub mod load;
 mod positions;
@@ -23,7 +24,7 @@ use serde::Serialize;
 
 use crate::sandbox::JobId;
 
-pub use events::{Backlog, Hub, Place, RunEvent, Stream};
+pub use events::{Backlog, Clock, Hub, Place, RunEvent, Stream};
 pub use job::job;
 pub use submit::{Submission, SubmitLimits, submit};
 pub use worker::{CancelError, Runner, recover_interrupted};

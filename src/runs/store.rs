@@ -234,6 +234,35 @@ pub async fn recent_of_experiments(
     Ok(runs)
 }
 
+/// The learner's latest successful run of the same experiment before `run`: what to compare
+/// it with.
+pub async fn previous_of(pool: &SqlitePool, run: &RunRow) -> sqlx::Result<Option<RunRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from run where learner_id = ? and experiment = ? \
+         and status = 'succeeded' and run_id <> ? and submitted_at <= ? \
+         order by submitted_at desc, rowid desc limit 1"
+    )))
+    .bind(run.learner_id)
+    .bind(&run.experiment)
+    .bind(run.run_id.as_str())
+    .bind(&run.submitted_at)
+    .fetch_optional(pool)
+    .await
+}
+
+/// How many runs of `experiment` a learner has made, however they ended.
+pub async fn count_of_experiment(
+    pool: &SqlitePool,
+    learner_id: i64,
+    experiment: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select count(*) from run where learner_id = ? and experiment = ?")
+        .bind(learner_id)
+        .bind(experiment)
+        .fetch_one(pool)
+        .await
+}
+
 /// The experiments a learner has run to success at least once.
 pub async fn experiments_done(pool: &SqlitePool, learner_id: i64) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar(

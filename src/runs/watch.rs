@@ -46,7 +46,8 @@ impl Watch {
             self.hub.remember(&id, place);
             ensure_polling(&self.db, &self.hub, &self.shutdown);
         }
-        let mut first = vec![RunEvent::Status { status: run.status, position }];
+        let clock = if run.status == RunStatus::Running { backlog.clock() } else { None };
+        let mut first = vec![RunEvent::Status { status: run.status, position, clock }];
         first.extend(backlog_events(backlog));
         if send_all(&out, first).await {
             self.follow(position, &mut live, &out).await;
@@ -79,7 +80,7 @@ impl Watch {
                 () = self.shutdown.cancelled() => return,
             };
             match event {
-                RunEvent::Status { status: RunStatus::Queued, position: now } => {
+                RunEvent::Status { status: RunStatus::Queued, position: now, .. } => {
                     if now == position {
                         continue;
                     }
@@ -122,9 +123,13 @@ fn backlog_events(backlog: Backlog) -> Vec<RunEvent> {
 
 /// A finished run, told again as its events.
 fn replay(run: &RunRow) -> Vec<RunEvent> {
-    let backlog =
-        Backlog { stdout: run.stdout.clone(), stderr: run.stderr.clone(), result: run.result() };
-    let mut events = vec![RunEvent::Status { status: run.status, position: None }];
+    let backlog = Backlog {
+        stdout: run.stdout.clone(),
+        stderr: run.stderr.clone(),
+        result: run.result(),
+        running: None,
+    };
+    let mut events = vec![RunEvent::Status { status: run.status, position: None, clock: None }];
     events.extend(backlog_events(backlog));
     events.push(RunEvent::Done { status: run.status, reason: run.reason.clone() });
     events

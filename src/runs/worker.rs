@@ -10,7 +10,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 
 use super::active::ActiveRuns;
-use super::events::{Hub, RunEvent};
+use super::events::{Clock, Hub, RunEvent};
 use super::job::{job, judge};
 use super::live::forward_live;
 use super::load::LoadWatch;
@@ -165,10 +165,14 @@ impl Runner {
         };
         let id = row.id();
         tracing::info!(run_id = %id, experiment = %row.experiment, "run started");
-        self.inner
-            .hub
-            .publish(&id, RunEvent::Status { status: RunStatus::Running, position: None });
-        let Some(mut job) = self.job_for(&row) else {
+        let job = self.job_for(&row);
+        // The card counts the seconds up against the limit the sandbox will enforce.
+        let clock = job
+            .as_ref()
+            .map(|job| Clock { elapsed_s: 0.0, limit_s: job.limits.wall.as_secs_f64() });
+        let running = RunEvent::Status { status: RunStatus::Running, position: None, clock };
+        self.inner.hub.publish(&id, running);
+        let Some(mut job) = job else {
             self.fail_unrunnable(&id).await?;
             return Ok(Some(id));
         };

@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Html;
 use axum::routing::get;
 
@@ -13,21 +13,37 @@ use super::extract::PagePath;
 use super::learner_cookie::Visitor;
 use super::pages::render;
 use super::run_pages::{RunListItem, list_item};
+use crate::accounts::reading;
 use crate::app::AppState;
-use crate::content::{Content, Experiment, Lesson, Segment};
+use crate::content::{Content, Experiment, ExperimentId, Lesson, Segment};
 use crate::runs::store;
 use crate::runtimes::{Runtimes, availability};
 use crate::web::error::{AppError, Result};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(show_index)).route("/lessons/{slug}", get(show_lesson))
+    Router::new()
+        .route("/", get(show_index))
+        .route("/lessons/{slug}", get(show_lesson))
+        .route("/experiments/{id}/history", get(show_card_history))
 }
+
+/// How many runs of one experiment the learner made, and the latest few.
+#[derive(Default)]
+pub struct CardHistory {
+    pub total: i64,
+    pub runs: Vec<RunListItem>,
+}
+
+/// The runs a card lists under it.
+const CARD_HISTORY: usize = 3;
 
 /// A lesson in the index, with the learner's progress through its experiments.
 struct LessonEntry<'a> {
     lesson: &'a Lesson,
     experiments: usize,
     done: usize,
+    /// Opened: what counts for a lesson with nothing to run.
+    read: bool,
 }
 
 #[derive(Template)]
@@ -40,7 +56,7 @@ struct IndexPage<'a> {
 enum Block<'a> {
     Html(&'a str),
     /// An experiment, why it cannot run here if it cannot, and the learner's latest runs of it.
-    Card(&'a Experiment, Option<String>, Vec<RunListItem>),
+    Card(&'a Experiment, Option<String>, CardHistory),
 }
 
 #[derive(Template)]
@@ -61,7 +77,7 @@ pub struct PageCache {
 
 impl PageCache {
     pub fn render(content: &Content, runtimes: &Runtimes) -> Result<PageCache> {
-        let Html(index) = render_index(content, &[])?;
+        let Html(index) = render_index(content, &[], &[])?;
         let mut lessons = HashMap::new();
         for lesson in content.lessons() {
             let Html(page) = render_lesson(content, runtimes, lesson, HashMap::new())?;
@@ -72,17 +88,20 @@ impl PageCache {
 }
 
 async fn show_index(State(state): State<AppState>, visitor: Visitor) -> Result<Html<Bytes>> {
-    let done = match visitor.learner_id(&state.db).await? {
-        Some(id) => store::experiments_done(&state.db, id).await?,
-        None => Vec::new(),
+    let (done, read) = match visitor.learner_id(&state.db).await? {
+        Some(id) => (
+            store::experiments_done(&state.db, id).await?,
+            reading::lessons_read(&state.db, id).await?,
+        ),
+        None => (Vec::new(), Vec::new()),
     };
-    if done.is_empty() {
+    if done.is_empty() && read.is_empty() {
         return Ok(Html(state.pages.index.clone()));
     }
-    render_index(&state.content, &done).map(|Html(page)| Html(Bytes::from(page)))
+    render_index(&state.content, &done, &read).map(|Html(page)| Html(Bytes::from(page)))
 }
 
-fn render_index(content: &Content, done: &[String]) -> Result<Html<String>> {
+fn render_index(content: &Content, done: &[String], read: &[String]) -> Result<Html<String>> {
     let lessons = content
         .lessons()
         .iter()
@@ -93,6 +112,7 @@ fn render_index(content: &Content, done: &[String]) -> Result<Html<String>> {
                 .experiment_ids()
                 .filter(|id| done.iter().any(|d| d == id.as_str()))
                 .count(),
+            read: read.contains(&lesson.slug),
         })
         .collect();
     render(&IndexPage { lessons })
@@ -106,6 +126,12 @@ async fn show_lesson(
     PagePath(slug): PagePath,
 ) -> Result<Html<Bytes>> {
     let lesson = state.content.lesson(&slug).ok_or(AppError::NotFound)?;
+    // A lesson with nothing to run is done once read; a visitor who never acted has no record.
+    if lesson.experiment_ids().next().is_none()
+        && let Some(learner) = visitor.learner_id(&state.db).await?
+    {
+        reading::mark_read(&state.db, learner, &lesson.slug).await?;
+    }
     let history = history(&state, &visitor, lesson).await?;
     if history.is_empty()
         && let Some(page) = state.pages.lessons.get(&lesson.slug)
@@ -120,7 +146,7 @@ fn render_lesson(
     content: &Content,
     runtimes: &Runtimes,
     lesson: &Lesson,
-    mut history: HashMap<String, Vec<RunListItem>>,
+    mut history: HashMap<String, CardHistory>,
 ) -> Result<Html<String>> {
     let blocks = lesson
         .segments
@@ -144,15 +170,56 @@ async fn history(
     state: &AppState,
     visitor: &Visitor,
     lesson: &Lesson,
-) -> Result<HashMap<String, Vec<RunListItem>>> {
+) -> Result<HashMap<String, CardHistory>> {
     let Some(learner) = visitor.learner_id(&state.db).await? else {
         return Ok(HashMap::new());
     };
-    let ids: Vec<&str> = lesson.experiment_ids().map(|id| id.as_str()).collect();
-    let rows = store::recent_of_experiments(&state.db, learner, &ids, 3).await?;
-    let mut history: HashMap<String, Vec<RunListItem>> = HashMap::new();
-    for row in &rows {
-        history.entry(row.experiment.clone()).or_default().push(list_item(&state.content, row));
+    let mut history = HashMap::new();
+    for id in lesson.experiment_ids() {
+        let card = card_history(state, learner, id.as_str()).await?;
+        if card.total > 0 {
+            history.insert(id.as_str().to_owned(), card);
+        }
     }
     Ok(history)
+}
+
+async fn card_history(state: &AppState, learner: i64, experiment: &str) -> Result<CardHistory> {
+    let total = store::count_of_experiment(&state.db, learner, experiment).await?;
+    if total == 0 {
+        return Ok(CardHistory::default());
+    }
+    let rows =
+        store::recent_of_experiments(&state.db, learner, &[experiment], CARD_HISTORY).await?;
+    let runs = rows.iter().map(|row| list_item(&state.content, row)).collect();
+    Ok(CardHistory { total, runs })
+}
+
+#[derive(Template)]
+#[template(path = "partials/run_history.html")]
+struct HistoryFragment {
+    history: CardHistory,
+    open: bool,
+}
+
+/// A card's "내 이전 실행" list alone, for the card to swap in when a run ends.
+async fn show_card_history(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    PagePath(id): PagePath,
+    Query(query): Query<HistoryQuery>,
+) -> Result<Html<String>> {
+    let id = ExperimentId::parse(&id).ok_or(AppError::NotFound)?;
+    let experiment = state.content.experiment(&id).ok_or(AppError::NotFound)?;
+    let history = match visitor.learner_id(&state.db).await? {
+        Some(learner) => card_history(&state, learner, experiment.id.as_str()).await?,
+        None => CardHistory::default(),
+    };
+    render(&HistoryFragment { history, open: query.open.is_some() })
+}
+
+/// `?open` keeps the list unfolded if the learner had it open.
+#[derive(serde::Deserialize)]
+struct HistoryQuery {
+    open: Option<String>,
 }

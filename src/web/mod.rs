@@ -16,11 +16,13 @@ mod join;
 mod learner_cookie;
 mod lessons;
 pub use lessons::PageCache;
+mod my_record;
 pub mod pages;
 mod paging;
 mod python_error;
 mod resource;
 mod run_api;
+mod run_compare;
 mod run_pages;
 mod run_view;
 pub mod site_layer;
@@ -60,6 +62,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(environment::router())
         .merge(run_api::router().route_layer(gives_cookie.clone()))
         .merge(run_pages::router())
+        .merge(my_record::router())
         .merge(instructor::router())
         .merge(classes::router())
         .merge(class_demo::router())

@@ -19,6 +19,7 @@ use super::run_pages::Fragments;
 use crate::accounts::demo;
 use crate::accounts::newcomer::{self, Arrival};
 use crate::app::AppState;
+use crate::content::ExperimentId;
 use crate::runs::store::{self, RunRow};
 use crate::runs::submit::SubmitRequest;
 use crate::runs::{RunEvent, Submission, submit};
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/runs/{id}", get(show_run))
         .route("/api/runs/{id}/cancel", post(cancel_run))
         .route("/api/runs/{id}/explanation", post(explain_run))
+        .route("/api/runs/{id}/rerun", post(rerun_run))
 }
 
 pub fn streaming_router() -> Router<AppState> {
@@ -74,6 +76,33 @@ async fn submit_run(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let request: SubmitRequest = parse_json(body)?;
+    enqueue(&state, &visitor, &client, request).await
+}
+
+/// The same experiment, parameters and code again (no prediction: it was made once), for a run
+/// measured while other programs took its cores. Only the learner who ran it may.
+async fn rerun_run(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    client: ClientAddress,
+    OwnRun(run): OwnRun,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let request = SubmitRequest {
+        experiment: run.experiment.clone(),
+        params: run.params.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        code: run.code_edited.then(|| run.code.clone()),
+        prediction: None,
+    };
+    enqueue(&state, &visitor, &client, request).await
+}
+
+/// Checks a request against the catalogue and the learner's limits, and queues it.
+async fn enqueue(
+    state: &AppState,
+    visitor: &Visitor,
+    client: &ClientAddress,
+    request: SubmitRequest,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let limits = state.config.submit_limits();
     let submission = Submission::parse(request, &state.content, &limits)?;
     let experiment = state.content.experiment(&submission.experiment);
@@ -122,8 +151,20 @@ fn english_detail(error: &serde_json::Error) -> String {
     error.to_string().chars().take(160).collect()
 }
 
-async fn show_run(VisibleRun { run, .. }: VisibleRun) -> Json<Value> {
-    Json(run_json(&run))
+async fn show_run(
+    State(state): State<AppState>,
+    VisibleRun { run, .. }: VisibleRun,
+) -> Json<Value> {
+    let mut json = run_json(&run);
+    // The wall limit the run is (or was) stopped at, as its status events tell it while it runs.
+    let experiment =
+        ExperimentId::parse(&run.experiment).and_then(|id| state.content.experiment(&id));
+    if let (Some(experiment), Some(object)) = (experiment, json.as_object_mut()) {
+        let limits =
+            crate::runs::job::wall_limit(experiment, &run.params, state.config.run_limits());
+        object.insert("limit_s".to_owned(), json!(limits.as_secs_f64().round()));
+    }
+    Json(json)
 }
 
 /// The run as the API contract describes it.

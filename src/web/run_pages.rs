@@ -1,4 +1,4 @@
-//! Pages of runs: one run as it was (`/runs/{id}`), its live result fragment, and `/me`.
+//! Pages of runs: one run as it was (`/runs/{id}`) and its live result fragment.
 
 use askama::Template;
 use axum::Router;
@@ -6,23 +6,21 @@ use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 
-use super::learner_cookie::Visitor;
 use super::pages::render;
 use super::resource::VisibleRun;
-use super::run_view::{ResultView, speedups};
+use super::run_compare::{Comparison, compare};
+use super::run_view::{ResultView, others_sentence};
 use crate::accounts::access::Viewer;
 use crate::app::AppState;
-use crate::content::{Content, ExperimentId};
+use crate::content::{Content, Experiment, ExperimentId};
+use crate::runs::claim::{self, ClaimCheck};
 use crate::runs::prediction::{self, Judgement};
 use crate::runs::store::{self, RunRow};
 use crate::runs::{RunEvent, RunStatus};
 use crate::web::error::Result;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/runs/{id}", get(show_run))
-        .route("/runs/{id}/panel", get(show_run_panel))
-        .route("/me", get(show_my_runs))
+    Router::new().route("/runs/{id}", get(show_run)).route("/runs/{id}/panel", get(show_run_panel))
 }
 
 /// What every view of a run shows: status, reason, output, the result, the prediction next to
@@ -41,6 +39,12 @@ pub struct RunPanel {
     pub can_explain: bool,
     /// What went wrong, for a run that ended in a Python error: the panel leads with it.
     pub error: Option<super::python_error::PythonError>,
+    /// The run against the lesson's point and reference figure, at the defaults.
+    pub claim: Option<ClaimCheck>,
+    /// What other programs took while it was measured, where that was enough to matter.
+    pub busy: Option<String>,
+    /// The run beside the learner's previous run of the experiment and the lesson's figure.
+    pub comparison: Option<Comparison>,
 }
 
 impl RunPanel {
@@ -64,7 +68,17 @@ impl RunPanel {
             explanation: run.explanation.clone(),
             can_explain: viewer.owns_run(run),
             error: None,
+            claim: None,
+            busy: None,
+            comparison: None,
         };
+        if let (Some(experiment), Some(result), RunStatus::Succeeded) =
+            (experiment, &stored, panel.status)
+        {
+            panel.claim = claim::check(experiment, &run.params, run.code_edited, result);
+            let env = &result.environment;
+            panel.busy = env.contended.then(|| others_sentence(env.others_cores, env.cores));
+        }
         if !panel.status.is_finished()
             && let Some(backlog) = state.runner.hub().snapshot(&run.id())
         {
@@ -80,6 +94,22 @@ impl RunPanel {
         panel
     }
 
+    /// [`RunPanel::of`], with a finished run compared to the learner's previous one.
+    pub(crate) async fn compared(
+        state: &AppState,
+        run: &RunRow,
+        viewer: &Viewer,
+    ) -> Result<RunPanel> {
+        let mut panel = RunPanel::of(state, run, viewer);
+        if panel.status == RunStatus::Succeeded
+            && let Some(experiment) = experiment_of(&state.content, run)
+        {
+            let previous = store::previous_of(&state.db, run).await?;
+            panel.comparison = compare(experiment, run, previous.as_ref());
+        }
+        Ok(panel)
+    }
+
     /// Ended without finishing its work: failed, timed out or cancelled.
     pub fn failed(&self) -> bool {
         self.status.is_finished() && self.status != RunStatus::Succeeded
@@ -87,6 +117,12 @@ impl RunPanel {
 
     pub fn finished(&self) -> bool {
         self.status.is_finished()
+    }
+
+    /// Its learner is offered the same run again when other programs took its cores or the
+    /// lesson's point did not show.
+    pub fn offers_rerun(&self) -> bool {
+        self.can_explain && (self.busy.is_some() || self.claim.as_ref().is_some_and(|c| !c.held))
     }
 }
 
@@ -115,13 +151,16 @@ async fn show_run(
         lesson: experiment.map(|e| format!("/lessons/{}#exp-{}", e.lesson, e.id)),
         params,
         prediction: run.prediction().map(|p| p.to_string()),
-        panel: RunPanel::of(&state, &run, &viewer),
+        panel: RunPanel::compared(&state, &run, &viewer).await?,
         run: &run,
     };
     render(&page)
 }
 
-fn experiment_of<'a>(content: &'a Content, run: &RunRow) -> Option<&'a crate::content::Experiment> {
+pub(super) fn experiment_of<'a>(
+    content: &'a Content,
+    run: &RunRow,
+) -> Option<&'a crate::content::Experiment> {
     content.experiment(&ExperimentId::parse(&run.experiment)?)
 }
 
@@ -156,7 +195,7 @@ impl Fragments {
             }
             RunEvent::Done { .. } => {
                 let run = store::get(&self.state.db, &self.run.run_id).await.ok()??;
-                let panel = RunPanel::of(&self.state, &run, &self.viewer);
+                let panel = RunPanel::compared(&self.state, &run, &self.viewer).await.ok()?;
                 PanelFragment { panel }.render().ok()
             }
             _ => None,
@@ -169,7 +208,7 @@ async fn show_run_panel(
     State(state): State<AppState>,
     VisibleRun { run, viewer }: VisibleRun,
 ) -> Result<Html<String>> {
-    render(&PanelFragment { panel: RunPanel::of(&state, &run, &viewer) })
+    render(&PanelFragment { panel: RunPanel::compared(&state, &run, &viewer).await? })
 }
 
 pub struct RunListItem {
@@ -181,31 +220,34 @@ pub struct RunListItem {
     pub code_edited: bool,
 }
 
-#[derive(Template)]
-#[template(path = "me.html")]
-struct MyRunsPage {
-    runs: Vec<RunListItem>,
-}
-
-async fn show_my_runs(State(state): State<AppState>, visitor: Visitor) -> Result<Html<String>> {
-    let viewer = visitor.viewer(&state.db).await?;
-    let rows = match viewer.learner_id {
-        Some(id) => store::list_for_learner(&state.db, id, 200).await?,
-        None => Vec::new(),
-    };
-    let runs = rows.iter().map(|run| list_item(&state.content, run)).collect();
-    render(&MyRunsPage { runs })
-}
-
 pub fn list_item(content: &Content, run: &RunRow) -> RunListItem {
-    let summary = run.result().map(|r| speedups(&r)).unwrap_or_default();
+    let experiment = experiment_of(content, run);
+    let summary = run.result().map(|r| labelled_speedups(&r, experiment)).unwrap_or_default();
     RunListItem {
         id: run.run_id.to_string(),
-        title: experiment_of(content, run)
-            .map_or_else(|| run.experiment.clone(), |e| e.title.clone()),
+        title: experiment.map_or_else(|| run.experiment.clone(), |e| e.title.clone()),
         status: run.status(),
         submitted_at: super::pages::korean_time(&run.submitted_at),
         summary,
         code_edited: run.code_edited,
     }
+}
+
+/// `스레드 (threads) 0.98× · 프로세스 (processes) 1.82×`: each variant by the label its
+/// experiment gives it.
+fn labelled_speedups(
+    result: &crate::runs::result::RunResult,
+    experiment: Option<&Experiment>,
+) -> String {
+    let parts: Vec<String> = result
+        .variants
+        .iter()
+        // The baseline's 1.00× says nothing.
+        .filter(|v| v.name != "sequential")
+        .filter_map(|v| {
+            let label = experiment.map_or(v.name.as_str(), |e| e.labels.of(&v.name));
+            Some(format!("{label} {}", crate::format::times(v.speedup?)))
+        })
+        .collect();
+    parts.join(" · ")
 }

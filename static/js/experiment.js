@@ -32,25 +32,30 @@
     return eta < 1 ? " · 곧 시작" : ` · 약 ${duration(Math.ceil(eta))} 뒤 시작`;
   }
 
-  // The estimate counts down between the server's corrections; one timer per status line.
-  function countDown(line, eta) {
+  function clockText(elapsed, limit) {
+    return ` · ${duration(Math.floor(elapsed))} 지남 / 제한 ${duration(limit)}`;
+  }
+
+  // One ticking part per status line, redrawn every second from the server's last word: the
+  // queue's estimate counting down, or a running run's seconds counting up to its limit.
+  function tick(line, draw) {
     clearInterval(Number(line.dataset.timer || 0));
     delete line.dataset.timer;
-    if (typeof eta !== "number") return;
+    if (!draw) return;
     const told = performance.now();
     const span = document.createElement("span");
     // Ticking every second must not make screen readers speak every second: the line
-    // (role=status) is read when the server sends news, the countdown itself stays quiet.
+    // (role=status) is read when the server sends news, the ticking part itself stays quiet.
     span.setAttribute("aria-live", "off");
-    span.setAttribute("data-live-eta", "");
-    const tick = () => {
+    span.setAttribute("data-live-clock", "");
+    const redraw = () => {
       // The panel swapped in at the end replaces the line: the timer ends with it.
       if (line.dataset.timer && !span.isConnected) return clearInterval(Number(line.dataset.timer));
-      span.textContent = startText(Math.max(0, eta - (performance.now() - told) / 1000));
+      span.textContent = draw((performance.now() - told) / 1000);
     };
-    tick();
+    redraw();
     line.append(span);
-    line.dataset.timer = String(setInterval(tick, 1000));
+    line.dataset.timer = String(setInterval(redraw, 1000));
   }
 
   // Fetches the server-rendered panel of a run and puts it in `live`. Only the latest request
@@ -96,7 +101,9 @@
     pre.append(document.createTextNode(text));
   }
 
-  function setStatus(live, status, position, eta) {
+  // `data` is a status event: `{status, position?, eta_s?, elapsed_s?, limit_s?}`.
+  function setStatus(live, data) {
+    const status = data.status;
     let line = live.querySelector("[data-live-status]");
     if (!line) {
       line = document.createElement("p");
@@ -106,8 +113,14 @@
       live.prepend(line);
     }
     line.className = `run-status run-status--${status}`;
-    line.textContent = statusLine(status, position);
-    countDown(line, status === "queued" ? eta : null);
+    line.textContent = statusLine(status, data.position);
+    let draw = null;
+    if (status === "queued" && typeof data.eta_s === "number") {
+      draw = (since) => startText(Math.max(0, data.eta_s - since));
+    } else if (status === "running" && typeof data.limit_s === "number") {
+      draw = (since) => clockText(Math.min(data.elapsed_s + since, data.limit_s), data.limit_s);
+    }
+    tick(line, draw);
   }
 
   // Follows one run until it is done; `onDone` gets the final status.
@@ -122,8 +135,7 @@
       }, 150);
     };
     events.addEventListener("status", (e) => {
-      const data = JSON.parse(e.data);
-      setStatus(live, data.status, data.position, data.eta_s);
+      setStatus(live, JSON.parse(e.data));
     });
     events.addEventListener("output", (e) => {
       const data = JSON.parse(e.data);
@@ -199,6 +211,17 @@
     message.textContent = response && response.ok ? "저장했습니다." : data.error || "저장하지 못했습니다.";
   });
 
+  // "내 이전 실행 N개" under the card, fetched again once a run has ended, kept open if it was.
+  async function refreshHistory(card, experiment) {
+    const slot = card.querySelector("[data-run-history]");
+    if (!slot) return;
+    const open = slot.querySelector("details[open]") ? "?open" : "";
+    const response = await fetch(`/experiments/${experiment}/history${open}`, {
+      headers: { Accept: "text/html" },
+    }).catch(() => null);
+    if (response && response.ok) slot.innerHTML = await response.text();
+  }
+
   function setupForm(form) {
     const card = form.closest(".experiment-card");
     const live = card.querySelector("[data-run-live]");
@@ -219,12 +242,46 @@
     // (a disabled or hidden button would drop it to the page's body).
     const focusWasOn = (button) =>
       document.activeElement === button || document.activeElement === document.body;
+    // A run that stopped at a line of the program marks that line in the editor (or, without
+    // the editor, selects it in the textarea), and offers to go there.
+    const markError = () => {
+      const where = live.querySelector("[data-run-error] [data-error-line]");
+      if (!where) return;
+      const line = Number.parseInt(where.dataset.errorLine, 10);
+      const why = live.querySelector("[data-run-error] code")?.textContent || "";
+      if (editor) editor.markLine(line, why);
+      const go = document.createElement("button");
+      go.type = "button";
+      go.className = "link-button run-error__go";
+      go.textContent = "코드에서 이 줄 보기";
+      go.addEventListener("click", () => showLine(line));
+      where.after(" ", go);
+    };
+    const showLine = (line) => {
+      form.querySelector("details.run-form__code").open = true;
+      if (editor) {
+        const doc = editor.view.state.doc;
+        const at = doc.line(Math.min(Math.max(line, 1), doc.lines)).from;
+        // The view's own class makes the effect: the line in the middle, not at an edge.
+        const scroll = editor.view.constructor.scrollIntoView(at, { y: "center" });
+        editor.view.dispatch({ selection: { anchor: at }, effects: scroll });
+        editor.focus();
+        return;
+      }
+      const lines = textarea.value.split("\n");
+      const start = lines.slice(0, line - 1).reduce((n, text) => n + text.length + 1, 0);
+      textarea.focus();
+      textarea.setSelectionRange(start, start + (lines[line - 1] || "").length);
+    };
+
     const finish = () => {
       current = null;
+      markError();
       const refocus = focusWasOn(cancelButton);
       runButton.disabled = false;
       cancelButton.hidden = true;
       if (refocus) runButton.focus();
+      refreshHistory(card, form.dataset.experiment);
     };
 
     cancelButton.addEventListener("click", async () => {
@@ -267,15 +324,43 @@
         runButton.disabled = false;
         return;
       }
-      current = data.id;
-      const refocus = focusWasOn(runButton);
+      start(data.id, focusWasOn(runButton));
+    });
+
+    // Follows a run just queued (from the form, or a "다시 실행" button in the panel).
+    const start = (id, refocus) => {
+      current = id;
+      if (editor) editor.clearMarks();
+      runButton.disabled = true;
       cancelButton.hidden = false;
       if (refocus) cancelButton.focus();
       live.innerHTML = "";
-      setStatus(live, "queued", null);
-      follow(live, data.id, finish);
-    });
+      setStatus(live, { status: "queued" });
+      follow(live, id, finish);
+    };
+    card.gilStart = start;
   }
+
+  // "같은 설정으로 다시 실행": the server queues the run's twin; a card follows it in place,
+  // the run's own page goes to the new run's page.
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-rerun]");
+    if (!button) return;
+    const message = button.parentElement.querySelector("[data-rerun-message]");
+    button.disabled = true;
+    const response = await fetch(`/api/runs/${button.dataset.runId}/rerun`, { method: "POST" }).catch(
+      () => null,
+    );
+    const data = response ? await response.json().catch(() => ({})) : {};
+    if (!response || response.status !== 202) {
+      button.disabled = false;
+      if (message) message.textContent = data.error || "다시 실행하지 못했습니다. 잠시 후 다시 시도해 주세요.";
+      return;
+    }
+    const card = button.closest(".experiment-card");
+    if (card && card.gilStart) card.gilStart(data.id, true);
+    else location.href = data.url;
+  });
 
   function setupRunPage(live) {
     const panel = live.querySelector("[data-run-panel]");

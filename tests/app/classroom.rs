@@ -46,7 +46,8 @@ pub async fn join_code(app: &TestApp, class_id: i64) -> String {
 
 /// The resume code shown once on the page after joining.
 pub fn resume_code_in(page: &TestResponse) -> String {
-    let start = page.body.find(r#"<p class="resume-code__value">"#).expect("a resume code") + 30;
+    let tag = r#"<span class="resume-code__value" id="resume-code-value">"#;
+    let start = page.body.find(tag).expect("a resume code") + tag.len();
     let end = start + page.body[start..].find('<').expect("end of the code");
     page.body[start..end].trim().to_owned()
 }

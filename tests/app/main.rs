@@ -2,6 +2,8 @@
 
 mod access;
 mod browser;
+mod claims;
+mod class_filter;
 mod classes;
 mod classroom;
 mod connections;
@@ -15,6 +17,7 @@ mod identity;
 mod instructors;
 mod learner_cookie;
 mod lifecycle;
+mod my_record;
 mod pages;
 mod run_pages;
 mod runs;

@@ -63,7 +63,7 @@ async fn a_finished_run_reopens_with_its_table_timeline_and_output() {
 
     let mine = app.get("/me").await;
     assert!(mine.body.contains(&format!("/runs/{id}")));
-    assert!(mine.body.contains("processes 1.82×"), "{}", mine.body);
+    assert!(mine.body.contains("프로세스 (processes) 1.82×"), "{}", mine.body);
 }
 
 #[tokio::test]

@@ -73,6 +73,13 @@ async fn learner_pages_have_no_serious_accessibility_violations() {
         let (id, _) = finished_run(&b).await?;
         audit.here(&b, "a lesson with a finished run, code open").await?;
         audit.visit(&b, &format!("/runs/{id}")).await?;
+        // At the defaults: the run beside the lesson's figure (and a rerun offer when busy).
+        b.goto(CPU_LESSON).await?;
+        b.click(&format!("{CARD} [data-run-button]")).await?;
+        let (id, _) = finished_run(&b).await?;
+        b.wait_for(&format!("{CARD} [data-claim-check]"), PAGE_LIMIT).await?;
+        audit.here(&b, "a lesson with a run at the defaults, beside the lesson's figure").await?;
+        audit.visit(&b, &format!("/runs/{id}")).await?;
         audit.visit(&b, "/me").await?;
         audit.verdict()
     })

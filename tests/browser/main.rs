@@ -11,6 +11,7 @@ mod axe;
 mod charts;
 mod classes;
 mod demo;
+mod failures;
 mod flows;
 // Shared with the other test binaries; this one only needs `free_addr` and `Agent::get`.
 #[allow(dead_code)]
@@ -22,6 +23,7 @@ mod install_script;
 mod keyboard;
 mod learner;
 mod phone;
+mod running;
 #[path = "../support/runtimes.rs"]
 mod runtimes;
 mod scenario;

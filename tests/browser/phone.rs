@@ -68,7 +68,8 @@ async fn on_a_phone_no_page_scrolls_sideways_and_the_card_runs() {
         // The work's timeline, or the GIL's where the server records it.
         b.wait_for(&format!("{CARD} .timeline__svg, {CARD} .gil__svg"), PAGE_LIMIT).await?;
         no_sideways_scroll(&b, "the lesson with a result").await?;
-        // The charts re-flow to the phone's width: their text is not scaled down to 4-5 px.
+        // The charts, the GIL timeline too, re-flow to the phone's width: their text is not
+        // scaled down to 4-5 px, and no figure scrolls sideways out of the keyboard's reach.
         text_is_readable_and_inside(&b, "the lesson with a result").await?;
         crate::scenario::snapshot_from(&b, "phone_cpu_card", "#exp-cpu-bound .run-result").await;
         Ok(())

@@ -46,6 +46,7 @@ pub fn artifacts_dir() -> PathBuf {
 
 fn start_in_keeper() -> Result<Services, String> {
     install::ensure_browser()?;
+    crate::runtimes::ensure_gil_sampler()?;
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("browser-services".into())

@@ -37,7 +37,7 @@ fn near_interval(gil: &GilTimeline, interval_ms: f64) -> Result<f64, String> {
 
 #[tokio::test]
 async fn two_cpu_threads_take_turns_of_one_switch_interval_and_processes_hold_their_own() {
-    crate::runtimes::ensure_runtimes();
+    crate::runtimes::ensure_gil_sampler().expect("the GIL recorder");
     for switch_ms in [5.0, 1.0] {
         let measured = crate::check("timeline", json!({"switch_ms": switch_ms}), |m| {
             let median = near_interval(gil(m, "threads")?, switch_ms)?;
@@ -64,7 +64,7 @@ async fn two_cpu_threads_take_turns_of_one_switch_interval_and_processes_hold_th
 
 #[tokio::test]
 async fn an_io_thread_beside_a_cpu_thread_waits_for_the_gil_after_every_sleep() {
-    crate::runtimes::ensure_runtimes();
+    crate::runtimes::ensure_gil_sampler().expect("the GIL recorder");
     const MAIN: f64 = -1.0;
     let measured = crate::check("convoy", json!({}), |m| {
         let beside = gil(m, "cpu_threads")?;

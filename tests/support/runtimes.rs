@@ -18,3 +18,17 @@ pub fn ensure_runtimes() {
         );
     }
 }
+
+pub const GIL_SAMPLER_SCRIPT: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/install-gil-sampler");
+
+/// Builds the harness's GIL recorder under /usr/local/lib/gil-lab when it is missing or older
+/// than its source (seconds; nothing when up to date), once per process: the pages and results
+/// these tests check show the GIL timeline it records.
+pub fn ensure_gil_sampler() -> Result<(), String> {
+    static DONE: OnceLock<Result<String, String>> = OnceLock::new();
+    let done = DONE.get_or_init(|| {
+        crate::install_script::run(GIL_SAMPLER_SCRIPT, "gil-lab-install-gil-sampler")
+    });
+    done.as_ref().map(|_| ()).map_err(|why| format!("the GIL recorder could not be built: {why}"))
+}

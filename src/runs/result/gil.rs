@@ -18,7 +18,8 @@ pub struct GilTimeline {
     /// One GIL per process (multiprocessing): each lane is a process holding its own.
     #[serde(default)]
     pub processes: bool,
-    /// Times the GIL passed from one thread to another.
+    /// Times the GIL passed from one thread to another: the GIL's own count where the runtime
+    /// keeps one, else the hand-overs the recorder saw.
     pub switches: u64,
     /// Median time a worker (or a thread the program started) held the GIL before it passed
     /// on, in ms; `None` where none shared one (sequential work, processes, no GIL).
@@ -65,6 +66,10 @@ struct Recorded {
     period_ns: u64,
     #[serde(default)]
     truncated: bool,
+    /// Hand-overs by the GIL's own count (`switch_number`), which sees those between two looks
+    /// of the recorder; negative or absent where unknown.
+    #[serde(default)]
+    switches: Option<i64>,
     #[serde(default)]
     holds: Vec<(i64, i64, i64)>,
     #[serde(default)]
@@ -95,7 +100,8 @@ impl GilTimeline {
         let (spans, waits) = (convert(&recorded.holds), convert(&recorded.waits));
         let (sleeps, runs) = (convert(&recorded.sleeps), convert(&recorded.runs));
         let shared = recorded.gil && !recorded.processes;
-        let switches = if shared { switches(&spans) } else { 0 };
+        let counted = recorded.switches.filter(|n| (0..1 << 40).contains(n)).map(|n| n as u64);
+        let switches = if shared { counted.unwrap_or_else(|| switches(&spans)) } else { 0 };
         let worker_spans: Vec<f64> =
             spans.iter().filter(|s| s[0] >= 0.0).map(|s| (s[2] - s[1]) * 1e3).collect();
         let median_span_ms = if shared && switches > 0 {
@@ -109,7 +115,7 @@ impl GilTimeline {
             processes: recorded.processes,
             switches,
             median_span_ms,
-            wait_ms: (wait_s * 1e6).round() / 1e3,
+            wait_ms: (wait_s.max(0.0) * 1e6).round() / 1e3,
             period_us: recorded.period_ns as f64 / 1e3,
             truncated,
             spans,
@@ -185,6 +191,14 @@ mod tests {
         assert_eq!(timeline.wait_ms, 36.0);
         assert_eq!(timeline.period_us, 100.0);
         assert_eq!(timeline.lanes(), [0.0, 1.0, -1.0]);
+    }
+
+    #[test]
+    fn the_gils_own_count_of_switches_wins_over_the_spans_seen() {
+        let record = json!({"gil": true, "switches": 41, "holds": [[0, 0, 9], [1, 9, 20]]});
+        assert_eq!(GilTimeline::from_record(&record).expect("a timeline").switches, 41);
+        let unknown = json!({"gil": true, "switches": -1, "holds": [[0, 0, 9], [1, 9, 20]]});
+        assert_eq!(GilTimeline::from_record(&unknown).expect("a timeline").switches, 1);
     }
 
     #[test]

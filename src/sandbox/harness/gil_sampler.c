@@ -50,6 +50,8 @@ struct watched {
 static struct {
     volatile int *locked;
     uintptr_t *volatile holder;
+    volatile unsigned long *switch_number;   /* the GIL's own count of hand-overs, or NULL */
+    unsigned long first_switch, last_switch;
     uintptr_t gil_lo, gil_hi;     /* the GIL's structure: a futex in here is a wait for the GIL */
     int gil;                      /* 0 where the GIL is disabled: thread states only */
     uint64_t period_ns;
@@ -131,10 +133,16 @@ static void *sample(void *unused) {
         uint64_t t = now_ns();
         pthread_mutex_lock(&s.lock);
         uint32_t holder = s.gil ? holder_now() : NOBODY;
+        unsigned long switches = s.switch_number ? *s.switch_number : 0;
         if (s.gil && holder != s.last_holder) {
             s.last_holder = holder;
             record(t, KIND_HOLDER, 0, holder);
+        } else if (s.gil && switches != s.last_switch && holder != NOBODY) {
+            /* The GIL went to another thread and back between two looks (A→B→A): the span
+             * ends here, though the holder looks the same. */
+            record(t, KIND_HOLDER, 0, holder);
         }
+        s.last_switch = switches;
         for (int i = 0; i < s.n_threads; i++) {
             struct watched *w = &s.threads[i];
             if (w->stat_fd < 0)
@@ -177,11 +185,12 @@ static void forget_threads(void) {
     s.n_threads = 0;
 }
 
-/* Starts sampling. `locked` and `holder` are the addresses of the GIL's fields (0 where the GIL
- * is disabled); [gil_lo, gil_hi) spans its structure. Returns 0, or -1 if already running. A
- * forked child calls it afresh: the sampling thread is not inherited, its state is. */
-int gs_start(uintptr_t locked, uintptr_t holder, uintptr_t gil_lo, uintptr_t gil_hi,
-             uint64_t period_ns) {
+/* Starts sampling. `locked`, `holder` and `switch_number` are the addresses of the GIL's fields
+ * (0 where the GIL is disabled or the count is unknown); [gil_lo, gil_hi) spans its structure.
+ * Returns 0, or -1 if already running. A forked child calls it afresh: the sampling thread is
+ * not inherited, its state is. */
+int gs_start(uintptr_t locked, uintptr_t holder, uintptr_t switch_number, uintptr_t gil_lo,
+             uintptr_t gil_hi, uint64_t period_ns) {
     if (s.running && s.owner == getpid())
         return -1;
     pthread_mutex_init(&s.lock, NULL);
@@ -190,6 +199,8 @@ int gs_start(uintptr_t locked, uintptr_t holder, uintptr_t gil_lo, uintptr_t gil
     s.locked = (volatile int *)locked;
     s.holder = (uintptr_t *volatile)holder;
     s.gil = locked != 0 && holder != 0;
+    s.switch_number = s.gil && switch_number ? (volatile unsigned long *)switch_number : NULL;
+    s.first_switch = s.last_switch = s.switch_number ? *s.switch_number : 0;
     s.gil_lo = gil_lo;
     s.gil_hi = gil_hi;
     s.period_ns = period_ns ? period_ns : 100000;
@@ -261,4 +272,8 @@ int gs_events(uint64_t *out, int max) {
 }
 
 int gs_truncated(void) { return s.truncated; }
+/* Hand-overs of the GIL while sampling, by the GIL's own count; -1 where it is unknown. */
+int64_t gs_switches(void) {
+    return s.switch_number ? (int64_t)(s.last_switch - s.first_switch) : -1;
+}
 uint64_t gs_period_ns(void) { return s.period_ns; }

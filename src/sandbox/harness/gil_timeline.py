@@ -23,6 +23,7 @@ import time
 _HOME = "/usr/local/lib/gil-lab"
 _LIBRARY = os.path.join(_HOME, "libgilsampler.so")
 _CAPACITY = 1 << 16
+_MAX_SPANS = 2000          # per kind, as the server keeps them: more are joined (see _thin)
 _NOBODY, _SOMEONE_ELSE = 0xFFFF, 0xFFFE
 _STATES = {1: "holds", 2: "runs", 3: "waits", 4: "sleeps"}
 # Where _Py_DebugOffsets keeps the interpreter state's GIL offsets, per minor version: the struct
@@ -30,7 +31,8 @@ _STATES = {1: "holds", 2: "runs", 3: "waits", 4: "sleeps"}
 #   3.13: cookie, version, free_threaded, runtime_state{3}, interpreter_state{size, id, next,
 #   threads_head, gc, imports_modules, sysdict, builtins, ceval_gil, gil_runtime_state,
 #   gil_runtime_state_enabled, gil_runtime_state_locked, gil_runtime_state_holder}
-_DEBUG_OFFSETS = {(3, 13): {"gil": 120, "locked": 136, "holder": 144}}
+# The GIL's switch_number follows `locked` (an int, padded) in 3.13's struct _gil_runtime_state.
+_DEBUG_OFFSETS = {(3, 13): {"locked": 136, "holder": 144, "switch_number_after_locked": 8}}
 # The GIL's structure from its `locked` field: interval, last_holder and locked before it, then
 # switch_number, two condition variables and two mutexes (glibc: 48 and 40 bytes each).
 _GIL_BEFORE, _GIL_AFTER = 32, 8 + 8 + 2 * (48 + 40)
@@ -56,7 +58,8 @@ def _api(name, restype=ctypes.c_void_p):
 
 
 def _gil_fields():
-    """(locked, holder) addresses of this interpreter's GIL, or a reason why not."""
+    """(locked, holder, switch_number) addresses of this interpreter's GIL (the last 0 where
+    unknown), or a reason why not."""
     runtime = ctypes.addressof(ctypes.c_char.in_dll(ctypes.pythonapi, "_PyRuntime"))
     interpreter = _api("PyInterpreterState_Get")()
     version = sys.version_info[:2]
@@ -64,7 +67,8 @@ def _gil_fields():
         if ctypes.string_at(runtime, 8) != b"xdebugpy" or _u64(runtime + 8) != sys.hexversion:
             return "이 런타임의 디버그 오프셋이 예상과 다릅니다"
         where = _DEBUG_OFFSETS[version]
-        return interpreter + _u64(runtime + where["locked"]), interpreter + _u64(runtime + where["holder"])
+        locked = interpreter + _u64(runtime + where["locked"])
+        return locked, interpreter + _u64(runtime + where["holder"]), locked + where["switch_number_after_locked"]
     path = os.path.join(_HOME, f"offsets-{sys.version.split()[0]}.json")
     try:
         with open(path, encoding="utf-8") as f:
@@ -72,23 +76,24 @@ def _gil_fields():
     except (OSError, ValueError):
         return f"{sys.implementation.name} {sys.version.split()[0]}의 GIL 위치를 모릅니다"
     base = runtime if offsets["base"] == "runtime" else interpreter
-    return base + offsets["locked"], base + offsets["holder"]
+    switch_number = base + offsets["switch_number"] if "switch_number" in offsets else 0
+    return base + offsets["locked"], base + offsets["holder"], switch_number
 
 
 def _verified():
     """The GIL's field addresses, checked: the calling thread holds the GIL right now."""
     if not _gil_enabled():
-        return 0, 0
+        return 0, 0, 0
     if sys.implementation.name != "cpython":
         return f"{sys.implementation.name}에는 CPython의 GIL 구조가 없습니다"
     fields = _gil_fields()
     if isinstance(fields, str):
         return fields
-    locked, holder = fields
+    locked, holder, _ = fields
     tstate = _api("PyThreadState_Get")()
     if ctypes.c_int.from_address(locked).value != 1 or ctypes.c_void_p.from_address(holder).value != tstate:
         return "GIL 위치를 확인하지 못했습니다 (값이 맞지 않음)"
-    return locked, holder
+    return fields
 
 
 def _load():
@@ -104,7 +109,8 @@ def _load():
         _why_not = f"GIL 기록기를 불러오지 못했습니다: {error}"
         return None
     u64, ptr = ctypes.c_uint64, ctypes.c_size_t
-    lib.gs_start.argtypes = [ptr, ptr, ptr, ptr, u64]
+    lib.gs_start.argtypes = [ptr, ptr, ptr, ptr, ptr, u64]
+    lib.gs_switches.restype = ctypes.c_int64
     lib.gs_register.argtypes = [ptr]
     lib.gs_events.argtypes = [ctypes.POINTER(u64), ctypes.c_int]
     lib.gs_period_ns.restype = u64
@@ -126,9 +132,9 @@ class Recording:
             global _why_not
             _why_not = fields
             return
-        locked, holder = fields
+        locked, holder, switch_number = fields
         low, high = (locked - _GIL_BEFORE, locked + _GIL_AFTER) if locked else (0, 0)
-        self.active = lib.gs_start(locked, holder, low, high, period_ns) == 0
+        self.active = lib.gs_start(locked, holder, switch_number, low, high, period_ns) == 0
 
     def register(self, lane):
         """Watches the calling thread as `lane`: a worker's id, -1 for the main thread, 1000 and
@@ -165,6 +171,7 @@ class Recording:
         n = _lib.gs_events(buffer, n)
         timeline = {"gil": _gil_enabled(), "period_ns": _lib.gs_period_ns(),
                     "truncated": bool(_lib.gs_truncated()), "holds": [], "waits": [],
+                    "switches": _lib.gs_switches(),
                     "sleeps": [], "runs": []}
         holder, since = None, None
         states = {}
@@ -187,7 +194,29 @@ class Recording:
         for lane, (state, since) in states.items():
             if state in ("waits", "sleeps", "runs"):
                 timeline[state].append([lane, since, end - t0])
+        for kind in ("holds", "waits", "sleeps", "runs"):
+            if len(timeline[kind]) > _MAX_SPANS:
+                timeline[kind] = _thin(timeline[kind])
+                timeline["truncated"] = True
         return timeline
+
+
+def _thin(spans):
+    """At most _MAX_SPANS spans, by joining each lane's spans closer than a gap that doubles
+    until they fit: what a drawing a few hundred pixels wide could not tell apart anyway."""
+    gap = 1_000
+    while len(spans) > _MAX_SPANS:
+        joined = []
+        last = {}
+        for lane, start, end in sorted(spans, key=lambda s: s[1]):
+            at = last.get(lane)
+            if at is not None and start - joined[at][2] < gap:
+                joined[at][2] = max(joined[at][2], end)
+            else:
+                last[lane] = len(joined)
+                joined.append([lane, start, end])
+        spans, gap = joined, gap * 2
+    return spans
 
 
 def _lane(lanes, index):

@@ -15,8 +15,10 @@ const ROW_GAP: f64 = 6.0;
 const ROW: f64 = LABEL_HEIGHT + ROW_HEIGHT + ROW_GAP;
 const TOP: f64 = 2.0;
 /// A lane is drawn if its thread held, waited for or ran without the GIL this share of the
-/// wall time (the main thread that only waits in `join` is left out).
+/// wall time (the main thread that only waits in `join` is left out); a thread the harness did
+/// not start (held the GIL only while it started) needs more.
 const VISIBLE_SHARE: f64 = 0.01;
+const VISIBLE_SHARE_OTHER: f64 = 0.1;
 
 /// A lane's name: a worker, the main thread, a thread the program started, another thread.
 pub fn lane_name(lane: f64, processes: bool) -> String {
@@ -99,7 +101,8 @@ fn visible(gil: &GilTimeline, lane: f64, wall: f64) -> bool {
         .filter(|s| s[0] == lane)
         .map(|s| s[2] - s[1])
         .sum();
-    (0.0..1000.0).contains(&lane) || busy >= VISIBLE_SHARE * wall
+    let share = if lane == -2.0 { VISIBLE_SHARE_OTHER } else { VISIBLE_SHARE };
+    (0.0..1000.0).contains(&lane) || busy >= share * wall
 }
 
 fn aside(gil: &GilTimeline) -> String {
@@ -194,6 +197,22 @@ mod tests {
         assert!(plot.description.contains("작업자 0: GIL을 3번"), "{}", plot.description);
         let waits = plot.shapes.iter().filter(|s| s.class() == "gil__wait").count();
         assert_eq!(waits, 6);
+    }
+
+    #[test]
+    fn ticks_are_round_seconds_on_the_shared_axis() {
+        let ms = 1_000_000;
+        let timeline = variant(json!({"gil": true, "holds": [[0, 0, 600 * ms]]}));
+        let plot = plot(&timeline, "스레드", &Axis::new(0.652, 0.0)).expect("a plot");
+        let ticks: Vec<_> = plot
+            .shapes
+            .iter()
+            .filter_map(|s| match s {
+                Shape::Text { class, text, .. } if class == "plot__tick" => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ticks, ["0", "0.2", "0.4", "0.6", "0.8초"]);
     }
 
     #[test]

@@ -5,14 +5,16 @@
 //! prediction for it judged against it; the last column tells the three apart.
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sqlx::types::Json;
 
+use super::experiment::CodeQuery;
 use crate::accounts::class_insight;
 use crate::accounts::class_runs::{self, ClassRun};
+use crate::accounts::code_filter::CodeFilter;
 use crate::accounts::demo::{DemoPrediction, store};
 use crate::app::AppState;
 use crate::content::{Content, ExperimentId};
@@ -150,10 +152,18 @@ fn demo_run_as(run: &RunRow, name: &str, prediction: Option<&DemoPrediction>) ->
 }
 
 /// Each demo that ran: its run, then every learner's prediction for it.
-async fn demo_rows(state: &AppState, class_id: i64, body: &mut String) -> Result<()> {
+async fn demo_rows(
+    state: &AppState,
+    class_id: i64,
+    filter: CodeFilter,
+    body: &mut String,
+) -> Result<()> {
     for demo in store::all_run(&state.db, class_id).await? {
         let Some(id) = demo.run_id.as_deref().and_then(RunId::parse) else { continue };
         let Some(run) = runs_store::get(&state.db, &id).await? else { continue };
+        if !filter.keeps(run.code_edited) {
+            continue;
+        }
         let mut rows =
             vec![row(&state.content, &demo_run_as(&run, DEMO_RUNNER_NAME, None), DEMO_RUN)];
         for prediction in store::predictions(&state.db, &demo).await? {
@@ -177,15 +187,24 @@ fn csv_header() -> String {
 async fn export_class_csv(
     State(state): State<AppState>,
     TaughtClass { class, .. }: TaughtClass,
+    Query(code): Query<CodeQuery>,
 ) -> Result<Response> {
+    // `?code=original` leaves out the runs of edited programs; the 코드 수정 column marks them.
+    let filter = code.filter()?;
     let mut body = csv_header();
     class_runs::each_run(&state.db, class.class_id, |run| {
-        body.push_str(&row(&state.content, &run, OWN_RUN).join(","));
-        body.push_str("\r\n");
+        if filter.keeps(run.code_edited) {
+            body.push_str(&row(&state.content, &run, OWN_RUN).join(","));
+            body.push_str("\r\n");
+        }
     })
     .await?;
-    demo_rows(&state, class.class_id, &mut body).await?;
-    let disposition = format!("attachment; filename=\"class-{}-runs.csv\"", class.class_id);
+    demo_rows(&state, class.class_id, filter, &mut body).await?;
+    let suffix = match filter {
+        CodeFilter::All => String::new(),
+        other => format!("-{}", other.as_str()),
+    };
+    let disposition = format!("attachment; filename=\"class-{}-runs{suffix}.csv\"", class.class_id);
     let headers = [
         (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
         (

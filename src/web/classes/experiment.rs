@@ -14,10 +14,12 @@ use crate::accounts::access::Viewer;
 use crate::accounts::class::ClassRow;
 use crate::accounts::class_insight::{self, Accuracy, Charted};
 use crate::accounts::class_runs::{self, ClassRun};
+use crate::accounts::code_filter::{self, CodeFilter};
 use crate::accounts::demo::store as demo_store;
 use crate::accounts::instructor::Instructor;
 use crate::app::AppState;
 use crate::content::{Experiment, ExperimentId};
+use crate::runs::claim;
 use crate::web::charts::{Plot, class_histogram};
 use crate::web::demo_view::{DemoView, demo_view};
 use crate::web::error::{AppError, Result};
@@ -46,6 +48,8 @@ pub struct Explanation {
     /// `Some(true)` when the run's prediction was right.
     pub correct: Option<bool>,
     pub verdict: String,
+    /// The learner ran code of their own: marked, since it measured something else.
+    pub code_edited: bool,
 }
 
 /// A run somebody may want to look at again.
@@ -54,6 +58,7 @@ pub struct RunLink {
     pub name: String,
     pub run_id: String,
     pub when: String,
+    pub code_edited: bool,
 }
 
 #[derive(Template)]
@@ -73,6 +78,23 @@ struct ExperimentPage<'a> {
     contended: Vec<(RunLink, String)>,
     /// The class demos of this experiment that ran, newest first.
     demos: Vec<DemoView<'a>>,
+    /// Which runs the figures count, by their code.
+    filter: CodeFilter,
+    /// Of the learners in the figures, how many ran code they had changed.
+    edited: usize,
+}
+
+/// `?code=all|original|edited`.
+#[derive(serde::Deserialize)]
+pub struct CodeQuery {
+    code: Option<String>,
+}
+
+impl CodeQuery {
+    pub fn filter(&self) -> Result<CodeFilter> {
+        CodeFilter::parse(self.code.as_deref())
+            .ok_or_else(|| AppError::BadRequest(code_filter::UNKNOWN_FILTER.to_owned()))
+    }
 }
 
 fn explanation(experiment: &Experiment, run: &ClassRun) -> Explanation {
@@ -86,6 +108,7 @@ fn explanation(experiment: &Experiment, run: &ClassRun) -> Explanation {
         correct: judgement.as_ref().map(|j| j.correct),
         verdict: judgement
             .map_or_else(String::new, |j| format!("예측 {} · 측정 {}", j.predicted, j.measured)),
+        code_edited: run.code_edited,
     }
 }
 
@@ -97,11 +120,19 @@ fn distributions(experiment: &Experiment, latest: &[&ClassRun]) -> Vec<Plot> {
     charted.iter().filter_map(draw).collect()
 }
 
-/// What others kept busy beside a run: "다른 프로그램이 코어 0.40개 사용".
-fn taken(run: &ClassRun) -> String {
-    match run.result().and_then(|r| r.environment.others_cores) {
+/// What others kept busy beside a run, and whether the lesson's point survived it:
+/// "다른 프로그램이 코어 0.40개 사용 · 강의의 요점은 드러남".
+fn taken(experiment: &Experiment, run: &ClassRun) -> String {
+    let load = match run.result().and_then(|r| r.environment.others_cores) {
         Some(cores) => format!("다른 프로그램이 코어 {}개 사용", crate::format::cores(cores)),
         None => "다른 프로그램과 겹침".to_owned(),
+    };
+    let point =
+        run.result().and_then(|r| claim::check(experiment, &run.params, run.code_edited, r));
+    match point {
+        Some(check) if check.held => format!("{load} · 강의의 요점은 드러남 ({})", check.measured),
+        Some(check) => format!("{load} · 강의의 요점이 드러나지 않음 ({})", check.measured),
+        None => load,
     }
 }
 
@@ -111,6 +142,7 @@ fn run_link(run: &ClassRun) -> RunLink {
         name: run.display_name.clone(),
         run_id: run.run_id.clone(),
         when: korean_time(&run.submitted_at),
+        code_edited: run.code_edited,
     }
 }
 
@@ -119,10 +151,12 @@ async fn show_class_experiment(
     TaughtClass { class, instructor: me }: TaughtClass,
     path: ClassItemPath,
     Query(query): Query<ListQuery>,
+    Query(code): Query<CodeQuery>,
 ) -> Result<Html<String>> {
     let id = ExperimentId::parse(&path.item).ok_or(AppError::NotFound)?;
     let experiment = state.content.experiment(&id).ok_or(AppError::NotFound)?;
-    render(&experiment_page(&state, me, class, experiment, &query).await?)
+    let filter = code.filter()?;
+    render(&experiment_page(&state, me, class, experiment, (&query, filter)).await?)
 }
 
 async fn experiment_page<'a>(
@@ -130,16 +164,20 @@ async fn experiment_page<'a>(
     instructor: Instructor,
     class: ClassRow,
     experiment: &'a Experiment,
-    query: &ListQuery,
+    (query, filter): (&ListQuery, CodeFilter),
 ) -> Result<ExperimentPage<'a>> {
     let (db, class_id, id) = (&state.db, class.class_id, experiment.id.as_str());
-    let runs = class_runs::succeeded_runs(db, class_id, id).await?;
+    let runs = filter.apply(class_runs::succeeded_runs(db, class_id, id).await?);
     let latest = class_insight::latest_per_learner(&runs);
     let contended = runs.iter().filter(|r| r.result().is_some_and(|r| r.environment.contended));
     let search = query.search();
     let window = (EXPLANATIONS_PAGE, (query.page() - 1) * EXPLANATIONS_PAGE);
     let (explained, total) = class_runs::explanations(db, class_id, id, &search, window).await?;
-    let base = format!("/classes/{class_id}/experiments/{id}?q={}&", encode_component(&search));
+    let base = format!(
+        "/classes/{class_id}/experiments/{id}?code={}&q={}&",
+        filter.as_str(),
+        encode_component(&search)
+    );
     let viewer = Viewer { learner_id: None, instructor_id: Some(instructor.instructor_id) };
     let mut demos = Vec::new();
     for demo in demo_store::of_experiment(db, class_id, id, MAX_DEMOS).await? {
@@ -147,6 +185,8 @@ async fn experiment_page<'a>(
     }
     Ok(ExperimentPage {
         demos,
+        filter,
+        edited: latest.iter().filter(|r| r.code_edited).count(),
         instructor,
         measured: latest.len(),
         charts: distributions(experiment, &latest),
@@ -154,7 +194,10 @@ async fn experiment_page<'a>(
         explanations: explained.iter().map(|run| explanation(experiment, run)).collect(),
         explanation_total: total,
         pager: Pager::new(query.page(), EXPLANATIONS_PAGE, total, base),
-        contended: contended.take(MAX_CONTENDED).map(|r| (run_link(r), taken(r))).collect(),
+        contended: contended
+            .take(MAX_CONTENDED)
+            .map(|r| (run_link(r), taken(experiment, r)))
+            .collect(),
         search,
         class,
         experiment,

@@ -10,6 +10,8 @@
 //   ed.getValue()   // current text
 //   ed.setValue(s)  // replace the text (undoable; updates textarea.value and fires "input")
 //   ed.focus()
+//   ed.markLine(n, why)  // marks line n (1-based) as where a run failed; why = its title text
+//   ed.clearMarks()      // removes that mark (setValue removes it too)
 //   ed.destroy()    // remove the editor and show the textarea again
 //
 // CSP: the editor is mounted inside a shadow root on ed.host. CodeMirror, through style-mod,
@@ -18,7 +20,7 @@
 // <style> element in <head>, which that policy blocks. Where adoptedStyleSheets is
 // missing, attach() returns null and the textarea stays.
 
-import { EditorState, Compartment } from "@codemirror/state";
+import { EditorState, Compartment, StateEffect, StateField } from "@codemirror/state";
 import {
   EditorView,
   Decoration,
@@ -42,7 +44,7 @@ import {
 import { pythonLanguage } from "@codemirror/lang-python";
 import { tags as t } from "@lezer/highlight";
 
-const VERSION = "1";
+const VERSION = "2";
 
 // --- Theme: every colour comes from the site's CSS variables, so light/dark follows the page. ---
 
@@ -95,6 +97,11 @@ const gilTheme = EditorView.theme({
     backgroundColor: "color-mix(in srgb, var(--correction, #b4232a) 30%, transparent)",
   },
   ".cm-gil-builtin, .cm-gil-builtin *": { color: "var(--hl-builtin)" },
+  // The line a failed run stopped at: a tint and a bar, so it shows without colour too.
+  ".cm-line.cm-gil-error-line": {
+    backgroundColor: "color-mix(in srgb, var(--correction, #b4232a) 16%, transparent)",
+    boxShadow: "inset 4px 0 0 var(--correction, #b4232a)",
+  },
 });
 
 // Same groups as the server-side highlighter (syntect classes coloured in site.css).
@@ -171,6 +178,32 @@ const builtinHighlighter = ViewPlugin.fromClass(
   },
   { decorations: (v) => v.decorations },
 );
+
+// --- The line where a run failed: a line decoration that follows edits, cleared on demand. ---
+
+const setErrorLine = StateEffect.define();
+
+const errorLineField = StateField.define({
+  create: () => Decoration.none,
+  update(marks, tr) {
+    marks = marks.map(tr.changes);
+    for (const effect of tr.effects) {
+      if (effect.is(setErrorLine)) {
+        const { line, title } = effect.value || {};
+        if (!line || line > tr.state.doc.lines) {
+          marks = Decoration.none;
+        } else {
+          const from = tr.state.doc.line(line).from;
+          const attributes = { "data-error-line": String(line) };
+          if (title) attributes.title = title;
+          marks = Decoration.set([Decoration.line({ class: "cm-gil-error-line", attributes }).range(from)]);
+        }
+      }
+    }
+    return marks;
+  },
+  provide: (field) => EditorView.decorations.from(field),
+});
 
 const koreanPhrases = EditorState.phrases.of({
   "Control character": "제어 문자",
@@ -276,6 +309,7 @@ function attach(textarea, options) {
       new LanguageSupport(pythonLanguage),
       syntaxHighlighting(gilHighlight),
       builtinHighlighter,
+      errorLineField,
       indentUnit.of("    "),
       EditorState.tabSize.of(4),
       keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
@@ -309,7 +343,8 @@ function attach(textarea, options) {
       writeValue(text);
       return;
     }
-    view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
+    // New text: the mark of a failed run no longer points at anything in it.
+    view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text }, effects: setErrorLine.of(null) });
   };
 
   // A script that still writes textarea.value updates the editor too.
@@ -356,6 +391,8 @@ function attach(textarea, options) {
     getValue: () => view.state.doc.toString(),
     setValue,
     focus: () => view.focus(),
+    markLine: (line, title) => view.dispatch({ effects: setErrorLine.of({ line: Number(line), title }) }),
+    clearMarks: () => view.dispatch({ effects: setErrorLine.of(null) }),
     destroy() {
       if (!handles.has(textarea)) return;
       handles.delete(textarea);
