@@ -27,6 +27,19 @@ async fn predict(learner: &Browser, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// Clicks `css` on a page that swaps in fresh fragments as events arrive: when the element found
+/// is replaced before the click lands (a stale reference), finds it again, a few times.
+async fn click_fresh(browser: &Browser, css: &str) -> Result<()> {
+    let mut tries = 0;
+    loop {
+        match browser.click(css).await {
+            Err(error) if tries < 5 && format!("{error:#}").contains("stale") => tries += 1,
+            other => return other,
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// No serious or critical axe-core finding on what `browser` shows now.
 async fn accessible(browser: &Browser, page: &str) -> Result<()> {
     let found = audit_page(browser).await?;
@@ -73,7 +86,7 @@ async fn three_devices_predict_the_instructor_runs_once_and_all_see_the_histogra
         let summary = teacher.text("[data-demo-histogram] .hist__summary").await?;
         ensure!(summary.contains("학생 3명"), "the histogram of three predictions: {summary}");
 
-        teacher.click("[data-demo-run-button]").await?;
+        click_fresh(&teacher, "[data-demo-run-button]").await?;
         let measured =
             teacher.wait("the measurement on the projector", RUN_LIMIT, MEASURED).await?;
         accessible(&teacher, "the projector, measured").await?;
@@ -100,7 +113,7 @@ async fn three_devices_predict_the_instructor_runs_once_and_all_see_the_histogra
             .unwrap_or(0);
         ensure!(runs == 1, "one run on the projector: {runs}");
 
-        teacher.click("[data-demo-open-button]").await?;
+        click_fresh(&teacher, "[data-demo-open-button]").await?;
         let opened = "return document.querySelector('[data-demo-state]')
                         ?.getAttribute('data-demo-phase') === 'opened';";
         teacher.wait("the demo opened for everyone", PAGE_LIMIT, opened).await?;
