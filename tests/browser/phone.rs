@@ -66,7 +66,8 @@ async fn on_a_phone_no_page_scrolls_sideways_and_the_card_runs() {
         let (_, status) = finished_run(&b).await?;
         ensure!(status == "완료", "the run ended as {status}");
         // The work's timeline, or the GIL's where the server records it.
-        b.wait_for(&format!("{CARD} .timeline__svg, {CARD} .gil__svg"), PAGE_LIMIT).await?;
+        // The services build the GIL recorder, so the CPU card's result is a GIL timeline.
+        b.wait_for(&format!("{CARD} .gil__svg"), PAGE_LIMIT).await?;
         no_sideways_scroll(&b, "the lesson with a result").await?;
         // The charts, the GIL timeline too, re-flow to the phone's width: their text is not
         // scaled down to 4-5 px, and no figure scrolls sideways out of the keyboard's reach.
