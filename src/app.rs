@@ -4,10 +4,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::db::Pool;
 use anyhow::Context;
 use axum::Router;
 use axum::http::Request;
-use sqlx::SqlitePool;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -38,7 +38,7 @@ impl std::ops::Deref for AppState {
 
 /// What every handler shares.
 pub struct Shared {
-    pub db: SqlitePool,
+    pub db: Pool,
     pub content: Arc<Content>,
     pub config: Arc<Config>,
     pub runner: Runner,

@@ -6,7 +6,8 @@
 
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
+use crate::on_pool;
 
 use crate::runs::now_rfc3339;
 
@@ -57,21 +58,21 @@ struct Counts {
 /// Refuses the attempt if any throttle says so; checked before the password is hashed.
 #[tracing::instrument(skip_all)]
 pub async fn check(
-    pool: &SqlitePool,
+    pool: &Pool,
     limits: &LoginLimits,
     attempt: &Attempt<'_>,
 ) -> Result<(), LoginRefused> {
-    let counts: Counts = sqlx::query_as(
-        "select coalesce(sum(email = ?1 and address = ?2), 0) as pair, \
-         coalesce(sum(address = ?2), 0) as address, coalesce(sum(email = ?1), 0) as email, \
-         max(case when email = ?1 then failed_at end) as last_email_failure \
-         from login_failure where failed_at > ?3 and (email = ?1 or address = ?2)",
+    let counts: Counts = on_pool!(pool, c => sqlx::query_as(
+        "select count(*) filter (where email = $1 and address = $2) as pair, \
+         count(*) filter (where address = $2) as address, \
+         count(*) filter (where email = $1) as email, \
+         max(case when email = $1 then failed_at end) as last_email_failure \
+         from login_failure where failed_at > $3 and (email = $1 or address = $2)",
     )
     .bind(attempt.email)
     .bind(attempt.address)
     .bind(window_start())
-    .fetch_one(pool)
-    .await?;
+    .fetch_one(c).await)?;
     if counts.pair >= MAX_PER_PAIR {
         return Err(LoginRefused::TooManyForThisEmail);
     }
@@ -93,27 +94,24 @@ pub async fn check(
 
 /// Counts a failure, and forgets failures older than the window on the way.
 #[tracing::instrument(skip_all)]
-pub async fn record_failure(pool: &SqlitePool, attempt: &Attempt<'_>) -> sqlx::Result<()> {
-    sqlx::query("delete from login_failure where failed_at <= ?")
+pub async fn record_failure(pool: &Pool, attempt: &Attempt<'_>) -> sqlx::Result<()> {
+    on_pool!(pool, c => sqlx::query("delete from login_failure where failed_at <= $1")
         .bind(window_start())
-        .execute(pool)
-        .await?;
-    sqlx::query("insert into login_failure (email, address, failed_at) values (?, ?, ?)")
+        .execute(c).await.map(drop))?;
+    on_pool!(pool, c => sqlx::query("insert into login_failure (email, address, failed_at) values ($1, $2, $3)")
         .bind(attempt.email)
         .bind(attempt.address)
         .bind(now_rfc3339())
-        .execute(pool)
-        .await?;
+        .execute(c).await.map(drop))?;
     Ok(())
 }
 
 /// After a successful login this email's count from this address starts again.
-pub async fn clear(pool: &SqlitePool, attempt: &Attempt<'_>) -> sqlx::Result<()> {
-    sqlx::query("delete from login_failure where email = ? and address = ?")
+pub async fn clear(pool: &Pool, attempt: &Attempt<'_>) -> sqlx::Result<()> {
+    on_pool!(pool, c => sqlx::query("delete from login_failure where email = $1 and address = $2")
         .bind(attempt.email)
         .bind(attempt.address)
-        .execute(pool)
-        .await?;
+        .execute(c).await.map(drop))?;
     Ok(())
 }
 
@@ -124,19 +122,19 @@ mod tests {
     const LIMITS: LoginLimits =
         LoginLimits { per_address: 8, per_email: 7, pause: Duration::from_secs(60) };
 
-    async fn pool() -> (tempfile::TempDir, SqlitePool) {
+    async fn pool() -> (tempfile::TempDir, Pool) {
         let dir = tempfile::tempdir().expect("tempdir");
         let url = format!("sqlite://{}", dir.path().join("db").display());
         (dir, crate::db::connect(&url).await.expect("db"))
     }
 
-    async fn fails(pool: &SqlitePool, email: &str, address: &str, times: usize) {
+    async fn fails(pool: &Pool, email: &str, address: &str, times: usize) {
         for _ in 0..times {
             record_failure(pool, &Attempt { email, address }).await.expect("record");
         }
     }
 
-    async fn verdict(pool: &SqlitePool, email: &str, address: &str) -> Result<(), LoginRefused> {
+    async fn verdict(pool: &Pool, email: &str, address: &str) -> Result<(), LoginRefused> {
         check(pool, &LIMITS, &Attempt { email, address }).await
     }
 

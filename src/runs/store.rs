@@ -1,13 +1,15 @@
 //! SQL for runs: the `run` table is both the record of every run and the queue.
 
+use sqlx::FromRow;
 use sqlx::types::Json;
-use sqlx::{FromRow, SqlitePool};
 
 use super::prediction::Prediction;
 pub use super::queue::{claim_next, queue_position};
 use super::result::{RunResult, Timelines};
 use super::{RunId, RunStatus, now_rfc3339};
 use crate::content::ParamValues;
+use crate::db::{Pool, Tx};
+use crate::{on_pool, on_tx};
 
 /// A run as stored.
 #[derive(Debug, Clone, FromRow)]
@@ -64,41 +66,37 @@ pub(super) const COLUMNS: &str = "run_id, learner_id, experiment, params, code, 
     submitted_at, started_at, finished_at, attempts";
 
 /// How many of the learner's runs wait in the queue, and how many they submitted since `since`.
-pub async fn learner_load(
-    tx: &mut sqlx::SqliteConnection,
-    learner_id: i64,
-    since: &str,
-) -> sqlx::Result<(i64, i64)> {
-    sqlx::query_as(
-        "select coalesce(sum(status in ('queued', 'running')), 0), \
-                coalesce(sum(submitted_at >= ?), 0) \
-         from run where learner_id = ?",
+pub async fn learner_load(tx: &mut Tx, learner_id: i64, since: &str) -> sqlx::Result<(i64, i64)> {
+    on_tx!(tx, c => sqlx::query_as(
+        "select count(*) filter (where status in ('queued', 'running')), \
+                count(*) filter (where submitted_at >= $1) \
+         from run where learner_id = $2",
     )
     .bind(since)
     .bind(learner_id)
-    .fetch_one(tx)
-    .await
+    .fetch_one(c)
+    .await)
 }
 
-pub async fn get(pool: &SqlitePool, id: &RunId) -> sqlx::Result<Option<RunRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("select {COLUMNS} from run where run_id = ?")))
-        .bind(id.as_str())
-        .fetch_optional(pool)
-        .await
+pub async fn get(pool: &Pool, id: &RunId) -> sqlx::Result<Option<RunRow>> {
+    let sql = format!("select {COLUMNS} from run where run_id = $1");
+    on_pool!(pool, p => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id.as_str()).fetch_optional(p).await
+    })
 }
 
 pub async fn list_for_learner(
-    pool: &SqlitePool,
+    pool: &Pool,
     learner_id: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<RunRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from run where learner_id = ? order by submitted_at desc, rowid desc limit ?"
+    on_pool!(pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from run where learner_id = $1 order by submitted_at desc, rowid desc limit $2"
     )))
     .bind(learner_id)
     .bind(limit)
-    .fetch_all(pool)
-    .await
+    .fetch_all(p)
+    .await)
 }
 
 /// What a finished run leaves behind.
@@ -113,7 +111,7 @@ pub struct Finish<'a> {
 }
 
 #[tracing::instrument(skip_all, fields(run_id = %id, status = finish.status.as_str()))]
-pub async fn finish(pool: &SqlitePool, id: &RunId, finish: &Finish<'_>) -> sqlx::Result<()> {
+pub async fn finish(pool: &Pool, id: &RunId, finish: &Finish<'_>) -> sqlx::Result<()> {
     let (result, timelines) = match finish.result {
         Some(result) => {
             let (numbers, timelines) = result.clone().split_timelines();
@@ -121,10 +119,10 @@ pub async fn finish(pool: &SqlitePool, id: &RunId, finish: &Finish<'_>) -> sqlx:
         }
         None => (None, None),
     };
-    sqlx::query(
-        "update run set status = ?, reason = ?, exit_code = ?, stdout = ?, stderr = ?, \
-         result = ?, timelines = ?, runtime = ?, finished_at = ?, submitted_from = null \
-         where run_id = ?",
+    on_pool!(pool, p => sqlx::query(
+        "update run set status = $1, reason = $2, exit_code = $3, stdout = $4, stderr = $5, \
+         result = $6, timelines = $7, runtime = $8, finished_at = $9, submitted_from = null \
+         where run_id = $10",
     )
     .bind(finish.status.as_str())
     .bind(finish.reason)
@@ -136,110 +134,114 @@ pub async fn finish(pool: &SqlitePool, id: &RunId, finish: &Finish<'_>) -> sqlx:
     .bind(finish.runtime)
     .bind(now_rfc3339())
     .bind(id.as_str())
-    .execute(pool)
-    .await?;
-    Ok(())
+    .execute(p)
+    .await
+    .map(drop))
 }
 
 /// Cancels a queued run at once; marks a running one so its worker stops it.
 /// Returns the status after the request, or `None` if the run is already finished.
-pub async fn request_cancel(pool: &SqlitePool, id: &RunId) -> sqlx::Result<Option<RunStatus>> {
-    let status: Option<String> = sqlx::query_scalar(
+pub async fn request_cancel(pool: &Pool, id: &RunId) -> sqlx::Result<Option<RunStatus>> {
+    let status: Option<String> = on_pool!(pool, p => sqlx::query_scalar(
         "update run set \
            status = case when status = 'queued' then 'cancelled' else status end, \
-           cancel_requested = 1, \
-           reason = case when status = 'queued' then ? else reason end, \
-           finished_at = case when status = 'queued' then ? else finished_at end, \
+           cancel_requested = true, \
+           reason = case when status = 'queued' then $1 else reason end, \
+           finished_at = case when status = 'queued' then $2 else finished_at end, \
            submitted_from = case when status = 'queued' then null else submitted_from end \
-         where run_id = ? and status in ('queued', 'running') returning status",
+         where run_id = $3 and status in ('queued', 'running') returning status",
     )
     .bind(CANCELLED_REASON)
     .bind(now_rfc3339())
     .bind(id.as_str())
-    .fetch_optional(pool)
-    .await?;
+    .fetch_optional(p)
+    .await)?;
     Ok(status.as_deref().and_then(RunStatus::parse))
 }
 
 pub const CANCELLED_REASON: &str = "실행을 취소했습니다.";
 
 /// After a crash or restart: runs left `running` go back to the queue once, then fail.
-pub async fn recover_interrupted(pool: &SqlitePool, max_attempts: i64) -> sqlx::Result<(u64, u64)> {
-    let failed = sqlx::query(
-        "update run set status = 'failed', finished_at = ?, \
+pub async fn recover_interrupted(pool: &Pool, max_attempts: i64) -> sqlx::Result<(u64, u64)> {
+    let failed = on_pool!(pool, p => sqlx::query(
+        "update run set status = 'failed', finished_at = $1, \
            reason = '서버가 실행 도중 여러 번 멈춰 이 실행을 끝내지 못했습니다.' \
-         where status = 'running' and attempts >= ?",
+         where status = 'running' and attempts >= $2",
     )
     .bind(now_rfc3339())
     .bind(max_attempts)
-    .execute(pool)
-    .await?
-    .rows_affected();
-    let requeued =
+    .execute(p)
+    .await
+    .map(|done| done.rows_affected()))?;
+    let requeued = on_pool!(pool, p => {
         sqlx::query("update run set status = 'queued', started_at = null where status = 'running'")
-            .execute(pool)
-            .await?
-            .rows_affected();
+            .execute(p)
+            .await
+            .map(|done| done.rows_affected())
+    })?;
     Ok((requeued, failed))
 }
 
 /// Puts a run interrupted by shutdown back in the queue, keeping its place.
-pub async fn requeue(pool: &SqlitePool, id: &RunId) -> sqlx::Result<()> {
-    sqlx::query("update run set status = 'queued', started_at = null where run_id = ? and status = 'running'")
+pub async fn requeue(pool: &Pool, id: &RunId) -> sqlx::Result<()> {
+    on_pool!(pool, p => sqlx::query("update run set status = 'queued', started_at = null where run_id = $1 and status = 'running'")
         .bind(id.as_str())
-        .execute(pool)
-        .await?;
-    Ok(())
+        .execute(p)
+        .await
+        .map(drop))
 }
 
-pub async fn cancel_requested(pool: &SqlitePool, id: &RunId) -> sqlx::Result<bool> {
-    let flag: Option<bool> =
-        sqlx::query_scalar("select cancel_requested from run where run_id = ?")
+pub async fn cancel_requested(pool: &Pool, id: &RunId) -> sqlx::Result<bool> {
+    let flag: Option<bool> = on_pool!(pool, p => {
+        sqlx::query_scalar("select cancel_requested from run where run_id = $1")
             .bind(id.as_str())
-            .fetch_optional(pool)
-            .await?;
+            .fetch_optional(p)
+            .await
+    })?;
     Ok(flag.unwrap_or(false))
 }
 
 /// Saves the learner's "why?" answer.
-pub async fn save_explanation(pool: &SqlitePool, id: &RunId, text: &str) -> sqlx::Result<()> {
-    sqlx::query("update run set explanation = ? where run_id = ?")
-        .bind(text)
-        .bind(id.as_str())
-        .execute(pool)
-        .await?;
-    Ok(())
+pub async fn save_explanation(pool: &Pool, id: &RunId, text: &str) -> sqlx::Result<()> {
+    on_pool!(pool, p => {
+        sqlx::query("update run set explanation = $1 where run_id = $2")
+            .bind(text)
+            .bind(id.as_str())
+            .execute(p)
+            .await
+            .map(drop)
+    })
 }
 
 /// A learner's latest runs of the given experiments, newest first (for the cards of a lesson).
 pub async fn recent_of_experiments(
-    pool: &SqlitePool,
+    pool: &Pool,
     learner_id: i64,
     experiments: &[&str],
     per_experiment: usize,
 ) -> sqlx::Result<Vec<RunRow>> {
     let mut runs = Vec::new();
     for experiment in experiments {
-        let rows: Vec<RunRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "select {COLUMNS} from run where learner_id = ? and experiment = ? \
-             order by submitted_at desc, rowid desc limit ?"
+        let rows: Vec<RunRow> = on_pool!(pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "select {COLUMNS} from run where learner_id = $1 and experiment = $2 \
+             order by submitted_at desc, rowid desc limit $3"
         )))
         .bind(learner_id)
         .bind(experiment)
         .bind(per_experiment as i64)
-        .fetch_all(pool)
-        .await?;
+        .fetch_all(p)
+        .await)?;
         runs.extend(rows);
     }
     Ok(runs)
 }
 
 /// The experiments a learner has run to success at least once.
-pub async fn experiments_done(pool: &SqlitePool, learner_id: i64) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(
-        "select distinct experiment from run where learner_id = ? and status = 'succeeded'",
+pub async fn experiments_done(pool: &Pool, learner_id: i64) -> sqlx::Result<Vec<String>> {
+    on_pool!(pool, p => sqlx::query_scalar(
+        "select distinct experiment from run where learner_id = $1 and status = 'succeeded'",
     )
     .bind(learner_id)
-    .fetch_all(pool)
-    .await
+    .fetch_all(p)
+    .await)
 }

@@ -2,7 +2,7 @@
 //! unfinished one sends what happened so far, then follows live, and while it waits in the
 //! queue hears its place change. Each watch is one task that ends as soon as its watcher is gone.
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
@@ -16,7 +16,7 @@ use super::{RunId, RunStatus};
 /// What a watch needs of the runner.
 #[derive(Clone)]
 pub struct Watch {
-    pub db: SqlitePool,
+    pub db: Pool,
     pub hub: Hub,
     pub shutdown: CancellationToken,
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::ReceiverStream;
@@ -41,7 +41,7 @@ pub struct Runner {
 }
 
 struct Inner {
-    db: SqlitePool,
+    db: Pool,
     content: Arc<Content>,
     backend: Arc<dyn Backend>,
     hub: Hub,
@@ -52,7 +52,7 @@ struct Inner {
 }
 
 /// After a crash or restart: runs left `running` are queued again, or failed after repeated tries.
-pub async fn recover_interrupted(db: &SqlitePool) -> sqlx::Result<()> {
+pub async fn recover_interrupted(db: &Pool) -> sqlx::Result<()> {
     let (requeued, failed) = store::recover_interrupted(db, MAX_ATTEMPTS).await?;
     if requeued + failed > 0 {
         tracing::warn!(requeued, failed, "recovered runs interrupted by a stop");
@@ -62,7 +62,7 @@ pub async fn recover_interrupted(db: &SqlitePool) -> sqlx::Result<()> {
 
 impl Runner {
     pub fn new(
-        db: SqlitePool,
+        db: Pool,
         content: Arc<Content>,
         backend: Arc<dyn Backend>,
         limits: RunLimits,

@@ -2,6 +2,7 @@
 //! reaches about 0 as it nears its end, drops when it ends early, and the class page shows
 //! which of its learners wait.
 
+use gil_lab::on_pool;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -32,11 +33,10 @@ async fn ten_second_history(app: &TestApp) {
         }
         assert_eq!(app.drain_queue().await, batch);
     }
-    sqlx::query(
+    on_pool!(app.state.db, c => sqlx::query(
         "update run set started_at = strftime('%Y-%m-%dT%H:%M:%fZ', finished_at, '-10 seconds')",
     )
-    .execute(&app.state.db)
-    .await
+    .execute(c).await.map(|done| done.rows_affected()))
     .expect("durations set");
 }
 
@@ -70,7 +70,7 @@ async fn the_estimate_counts_down_and_is_about_zero_when_the_run_ahead_is_nearly
 
     let nearly_done = "update run set started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-9.9 seconds') \
                        where run_id = ?";
-    sqlx::query(nearly_done).bind(&ahead).execute(&app.state.db).await.expect("started earlier");
+    on_pool!(app.state.db, c => sqlx::query(nearly_done).bind(&ahead).execute(c).await.map(|done| done.rows_affected())).expect("started earlier");
     let eta = eta_of(&app, &id).await;
     assert!((0.0..0.5).contains(&eta), "about 0 at position 1: {eta}");
 }
@@ -117,7 +117,7 @@ async fn the_estimate_goes_down_when_the_run_ahead_ends_early() {
 
     let finish = "update run set status = 'succeeded', \
                   finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') where run_id = ?";
-    sqlx::query(finish).bind(&ahead).execute(&app.state.db).await.expect("finished early");
+    on_pool!(app.state.db, c => sqlx::query(finish).bind(&ahead).execute(c).await.map(|done| done.rows_affected())).expect("finished early");
     let etas = etas_until(&mut body, |eta| eta < 15.0).await;
     assert!(etas.windows(2).all(|w| w[1] <= w[0]), "{etas:?}");
     let corrected = etas[etas.len() - 1];

@@ -27,7 +27,7 @@ pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
         .connect_with(options)
         .await
         .with_context(|| format!("cannot open the database {url}"))?;
-    sqlx::migrate!().run(&pool).await.context("database migrations failed")?;
+    super::migrate(sqlx::migrate!("migrations/sqlite"), &pool).await?;
     Ok(pool)
 }
 
@@ -50,7 +50,7 @@ mod tests {
                 .fetch_one(&pool)
                 .await
                 .expect("migrations table");
-        assert_eq!(applied as usize, sqlx::migrate!().iter().count());
+        assert_eq!(applied as usize, sqlx::migrate!("migrations/sqlite").iter().count());
         let fk: i64 =
             sqlx::query_scalar("pragma foreign_keys").fetch_one(&pool).await.expect("foreign keys");
         assert_eq!(fk, 1);
