@@ -83,36 +83,39 @@ mod tests {
 
     #[tokio::test]
     async fn an_instructor_signs_up_once_and_logs_in_only_with_the_right_password() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let url = format!("sqlite://{}", dir.path().join("db").display());
-        let pool = crate::db::connect(&url).await.expect("db");
-        let passwords = Passwords::new(1);
-        let email = Email::parse("Teacher@School.kr").expect("email");
-        let name = PersonName::parse("김 선생").expect("name");
-        let password = Password::parse("correct horse").expect("password");
-        let SignUp::Created(created) =
-            sign_up(&pool, &passwords, &email, &name, &password).await.expect("up")
-        else {
-            panic!("first sign-up must succeed");
-        };
-        let again = sign_up(&pool, &passwords, &email, &name, &password).await.expect("again");
-        assert!(matches!(again, SignUp::EmailTaken));
-        let hash: String =
-            on_pool!(pool, c => sqlx::query_scalar("select password_hash from instructor")
-            .fetch_one(c).await)
-            .expect("hash");
-        assert!(hash.starts_with("$argon2id$"), "{hash}");
-        let found = authenticate(&pool, &passwords, &email, "correct horse").await.expect("login");
-        assert_eq!(found.map(|i| i.instructor_id), Some(created.instructor_id));
-        assert!(
-            authenticate(&pool, &passwords, &email, "wrong horse").await.expect("login").is_none()
-        );
-        let stranger = Email::parse("nobody@school.kr").expect("email");
-        assert!(
-            authenticate(&pool, &passwords, &stranger, "correct horse")
-                .await
-                .expect("login")
-                .is_none()
-        );
+        for (_dir, pool) in crate::db::test_stores().await {
+            let passwords = Passwords::new(1);
+            let email = Email::parse("Teacher@School.kr").expect("email");
+            let name = PersonName::parse("김 선생").expect("name");
+            let password = Password::parse("correct horse").expect("password");
+            let SignUp::Created(created) =
+                sign_up(&pool, &passwords, &email, &name, &password).await.expect("up")
+            else {
+                panic!("first sign-up must succeed");
+            };
+            let again = sign_up(&pool, &passwords, &email, &name, &password).await.expect("again");
+            assert!(matches!(again, SignUp::EmailTaken));
+            let hash: String =
+                on_pool!(pool, c => sqlx::query_scalar("select password_hash from instructor")
+                .fetch_one(c).await)
+                .expect("hash");
+            assert!(hash.starts_with("$argon2id$"), "{hash}");
+            let found =
+                authenticate(&pool, &passwords, &email, "correct horse").await.expect("login");
+            assert_eq!(found.map(|i| i.instructor_id), Some(created.instructor_id));
+            assert!(
+                authenticate(&pool, &passwords, &email, "wrong horse")
+                    .await
+                    .expect("login")
+                    .is_none()
+            );
+            let stranger = Email::parse("nobody@school.kr").expect("email");
+            assert!(
+                authenticate(&pool, &passwords, &stranger, "correct horse")
+                    .await
+                    .expect("login")
+                    .is_none()
+            );
+        }
     }
 }

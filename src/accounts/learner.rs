@@ -132,47 +132,43 @@ mod tests {
         assert!(!format!("{token:?}").contains(token.reveal()), "the secret is never printed");
     }
 
-    async fn pool() -> (tempfile::TempDir, Pool) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let url = format!("sqlite://{}", dir.path().join("db").display());
-        let pool = crate::db::connect(&url).await.expect("db");
-        (dir, pool)
-    }
-
     #[tokio::test]
     async fn the_same_token_is_the_same_learner() {
-        let (_dir, pool) = pool().await;
-        let token = LearnerToken::mint();
-        assert_eq!(find(&pool, &token).await.expect("find"), None);
-        let id = ensure(&pool, &token).await.expect("ensure");
-        assert_eq!(ensure(&pool, &token).await.expect("again"), id);
-        assert_eq!(find(&pool, &token).await.expect("find"), Some(id));
-        assert_ne!(ensure(&pool, &LearnerToken::mint()).await.expect("other"), id);
+        for (_dir, pool) in crate::db::test_stores().await {
+            let token = LearnerToken::mint();
+            assert_eq!(find(&pool, &token).await.expect("find"), None);
+            let id = ensure(&pool, &token).await.expect("ensure");
+            assert_eq!(ensure(&pool, &token).await.expect("again"), id);
+            assert_eq!(find(&pool, &token).await.expect("find"), Some(id));
+            assert_ne!(ensure(&pool, &LearnerToken::mint()).await.expect("other"), id);
+        }
     }
 
     #[tokio::test]
     async fn a_bound_browser_is_the_same_learner_and_makes_no_new_row() {
-        let (_dir, pool) = pool().await;
-        let id = ensure(&pool, &LearnerToken::mint()).await.expect("ensure");
-        let second = bind_device(&pool, id).await.expect("bind");
-        assert_eq!(find(&pool, &second).await.expect("find"), Some(id));
-        assert_eq!(ensure(&pool, &second).await.expect("ensure"), id);
-        let rows: i64 =
-            on_pool!(pool, c => sqlx::query_scalar("select count(*) from learner").fetch_one(c).await).expect("n");
-        assert_eq!(rows, 1);
+        for (_dir, pool) in crate::db::test_stores().await {
+            let id = ensure(&pool, &LearnerToken::mint()).await.expect("ensure");
+            let second = bind_device(&pool, id).await.expect("bind");
+            assert_eq!(find(&pool, &second).await.expect("find"), Some(id));
+            assert_eq!(ensure(&pool, &second).await.expect("ensure"), id);
+            let rows: i64 =
+                on_pool!(pool, c => sqlx::query_scalar("select count(*) from learner").fetch_one(c).await).expect("n");
+            assert_eq!(rows, 1);
+        }
     }
 
     #[tokio::test]
     async fn a_rotated_token_replaces_the_old_one_on_either_kind_of_browser() {
-        let (_dir, pool) = pool().await;
-        let first = LearnerToken::mint();
-        let id = ensure(&pool, &first).await.expect("ensure");
-        let second = bind_device(&pool, id).await.expect("bind");
-        for old in [first, second] {
-            let new = rotate(&pool, &old).await.expect("rotate").expect("a known token");
-            assert_eq!(find(&pool, &old).await.expect("find"), None, "the old token is gone");
-            assert_eq!(find(&pool, &new).await.expect("find"), Some(id));
+        for (_dir, pool) in crate::db::test_stores().await {
+            let first = LearnerToken::mint();
+            let id = ensure(&pool, &first).await.expect("ensure");
+            let second = bind_device(&pool, id).await.expect("bind");
+            for old in [first, second] {
+                let new = rotate(&pool, &old).await.expect("rotate").expect("a known token");
+                assert_eq!(find(&pool, &old).await.expect("find"), None, "the old token is gone");
+                assert_eq!(find(&pool, &new).await.expect("find"), Some(id));
+            }
+            assert!(rotate(&pool, &LearnerToken::mint()).await.expect("rotate").is_none());
         }
-        assert!(rotate(&pool, &LearnerToken::mint()).await.expect("rotate").is_none());
     }
 }

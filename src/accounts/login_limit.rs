@@ -122,12 +122,6 @@ mod tests {
     const LIMITS: LoginLimits =
         LoginLimits { per_address: 8, per_email: 7, pause: Duration::from_secs(60) };
 
-    async fn pool() -> (tempfile::TempDir, Pool) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let url = format!("sqlite://{}", dir.path().join("db").display());
-        (dir, crate::db::connect(&url).await.expect("db"))
-    }
-
     async fn fails(pool: &Pool, email: &str, address: &str, times: usize) {
         for _ in 0..times {
             record_failure(pool, &Attempt { email, address }).await.expect("record");
@@ -140,36 +134,42 @@ mod tests {
 
     #[tokio::test]
     async fn five_failures_lock_one_email_from_one_address_and_nothing_else() {
-        let (_dir, pool) = pool().await;
-        fails(&pool, "t@school.kr", "10.0.0.1", 5).await;
-        let locked = verdict(&pool, "t@school.kr", "10.0.0.1").await;
-        assert!(matches!(locked, Err(LoginRefused::TooManyForThisEmail)));
-        assert!(verdict(&pool, "t@school.kr", "10.0.0.2").await.is_ok(), "one address alone");
-        assert!(verdict(&pool, "u@school.kr", "10.0.0.1").await.is_ok());
-        clear(&pool, &Attempt { email: "t@school.kr", address: "10.0.0.1" }).await.expect("c");
-        assert!(verdict(&pool, "t@school.kr", "10.0.0.1").await.is_ok());
+        for (_dir, pool) in crate::db::test_stores().await {
+            fails(&pool, "t@school.kr", "10.0.0.1", 5).await;
+            let locked = verdict(&pool, "t@school.kr", "10.0.0.1").await;
+            assert!(matches!(locked, Err(LoginRefused::TooManyForThisEmail)));
+            assert!(verdict(&pool, "t@school.kr", "10.0.0.2").await.is_ok(), "one address alone");
+            assert!(verdict(&pool, "u@school.kr", "10.0.0.1").await.is_ok());
+            clear(&pool, &Attempt { email: "t@school.kr", address: "10.0.0.1" }).await.expect("c");
+            assert!(verdict(&pool, "t@school.kr", "10.0.0.1").await.is_ok());
+        }
     }
 
     #[tokio::test]
     async fn a_spray_of_one_guess_per_email_stops_at_the_address_limit() {
-        let (_dir, pool) = pool().await;
-        for n in 0..8 {
-            fails(&pool, &format!("t{n}@school.kr"), "10.0.0.1", 1).await;
+        for (_dir, pool) in crate::db::test_stores().await {
+            for n in 0..8 {
+                fails(&pool, &format!("t{n}@school.kr"), "10.0.0.1", 1).await;
+            }
+            let refused = verdict(&pool, "new@school.kr", "10.0.0.1").await;
+            assert!(matches!(refused, Err(LoginRefused::TooManyFromThisAddress)));
+            assert!(verdict(&pool, "new@school.kr", "10.0.0.2").await.is_ok());
         }
-        let refused = verdict(&pool, "new@school.kr", "10.0.0.1").await;
-        assert!(matches!(refused, Err(LoginRefused::TooManyFromThisAddress)));
-        assert!(verdict(&pool, "new@school.kr", "10.0.0.2").await.is_ok());
     }
 
     #[tokio::test]
     async fn many_addresses_against_one_email_slow_it_for_everyone_but_lock_no_one() {
-        let (_dir, pool) = pool().await;
-        fails(&pool, "t@school.kr", "10.0.0.1", 4).await;
-        fails(&pool, "t@school.kr", "10.0.0.2", 3).await;
-        let slowed = verdict(&pool, "t@school.kr", "10.0.0.9").await;
-        assert!(matches!(slowed, Err(LoginRefused::EmailSlowed { retry_secs: 55..=60 })));
-        let quiet = LoginLimits { pause: Duration::ZERO, ..LIMITS };
-        let attempt = Attempt { email: "t@school.kr", address: "10.0.0.9" };
-        assert!(check(&pool, &quiet, &attempt).await.is_ok(), "after the pause it goes through");
+        for (_dir, pool) in crate::db::test_stores().await {
+            fails(&pool, "t@school.kr", "10.0.0.1", 4).await;
+            fails(&pool, "t@school.kr", "10.0.0.2", 3).await;
+            let slowed = verdict(&pool, "t@school.kr", "10.0.0.9").await;
+            assert!(matches!(slowed, Err(LoginRefused::EmailSlowed { retry_secs: 55..=60 })));
+            let quiet = LoginLimits { pause: Duration::ZERO, ..LIMITS };
+            let attempt = Attempt { email: "t@school.kr", address: "10.0.0.9" };
+            assert!(
+                check(&pool, &quiet, &attempt).await.is_ok(),
+                "after the pause it goes through"
+            );
+        }
     }
 }

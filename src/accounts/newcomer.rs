@@ -91,42 +91,41 @@ pub async fn admit(
 mod tests {
     use super::*;
 
-    async fn pool() -> (tempfile::TempDir, Pool) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let url = format!("sqlite://{}", dir.path().join("db").display());
-        let pool = crate::db::connect(&url).await.expect("db");
-        (dir, pool)
-    }
-
     const LIMITS: NewcomerLimits =
         NewcomerLimits { per_address_per_hour: 2, joins_per_address_per_hour: 3 };
 
     #[tokio::test]
     async fn an_address_creates_learners_up_to_its_cap_and_each_kind_has_its_own() {
-        let (_dir, pool) = pool().await;
-        let admit_new = |arrival| {
-            let pool = pool.clone();
-            async move { admit(&pool, &LearnerToken::mint(), "10.0.0.1", arrival, &LIMITS).await }
-        };
-        for _ in 0..2 {
-            admit_new(Arrival::Run).await.expect("under the cap");
+        for (_dir, pool) in crate::db::test_stores().await {
+            let admit_new = |arrival| {
+                let pool = pool.clone();
+                async move { admit(&pool, &LearnerToken::mint(), "10.0.0.1", arrival, &LIMITS).await }
+            };
+            for _ in 0..2 {
+                admit_new(Arrival::Run).await.expect("under the cap");
+            }
+            assert!(matches!(admit_new(Arrival::Run).await, Err(NewcomerError::TooMany)));
+            for _ in 0..3 {
+                admit_new(Arrival::ClassJoin).await.expect("joins have their own cap");
+            }
+            assert!(matches!(admit_new(Arrival::ClassJoin).await, Err(NewcomerError::TooMany)));
+            let other =
+                admit(&pool, &LearnerToken::mint(), "10.0.0.2", Arrival::Run, &LIMITS).await;
+            assert!(other.is_ok(), "another address has its own count");
         }
-        assert!(matches!(admit_new(Arrival::Run).await, Err(NewcomerError::TooMany)));
-        for _ in 0..3 {
-            admit_new(Arrival::ClassJoin).await.expect("joins have their own cap");
-        }
-        assert!(matches!(admit_new(Arrival::ClassJoin).await, Err(NewcomerError::TooMany)));
-        let other = admit(&pool, &LearnerToken::mint(), "10.0.0.2", Arrival::Run, &LIMITS).await;
-        assert!(other.is_ok(), "another address has its own count");
     }
 
     #[tokio::test]
     async fn a_known_learner_is_never_capped() {
-        let (_dir, pool) = pool().await;
-        let token = LearnerToken::mint();
-        let id = admit(&pool, &token, "10.0.0.1", Arrival::Run, &LIMITS).await.expect("new");
-        admit(&pool, &LearnerToken::mint(), "10.0.0.1", Arrival::Run, &LIMITS).await.expect("2");
-        let again = admit(&pool, &token, "10.0.0.1", Arrival::Run, &LIMITS).await.expect("known");
-        assert_eq!(again, id);
+        for (_dir, pool) in crate::db::test_stores().await {
+            let token = LearnerToken::mint();
+            let id = admit(&pool, &token, "10.0.0.1", Arrival::Run, &LIMITS).await.expect("new");
+            admit(&pool, &LearnerToken::mint(), "10.0.0.1", Arrival::Run, &LIMITS)
+                .await
+                .expect("2");
+            let again =
+                admit(&pool, &token, "10.0.0.1", Arrival::Run, &LIMITS).await.expect("known");
+            assert_eq!(again, id);
+        }
     }
 }

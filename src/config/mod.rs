@@ -35,7 +35,8 @@ pub struct Config {
     #[arg(long, env = "GIL_LAB_ADDR", default_value = "127.0.0.1:8080", global = true)]
     pub addr: SocketAddr,
 
-    /// SQLite database URL; the file and its folder are created if missing.
+    /// The store: `sqlite://FILE` (the file and its folder are created if missing) or
+    /// `postgres://USER:PASSWORD@HOST/DB`, shared by web nodes and workers on several hosts.
     #[arg(
         long,
         env = "GIL_LAB_DATABASE_URL",

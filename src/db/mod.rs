@@ -151,3 +151,21 @@ impl Tx {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "../../tests/support/install_script.rs"]
+mod install_script;
+#[cfg(test)]
+#[path = "../../tests/support/postgres.rs"]
+mod test_postgres;
+
+/// The stores a store test runs on, each fresh: a SQLite file (in the folder kept beside it)
+/// and a database of the test process's PostgreSQL server.
+#[cfg(test)]
+pub(crate) async fn test_stores() -> Vec<(Option<tempfile::TempDir>, Pool)> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}", dir.path().join("db").display());
+    let sqlite = connect(&url).await.expect("SQLite store");
+    let postgres = connect(&test_postgres::fresh_database_url().await).await;
+    vec![(Some(dir), sqlite), (None, postgres.expect("PostgreSQL store"))]
+}

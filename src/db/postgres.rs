@@ -49,6 +49,44 @@ mod tests {
         assert_eq!(redacted("postgres://localhost/gil"), "postgres://localhost/gil");
     }
 
+    /// Every table and column of each store, but PostgreSQL's explicit `rowid` (SQLite's is
+    /// implicit) and the migrations' own table.
+    async fn columns(pool: &crate::db::Pool) -> std::collections::BTreeSet<(String, String)> {
+        let rows: Vec<(String, String)> = match pool {
+            crate::db::Pool::Sqlite(p) => sqlx::query_as(
+                "select m.name, c.name from sqlite_master m join pragma_table_info(m.name) c \
+                 where m.type = 'table' and m.name not like 'sqlite_%'",
+            )
+            .fetch_all(p)
+            .await
+            .expect("SQLite columns"),
+            crate::db::Pool::Postgres(p) => sqlx::query_as(
+                "select cast(table_name as text), cast(column_name as text) \
+                 from information_schema.columns where table_schema = 'public'",
+            )
+            .fetch_all(p)
+            .await
+            .expect("PostgreSQL columns"),
+        };
+        rows.into_iter()
+            .filter(|(table, column)| table != "_sqlx_migrations" && column != "rowid")
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn both_dialects_migrate_to_the_same_tables_and_columns() {
+        assert_eq!(
+            sqlx::migrate!("migrations/postgres").iter().count(),
+            sqlx::migrate!("migrations/sqlite").iter().count(),
+            "each migration has its twin"
+        );
+        let stores = crate::db::test_stores().await;
+        let sqlite = columns(&stores[0].1).await;
+        let postgres = columns(&stores[1].1).await;
+        assert!(sqlite.len() > 50, "{sqlite:?}");
+        assert_eq!(sqlite, postgres);
+    }
+
     #[tokio::test]
     async fn an_unreachable_server_is_refused_with_the_fix() {
         // Port 1 on loopback: nothing listens there.

@@ -63,4 +63,22 @@ mod tests {
         connect(&url).await.expect("first");
         connect(&url).await.expect("second start on the same file");
     }
+
+    #[tokio::test]
+    async fn a_schema_newer_than_the_binary_is_refused_in_one_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+        let pool = connect(&url).await.expect("first");
+        sqlx::query(
+            "insert into _sqlx_migrations (version, description, success, checksum, \
+             execution_time) values (9999, 'from the future', true, x'00', 0)",
+        )
+        .execute(&pool)
+        .await
+        .expect("a migration this binary lacks");
+        pool.close().await;
+        let line = connect(&url).await.expect_err("refused").to_string();
+        assert!(line.contains("migration 9999") && line.contains("newer"), "{line}");
+        assert!(!line.contains('\n'), "{line}");
+    }
 }

@@ -235,10 +235,7 @@ async fn explanations_can_be_searched_and_runs_on_a_busy_server_are_listed() {
         learner.post_json(&format!("/api/runs/{run}/explanation"), &json!({"text": text})).await;
         runs.push(run);
     }
-    on_pool!(app.state.db, c => sqlx::query("update run set result = json_set(result, '$.environment.contended', json('true')) where run_id = $1")
-        .bind(&runs[1])
-        .execute(c).await.map(|done| done.rows_affected()))
-        .expect("mark contended");
+    app.set_environment(&runs[1], "contended", json!(true)).await;
     let base = format!("/classes/{class_id}/experiments/cpu-bound");
     let all = teacher.get(&base).await;
     assert!(all.body.contains("한 코어") && all.body.contains("100% 병렬"));

@@ -271,24 +271,24 @@ async fn a_demo_measured_beside_other_programs_may_run_again_and_a_clean_one_may
     teacher.post_form(&run_path, &[("demo", &id)]).await;
     assert_eq!(app.drain_queue().await, 1);
     // The worker measures the real machine's load: set both sides here, whatever it saw.
-    let measured = |contended: &str, others: f64| {
-        sqlx::query(
-            "update run set result = json_set(result, '$.environment.contended', json($1), \
-             '$.environment.others_cores', $2) \
-             where run_id = (select run_id from class_demo where demo_id = $3)",
-        )
-        .bind(contended.to_owned())
-        .bind(others)
-        .bind(id.parse::<i64>().expect("id"))
-        .execute(app.state.db.as_sqlite().expect("SQLite's json_set"))
+    let demo_run: String = on_pool!(app.state.db, c => {
+        sqlx::query_scalar("select run_id from class_demo where demo_id = $1")
+            .bind(id.parse::<i64>().expect("id"))
+            .fetch_one(c)
+            .await
+    })
+    .expect("the demo's run");
+    let measured = async |contended: bool, others: f64| {
+        app.set_environment(&demo_run, "contended", contended.into()).await;
+        app.set_environment(&demo_run, "others_cores", others.into()).await;
     };
-    measured("false", 0.0).await.expect("measured on a quiet machine");
+    measured(false, 0.0).await;
     let clean = teacher.post_form(&run_path, &[("demo", &id)]).await;
     assert_eq!(clean.status, StatusCode::CONFLICT, "a clean measurement stands");
     let live = teacher.get(&format!("/classes/{class_id}/demo/live")).await;
     assert!(!live.body.contains("다시 실행"), "{}", live.body);
 
-    measured("true", 0.6).await.expect("measured beside a busy program");
+    measured(true, 0.6).await;
     let live = teacher.get(&format!("/classes/{class_id}/demo/live")).await;
     assert!(live.body.contains("코어 0.60개"), "the figure: {}", live.body);
     assert!(live.body.contains("다시 실행"), "{}", live.body);

@@ -16,7 +16,7 @@ async fn known(app: &TestApp, token: &str) -> bool {
     let hash = Sha256::digest(token.as_bytes()).to_vec();
     on_pool!(app.state.db, c => sqlx::query_scalar::<_, i64>(
         "select count(*) from (select token_hash from learner where token_hash = $1 \
-         union all select token_hash from learner_device where token_hash = $1)",
+         union all select token_hash from learner_device where token_hash = $1) as held",
     )
     .bind(hash)
     .fetch_one(c).await)

@@ -1,0 +1,4 @@
+//! The integration tests of `tests/app` again, every one on a fresh PostgreSQL database of a
+//! server this process starts (`helpers::store_url` knows this binary by its crate name).
+
+include!("../app/modules.rs");
