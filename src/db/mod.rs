@@ -63,11 +63,46 @@ macro_rules! on_tx {
 /// Opens the store named by `url` (`sqlite://…` or `postgres://…`) and brings its schema up to
 /// date.
 pub async fn connect(url: &str) -> anyhow::Result<Pool> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+    if is_postgres(url) {
         Ok(Pool::Postgres(postgres::connect(url).await?))
     } else {
         Ok(Pool::Sqlite(sqlite::connect(url).await?))
     }
+}
+
+/// Opens the store named by `url` without migrating it, refusing a schema older (or newer)
+/// than this binary's in one line: for `gil-lab worker`, which must not change the schema that
+/// running web nodes use; the web node of the same version migrates.
+pub async fn connect_current(url: &str) -> anyhow::Result<Pool> {
+    let (pool, migrator) = if is_postgres(url) {
+        (Pool::Postgres(postgres::open(url).await?), sqlx::migrate!("migrations/postgres"))
+    } else {
+        (Pool::Sqlite(sqlite::open(url).await?), sqlx::migrate!("migrations/sqlite"))
+    };
+    let applied: Vec<i64> = on_pool!(pool, p => {
+        sqlx::query_scalar("select version from _sqlx_migrations where success order by version")
+            .fetch_all(p)
+            .await
+    })
+    .unwrap_or_default();
+    let known: Vec<i64> = migrator.iter().map(|m| m.version).collect();
+    if let Some(missing) = known.iter().find(|v| !applied.contains(v)) {
+        anyhow::bail!(
+            "the database schema is older than this gil-lab (it lacks migration {missing}): \
+             start `gil-lab serve` of this version once (it migrates), then the workers"
+        );
+    }
+    if let Some(unknown) = applied.iter().find(|v| !known.contains(v)) {
+        anyhow::bail!(
+            "the database has migration {unknown}, which this gil-lab does not know: a newer \
+             version wrote it; run that version (or a newer one) against this database"
+        );
+    }
+    Ok(pool)
+}
+
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
 /// Applies the migrations the schema lacks; a schema newer than the binary is refused in one line.

@@ -9,6 +9,13 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 /// Connects to the database at `url` and brings its schema up to date.
 pub async fn connect(url: &str) -> anyhow::Result<PgPool> {
+    let pool = open(url).await?;
+    super::migrate(sqlx::migrate!("migrations/postgres"), &pool).await?;
+    Ok(pool)
+}
+
+/// Connects to the database at `url`, leaving its schema as it is.
+pub async fn open(url: &str) -> anyhow::Result<PgPool> {
     let options = PgConnectOptions::from_str(url)
         .with_context(|| format!("invalid database URL `{}`", redacted(url)))?;
     let pool = PgPoolOptions::new()
@@ -23,7 +30,6 @@ pub async fn connect(url: &str) -> anyhow::Result<PgPool> {
                 redacted(url)
             )
         })?;
-    super::migrate(sqlx::migrate!("migrations/postgres"), &pool).await?;
     Ok(pool)
 }
 

@@ -9,6 +9,13 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 /// Opens (creating if needed) the database at `url` and brings its schema up to date.
 pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
+    let pool = open(url).await?;
+    super::migrate(sqlx::migrate!("migrations/sqlite"), &pool).await?;
+    Ok(pool)
+}
+
+/// Opens (creating if needed) the database at `url`, leaving its schema as it is.
+pub async fn open(url: &str) -> anyhow::Result<SqlitePool> {
     let options = SqliteConnectOptions::from_str(url)
         .with_context(|| format!("invalid database URL `{url}`"))?
         .create_if_missing(true)
@@ -27,7 +34,6 @@ pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
         .connect_with(options)
         .await
         .with_context(|| format!("cannot open the database {url}"))?;
-    super::migrate(sqlx::migrate!("migrations/sqlite"), &pool).await?;
     Ok(pool)
 }
 

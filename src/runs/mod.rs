@@ -4,6 +4,7 @@ mod active;
 pub mod estimate;
 mod events;
 mod job;
+pub mod lease;
 mod live;
 pub mod load;
 mod positions;

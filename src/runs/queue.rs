@@ -8,6 +8,7 @@
 
 use sqlx::types::Json;
 
+use super::lease::Lease;
 use super::prediction::Prediction;
 use super::store::{COLUMNS, RunRow};
 use super::{RunId, now_rfc3339};
@@ -43,12 +44,13 @@ pub(super) fn order_by(run: &str) -> String {
     format!("{}, {run}.turn, {run}.rowid", anonymous(run))
 }
 
-/// Takes the first queued run in the claim order and marks it running, in one statement. On
-/// PostgreSQL, where workers on several hosts claim at once, a run another claim holds is
-/// skipped rather than waited for.
-pub async fn claim_next(pool: &Pool) -> sqlx::Result<Option<RunRow>> {
+/// Takes the first queued run in the claim order and marks it running under `lease`, in one
+/// statement. On PostgreSQL, where workers on several hosts claim at once, a run another claim
+/// holds is skipped rather than waited for.
+pub async fn claim_next(pool: &Pool, lease: &Lease) -> sqlx::Result<Option<RunRow>> {
     let sql = format!(
-        "update run set status = 'running', started_at = $1, attempts = attempts + 1 \
+        "update run set status = 'running', started_at = $1, attempts = attempts + 1, \
+           lease_owner = $2, lease_until = $3, worker_host = $4, worker_cpus = $5 \
          where rowid = (select q.rowid from run q where q.status = 'queued' \
                         order by {}, q.turn, q.rowid limit 1{}) \
          returning {COLUMNS}",
@@ -56,7 +58,14 @@ pub async fn claim_next(pool: &Pool) -> sqlx::Result<Option<RunRow>> {
         pool.dialect().skip_locked()
     );
     on_pool!(pool, p => {
-        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(now_rfc3339()).fetch_optional(p).await
+        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(now_rfc3339())
+            .bind(&lease.owner)
+            .bind(lease.until())
+            .bind(&lease.host)
+            .bind(lease.cpus.as_deref())
+            .fetch_optional(p)
+            .await
     })
 }
 

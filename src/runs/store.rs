@@ -36,6 +36,9 @@ pub struct RunRow {
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
     pub attempts: i64,
+    /// Where the run was (or is being) executed: the worker's host and pinned CPUs.
+    pub worker_host: Option<String>,
+    pub worker_cpus: Option<String>,
 }
 
 impl RunRow {
@@ -63,7 +66,7 @@ impl RunRow {
 
 pub(super) const COLUMNS: &str = "run_id, learner_id, experiment, params, code, code_edited, prediction, \
     explanation, status, reason, exit_code, stdout, stderr, result, timelines, runtime, \
-    submitted_at, started_at, finished_at, attempts";
+    submitted_at, started_at, finished_at, attempts, worker_host, worker_cpus";
 
 /// How many of the learner's runs wait in the queue, and how many they submitted since `since`.
 pub async fn learner_load(tx: &mut Tx, learner_id: i64, since: &str) -> sqlx::Result<(i64, i64)> {
@@ -110,8 +113,15 @@ pub struct Finish<'a> {
     pub runtime: Option<&'a str>,
 }
 
+/// Records how the run ended, if `owner` still holds its lease (one that lost it, to a sweep
+/// that queued the run again, must not overwrite what the next worker does). Whether it did.
 #[tracing::instrument(skip_all, fields(run_id = %id, status = finish.status.as_str()))]
-pub async fn finish(pool: &Pool, id: &RunId, finish: &Finish<'_>) -> sqlx::Result<()> {
+pub async fn finish(
+    pool: &Pool,
+    id: &RunId,
+    owner: &str,
+    finish: &Finish<'_>,
+) -> sqlx::Result<bool> {
     let (result, timelines) = match finish.result {
         Some(result) => {
             let (numbers, timelines) = result.clone().split_timelines();
@@ -121,8 +131,9 @@ pub async fn finish(pool: &Pool, id: &RunId, finish: &Finish<'_>) -> sqlx::Resul
     };
     on_pool!(pool, p => sqlx::query(
         "update run set status = $1, reason = $2, exit_code = $3, stdout = $4, stderr = $5, \
-         result = $6, timelines = $7, runtime = $8, finished_at = $9, submitted_from = null \
-         where run_id = $10",
+         result = $6, timelines = $7, runtime = $8, finished_at = $9, submitted_from = null, \
+         lease_owner = null, lease_until = null \
+         where run_id = $10 and status = 'running' and lease_owner = $11",
     )
     .bind(finish.status.as_str())
     .bind(finish.reason)
@@ -134,9 +145,72 @@ pub async fn finish(pool: &Pool, id: &RunId, finish: &Finish<'_>) -> sqlx::Resul
     .bind(finish.runtime)
     .bind(now_rfc3339())
     .bind(id.as_str())
+    .bind(owner)
     .execute(p)
     .await
-    .map(drop))
+    .map(|done| done.rows_affected() == 1))
+}
+
+/// Extends the lease `owner` holds on the run. `None` if it no longer holds it (the run was
+/// swept back to the queue); else whether someone asked to cancel the run meanwhile.
+pub async fn renew_lease(
+    pool: &Pool,
+    id: &RunId,
+    owner: &str,
+    until: &str,
+) -> sqlx::Result<Option<bool>> {
+    on_pool!(pool, p => {
+        sqlx::query_scalar(
+            "update run set lease_until = $1 \
+             where run_id = $2 and status = 'running' and lease_owner = $3 \
+             returning cancel_requested",
+        )
+        .bind(until)
+        .bind(id.as_str())
+        .bind(owner)
+        .fetch_optional(p)
+        .await
+    })
+}
+
+pub const LOST_REASON: &str = "서버가 실행 도중 여러 번 멈춰 이 실행을 끝내지 못했습니다.";
+
+/// Runs whose lease ran out before `before` lost their worker: queued again, or failed once
+/// they have been started `max_attempts` times. (A run claimed before leases existed has none,
+/// and counts as lost.) `(requeued, failed)`.
+pub async fn expire_leases(
+    pool: &Pool,
+    max_attempts: i64,
+    before: &str,
+) -> sqlx::Result<(u64, u64)> {
+    let lost = "status = 'running' and (lease_until is null or lease_until < $1)";
+    let fail = format!(
+        "update run set status = 'failed', finished_at = $4, reason = $2, submitted_from = null, \
+           lease_owner = null, lease_until = null \
+         where {lost} and attempts >= $3"
+    );
+    let failed = on_pool!(pool, p => {
+        sqlx::query(sqlx::AssertSqlSafe(fail))
+            .bind(before)
+            .bind(LOST_REASON)
+            .bind(max_attempts)
+            .bind(now_rfc3339())
+            .execute(p)
+            .await
+            .map(|done| done.rows_affected())
+    })?;
+    let requeue = format!(
+        "update run set status = 'queued', started_at = null, lease_owner = null, \
+           lease_until = null where {lost}"
+    );
+    let requeued = on_pool!(pool, p => {
+        sqlx::query(sqlx::AssertSqlSafe(requeue))
+            .bind(before)
+            .execute(p)
+            .await
+            .map(|done| done.rows_affected())
+    })?;
+    Ok((requeued, failed))
 }
 
 /// Cancels a queued run at once; marks a running one so its worker stops it.
@@ -161,30 +235,15 @@ pub async fn request_cancel(pool: &Pool, id: &RunId) -> sqlx::Result<Option<RunS
 
 pub const CANCELLED_REASON: &str = "실행을 취소했습니다.";
 
-/// After a crash or restart: runs left `running` go back to the queue once, then fail.
+/// After a crash or restart of the one process using a SQLite store: every run left `running`
+/// was its own, so every one counts as lost, whatever its lease says.
 pub async fn recover_interrupted(pool: &Pool, max_attempts: i64) -> sqlx::Result<(u64, u64)> {
-    let failed = on_pool!(pool, p => sqlx::query(
-        "update run set status = 'failed', finished_at = $1, \
-           reason = '서버가 실행 도중 여러 번 멈춰 이 실행을 끝내지 못했습니다.' \
-         where status = 'running' and attempts >= $2",
-    )
-    .bind(now_rfc3339())
-    .bind(max_attempts)
-    .execute(p)
-    .await
-    .map(|done| done.rows_affected()))?;
-    let requeued = on_pool!(pool, p => {
-        sqlx::query("update run set status = 'queued', started_at = null where status = 'running'")
-            .execute(p)
-            .await
-            .map(|done| done.rows_affected())
-    })?;
-    Ok((requeued, failed))
+    expire_leases(pool, max_attempts, "9999-12-31T23:59:59.999Z").await
 }
 
 /// Puts a run interrupted by shutdown back in the queue, keeping its place.
 pub async fn requeue(pool: &Pool, id: &RunId) -> sqlx::Result<()> {
-    on_pool!(pool, p => sqlx::query("update run set status = 'queued', started_at = null where run_id = $1 and status = 'running'")
+    on_pool!(pool, p => sqlx::query("update run set status = 'queued', started_at = null, lease_owner = null, lease_until = null where run_id = $1 and status = 'running'")
         .bind(id.as_str())
         .execute(p)
         .await

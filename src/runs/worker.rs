@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::active::ActiveRuns;
 use super::events::{Hub, RunEvent};
 use super::job::{job, judge};
+use super::lease::{self, Lease};
 use super::live::forward_live;
 use super::load::LoadWatch;
 use super::result::{Builder, Place, RunResult};
@@ -49,6 +50,8 @@ struct Inner {
     wake: Notify,
     shutdown: CancellationToken,
     active: ActiveRuns,
+    /// How long a claim holds a run before it must be renewed.
+    lease_length: Duration,
 }
 
 /// After a crash or restart: runs left `running` are queued again, or failed after repeated tries.
@@ -67,6 +70,7 @@ impl Runner {
         backend: Arc<dyn Backend>,
         limits: RunLimits,
         shutdown: CancellationToken,
+        lease_length: Duration,
     ) -> Runner {
         let inner = Inner {
             db,
@@ -77,6 +81,7 @@ impl Runner {
             wake: Notify::new(),
             shutdown,
             active: ActiveRuns::default(),
+            lease_length,
         };
         Runner { inner: Arc::new(inner) }
     }
@@ -121,25 +126,58 @@ impl Runner {
         watch.events(id)
     }
 
-    /// Starts one worker per slot, each keeping its runs on its slot's CPUs (`None`: any CPU);
-    /// each ends when the shutdown token fires and its run is put back.
+    /// Starts one worker per slot, each keeping its runs on its slot's CPUs (`None`: any CPU),
+    /// and the sweep of lost leases; each ends when the shutdown token fires and its run is put
+    /// back.
     pub fn spawn_workers(&self, slots: &[Option<CpuSet>]) -> Vec<JoinHandle<()>> {
         let unpinned = [None];
         let slots = if slots.is_empty() { &unpinned[..] } else { slots };
-        slots
+        let mut handles: Vec<JoinHandle<()>> = slots
             .iter()
             .cloned()
-            .map(|slot| {
+            .enumerate()
+            .map(|(n, slot)| {
                 let runner = self.clone();
-                tokio::spawn(async move { runner.work(slot).await })
+                let cpus = slot.as_ref().map(ToString::to_string);
+                let lease = Lease::for_slot(n, cpus, self.inner.lease_length);
+                tokio::spawn(async move { runner.work(slot, lease).await })
             })
-            .collect()
+            .collect();
+        let runner = self.clone();
+        handles.push(tokio::spawn(async move { runner.sweep_lost_leases().await }));
+        handles
     }
 
-    async fn work(&self, slot: Option<CpuSet>) {
+    /// Every half lease: runs whose worker stopped renewing (on any host) go back to the queue
+    /// once, then fail.
+    async fn sweep_lost_leases(&self) {
+        let every = (self.inner.lease_length / 2).max(Duration::from_millis(200));
         let shutdown = self.inner.shutdown.clone();
         while !shutdown.is_cancelled() {
-            match self.run_next_on(slot.as_ref()).await {
+            let now = lease::rfc3339(chrono::Utc::now());
+            match store::expire_leases(&self.inner.db, MAX_ATTEMPTS, &now).await {
+                Ok((requeued, failed)) if requeued + failed > 0 => {
+                    tracing::warn!(
+                        requeued,
+                        failed,
+                        "runs whose worker stopped renewing its lease"
+                    );
+                    self.wake();
+                }
+                Ok(_) => {}
+                Err(error) => tracing::error!(%error, "lease sweep: database error"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(every) => {}
+                () = shutdown.cancelled() => {}
+            }
+        }
+    }
+
+    async fn work(&self, slot: Option<CpuSet>, lease: Lease) {
+        let shutdown = self.inner.shutdown.clone();
+        while !shutdown.is_cancelled() {
+            match self.run_next_on(slot.as_ref(), &lease).await {
                 Ok(Some(_)) => continue,
                 Ok(None) => {}
                 Err(error) => tracing::error!(%error, "run worker: database error"),
@@ -155,21 +193,25 @@ impl Runner {
     /// One step: claims the oldest queued run and executes it on any CPU. `None` when the queue
     /// is empty.
     pub async fn run_next(&self) -> sqlx::Result<Option<RunId>> {
-        self.run_next_on(None).await
+        self.run_next_on(None, &Lease::for_slot(0, None, self.inner.lease_length)).await
     }
 
-    /// [`Runner::run_next`], keeping the run on the CPUs of `slot`.
-    pub async fn run_next_on(&self, slot: Option<&CpuSet>) -> sqlx::Result<Option<RunId>> {
-        let Some(row) = store::claim_next(&self.inner.db).await? else {
+    /// [`Runner::run_next`], keeping the run on the CPUs of `slot`, held under `lease`.
+    pub async fn run_next_on(
+        &self,
+        slot: Option<&CpuSet>,
+        lease: &Lease,
+    ) -> sqlx::Result<Option<RunId>> {
+        let Some(row) = store::claim_next(&self.inner.db, lease).await? else {
             return Ok(None);
         };
         let id = row.id();
-        tracing::info!(run_id = %id, experiment = %row.experiment, "run started");
+        tracing::info!(run_id = %id, experiment = %row.experiment, worker = %lease.owner, "run started");
         self.inner
             .hub
             .publish(&id, RunEvent::Status { status: RunStatus::Running, position: None });
         let Some(mut job) = self.job_for(&row) else {
-            self.fail_unrunnable(&id).await?;
+            self.fail_unrunnable(&id, &lease.owner).await?;
             return Ok(Some(id));
         };
         let active = self.inner.active.start(id.clone(), self.inner.shutdown.child_token());
@@ -179,7 +221,9 @@ impl Runner {
         }
         let limits = job.limits;
         job.cpus = slot.cloned();
+        let renewals = self.renew_while_running(&id, lease, active.token().clone());
         let (outcome, place, builder) = self.execute(&id, job, active.token().clone()).await;
+        renewals.abort();
         drop(active);
         if outcome.ending == Ending::Cancelled && self.inner.shutdown.is_cancelled() {
             store::requeue(&self.inner.db, &id).await?;
@@ -191,8 +235,37 @@ impl Runner {
         } else {
             tokio::task::spawn_blocking(move || builder.result(&place)).await.ok()
         };
-        self.finish(&id, outcome, result, limits).await?;
+        self.finish(&id, &lease.owner, outcome, result, limits).await?;
         Ok(Some(id))
+    }
+
+    /// Renews the lease while the run executes. A renewal that finds the lease gone (a sweep
+    /// gave the run to another worker: this one was too slow to renew) or a cancel asked for on
+    /// another host stops the run.
+    fn renew_while_running(
+        &self,
+        id: &RunId,
+        lease: &Lease,
+        cancel: CancellationToken,
+    ) -> JoinHandle<()> {
+        let (runner, id, lease) = (self.clone(), id.clone(), lease.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(lease.renew_every()).await;
+                let renewed =
+                    store::renew_lease(&runner.inner.db, &id, &lease.owner, &lease.until()).await;
+                match renewed {
+                    Ok(Some(false)) => {}
+                    Ok(Some(true)) => cancel.cancel(),
+                    Ok(None) => {
+                        tracing::warn!(run_id = %id, "lease lost: stopping the run");
+                        cancel.cancel();
+                        return;
+                    }
+                    Err(error) => tracing::error!(run_id = %id, %error, "lease renewal failed"),
+                }
+            }
+        })
     }
 
     fn job_for(&self, row: &RunRow) -> Option<Job> {
@@ -224,6 +297,7 @@ impl Runner {
     async fn finish(
         &self,
         id: &RunId,
+        owner: &str,
         outcome: Outcome,
         result: Option<RunResult>,
         limits: RunLimits,
@@ -245,7 +319,10 @@ impl Runner {
             result: result.as_ref(),
             runtime: Some(&runtime_text),
         };
-        store::finish(&self.inner.db, id, &finish).await?;
+        if !store::finish(&self.inner.db, id, owner, &finish).await? {
+            tracing::warn!(run_id = %id, "run finished after its lease was lost: not recorded");
+            return Ok(());
+        }
         tracing::info!(run_id = %id, status = status.as_str(), "run finished");
         if let Some(result) = result {
             self.inner.hub.publish(id, RunEvent::Result { result });
@@ -255,7 +332,7 @@ impl Runner {
     }
 
     /// The catalogue changed since the run was queued and its experiment is gone.
-    async fn fail_unrunnable(&self, id: &RunId) -> sqlx::Result<()> {
+    async fn fail_unrunnable(&self, id: &RunId, owner: &str) -> sqlx::Result<()> {
         let reason = "이 실험은 더 이상 실행할 수 없습니다.";
         let finish = Finish {
             status: RunStatus::Failed,
@@ -266,7 +343,7 @@ impl Runner {
             result: None,
             runtime: None,
         };
-        store::finish(&self.inner.db, id, &finish).await?;
+        store::finish(&self.inner.db, id, owner, &finish).await?;
         let done = RunEvent::Done { status: RunStatus::Failed, reason: Some(reason.to_owned()) };
         self.inner.hub.publish(id, done);
         Ok(())

@@ -27,6 +27,8 @@ mod identity;
 mod install_script;
 #[path = "../app/instructors.rs"]
 mod instructors;
+#[path = "../app/leases.rs"]
+mod leases;
 #[path = "../app/learner_cookie.rs"]
 mod learner_cookie;
 #[path = "../app/lifecycle.rs"]
@@ -37,6 +39,8 @@ mod pages;
 mod postgres;
 #[path = "../app/postgres_store.rs"]
 mod postgres_store;
+#[path = "../app/roles.rs"]
+mod roles;
 #[path = "../app/run_pages.rs"]
 mod run_pages;
 #[path = "../app/runs.rs"]

@@ -29,7 +29,7 @@ async fn workers_claiming_at_once_never_take_the_same_run() {
         let db = app.state.db.clone();
         tokio::spawn(async move {
             let mut claimed = Vec::new();
-            while let Some(run) = claim_next(&db).await.expect("claim") {
+            while let Some(run) = claim_next(&db, &Default::default()).await.expect("claim") {
                 claimed.push(run.run_id.to_string());
             }
             claimed

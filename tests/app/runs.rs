@@ -254,11 +254,11 @@ async fn runs_interrupted_by_a_crash_are_queued_again_or_failed_after_repeated_c
     let first = TestApp::spawn_at(tempfile::tempdir().expect("tempdir"), url.clone()).await;
     let id = first.post_json("/api/runs", CPU).await.json()["id"].as_str().expect("id").to_owned();
     // Claim it as a worker would, then "crash": the process is gone, the row says running.
-    gil_lab::runs::store::claim_next(&first.state.db).await.expect("claim").expect("a run");
+    gil_lab::runs::store::claim_next(&first.state.db, &Default::default()).await.expect("claim").expect("a run");
     drop(first);
 
     let second = TestApp::spawn_at(tempfile::tempdir().expect("tempdir"), url.clone()).await;
-    let row = gil_lab::runs::store::claim_next(&second.state.db).await.expect("claim");
+    let row = gil_lab::runs::store::claim_next(&second.state.db, &Default::default()).await.expect("claim");
     let claimed = row.map(|r| r.run_id.to_string());
     assert_eq!(claimed, Some(id.clone()), "queued again after the first crash");
     drop(second);

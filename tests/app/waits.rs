@@ -56,7 +56,7 @@ async fn set_time(app: &TestApp, column: &str, run_id: &str, at: chrono::DateTim
 
 /// Claims the next run as a worker would, without executing it: it stays `running`.
 async fn start_next(app: &TestApp) -> String {
-    let row = claim_next(&app.state.db).await.expect("claim").expect("a queued run");
+    let row = claim_next(&app.state.db, &Default::default()).await.expect("claim").expect("a queued run");
     row.run_id.to_string()
 }
 
