@@ -2,7 +2,9 @@
 //! unfinished one sends what happened so far, then follows live, and while it waits in the
 //! queue hears its place change. Each watch is one task that ends as soon as its watcher is gone.
 
-use crate::db::Pool;
+use std::time::Duration;
+
+use crate::db::{Dialect, Pool};
 use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
@@ -12,6 +14,9 @@ use super::positions::ensure_polling;
 use super::store::{self, RunRow};
 use super::waiting::waiting;
 use super::{RunId, RunStatus};
+
+/// How often a watch on a PostgreSQL store reads a run that no worker of this process executes.
+const REMOTE_POLL: Duration = Duration::from_secs(1);
 
 /// What a watch needs of the runner.
 #[derive(Clone)]
@@ -49,7 +54,7 @@ impl Watch {
         let mut first = vec![RunEvent::Status { status: run.status, position }];
         first.extend(backlog_events(backlog));
         if send_all(&out, first).await {
-            self.follow(position, &mut live, &out).await;
+            self.follow(&id, position, &mut live, &out).await;
         }
     }
 
@@ -59,19 +64,32 @@ impl Watch {
         queue.iter().find(|w| w.run_id == *id).map(Place::of)
     }
 
-    /// Live events until `done`; the queue poller's places arrive on the same channel.
+    /// Live events until `done`; the queue poller's places arrive on the same channel. On a
+    /// PostgreSQL store the run may execute on another host, whose events this process never
+    /// hears: until it hears one, it reads the row every second and tells what changed.
     async fn follow(
         &self,
+        id: &RunId,
         mut position: Option<Place>,
         live: &mut broadcast::Receiver<RunEvent>,
         out: &mpsc::Sender<RunEvent>,
     ) {
+        let mut heard_worker = false;
+        let mut seen = RunStatus::Queued;
+        let mut poll = tokio::time::interval(REMOTE_POLL);
+        let remote = self.db.dialect() == Dialect::Postgres;
         loop {
             let event = tokio::select! {
                 received = live.recv() => match received {
                     Ok(event) => event,
                     Err(broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(broadcast::error::RecvError::Closed) => return,
+                },
+                _ = poll.tick(), if remote && !heard_worker => {
+                    match self.read_remote(id, &mut seen, out).await {
+                        Some(true) => return,
+                        _ => continue,
+                    }
                 },
                 // The watcher left: waiting on for a run that may sit queued for long would
                 // keep this task, and its subscription, alive for nobody.
@@ -85,14 +103,40 @@ impl Watch {
                     }
                     position = now;
                 }
-                RunEvent::Status { .. } => position = None,
-                _ => {}
+                RunEvent::Status { .. } => {
+                    position = None;
+                    heard_worker = true;
+                }
+                _ => heard_worker = true,
             }
             let done = matches!(event, RunEvent::Done { .. });
             if out.send(event).await.is_err() || done {
                 return;
             }
         }
+    }
+}
+
+impl Watch {
+    /// Tells what the row says changed since `seen`: running, or finished with its output and
+    /// result. `Some(true)` once finished (or the watcher gone), `None` if the read failed.
+    async fn read_remote(
+        &self,
+        id: &RunId,
+        seen: &mut RunStatus,
+        out: &mpsc::Sender<RunEvent>,
+    ) -> Option<bool> {
+        let Ok(Some(run)) = store::get(&self.db, id).await else { return None };
+        if run.status.is_finished() {
+            send_all(out, replay(&run)).await;
+            return Some(true);
+        }
+        if run.status != *seen {
+            *seen = run.status;
+            let sent = out.send(RunEvent::Status { status: run.status, position: None }).await;
+            return Some(sent.is_err());
+        }
+        Some(false)
     }
 }
 

@@ -3,8 +3,11 @@
 //! suite runs on PostgreSQL too, in the `app_postgres` binary.)
 
 use std::collections::HashSet;
+use std::time::{Duration, Instant};
 
+use axum::body::Body;
 use axum::http::StatusCode;
+use http_body_util::BodyExt;
 use gil_lab::runs::queue::claim_next;
 
 use crate::helpers::TestApp;
@@ -55,4 +58,41 @@ async fn submissions_at_once_still_meet_the_learners_cap() {
     let accepted = answers.iter().filter(|a| a.status == StatusCode::ACCEPTED).count();
     let refused = answers.iter().filter(|a| a.status == StatusCode::TOO_MANY_REQUESTS).count();
     assert_eq!((accepted, refused), (2, 7), "three may wait at once, however they arrive");
+}
+
+/// Reads the stream until `wanted` appears in it (or fails after five seconds).
+async fn read_until(body: &mut Body, wanted: &str) -> String {
+    let mut text = String::new();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !text.contains(wanted) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let frame = tokio::time::timeout(left, body.frame()).await;
+        let frame = frame.unwrap_or_else(|_| panic!("no {wanted:?} in time: {text}"));
+        let frame = frame.expect("the stream goes on").expect("a frame");
+        if let Ok(data) = frame.into_data() {
+            text.push_str(&String::from_utf8_lossy(&data));
+        }
+    }
+    text
+}
+
+#[tokio::test]
+async fn a_run_executed_by_another_hosts_worker_reaches_this_nodes_event_stream() {
+    let url = crate::postgres::fresh_database_url().await;
+    let web = TestApp::spawn_at(tempfile::tempdir().expect("tempdir"), url.clone()).await;
+    let worker = TestApp::spawn_at(tempfile::tempdir().expect("tempdir"), url).await;
+    let run = serde_json::json!({"experiment": "cpu-bound", "code": "# fake: print 줄\n"});
+    let submitted = web.post_json("/api/runs", &run.to_string()).await;
+    let id = submitted.json()["id"].as_str().expect("id").to_owned();
+    let response = web.open(&format!("/api/runs/{id}/events"), "127.0.0.1:40000").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut events = response.into_body();
+    read_until(&mut events, "event: status").await;
+    // Executed by the other process: its events go to its own hub, never to the web node's.
+    assert_eq!(worker.drain_queue().await, 1);
+    let told = read_until(&mut events, "event: done").await;
+    for event in ["event: output", "event: result", "event: done"] {
+        assert!(told.contains(event), "{event} reached the web node: {told}");
+    }
+    assert!(told.contains(r#""text":"줄\n""#), "{told}");
 }
