@@ -2,3 +2,6 @@
 //! server this process starts (`helpers::store_url` knows this binary by its crate name).
 
 include!("../app/modules.rs");
+
+/// Only here: the roles as separate processes, which need PostgreSQL whatever the suite runs on.
+mod hosts;
