@@ -1,6 +1,7 @@
 //! Runs: submitting, the queue in the `run` table, the workers that execute runs, and live events.
 
 mod active;
+mod changes;
 pub mod estimate;
 mod events;
 mod job;

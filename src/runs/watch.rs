@@ -9,14 +9,17 @@ use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 
+use super::changes::RunChanges;
 use super::events::{Backlog, Hub, Place, RunEvent, Stream};
 use super::positions::ensure_polling;
 use super::store::{self, RunRow};
 use super::waiting::waiting;
 use super::{RunId, RunStatus};
 
-/// How often a watch on a PostgreSQL store reads a run that no worker of this process executes.
-const REMOTE_POLL: Duration = Duration::from_secs(1);
+/// How often a watch on a PostgreSQL store reads a run that no worker of this process executes,
+/// besides when the run's change is announced (announcements missed while the listener
+/// reconnects are caught up with by this).
+const REMOTE_POLL: Duration = Duration::from_secs(5);
 
 /// What a watch needs of the runner.
 #[derive(Clone)]
@@ -24,6 +27,7 @@ pub struct Watch {
     pub db: Pool,
     pub hub: Hub,
     pub shutdown: CancellationToken,
+    pub changes: RunChanges,
 }
 
 impl Watch {
@@ -66,7 +70,8 @@ impl Watch {
 
     /// Live events until `done`; the queue poller's places arrive on the same channel. On a
     /// PostgreSQL store the run may execute on another host, whose events this process never
-    /// hears: until it hears one, it reads the row every second and tells what changed.
+    /// hears: until it hears one, it reads the row when the run's change is announced (and
+    /// every few seconds) and tells what changed.
     async fn follow(
         &self,
         id: &RunId,
@@ -78,12 +83,27 @@ impl Watch {
         let mut seen = RunStatus::Queued;
         let mut poll = tokio::time::interval(REMOTE_POLL);
         let remote = self.db.dialect() == Dialect::Postgres;
+        let mut announced = self.changes.subscribe();
         loop {
             let event = tokio::select! {
                 received = live.recv() => match received {
                     Ok(event) => event,
                     Err(broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(broadcast::error::RecvError::Closed) => return,
+                },
+                changed = announced.recv(), if remote && !heard_worker => {
+                    let ours = match changed {
+                        Ok(changed) => changed == *id,
+                        Err(broadcast::error::RecvError::Lagged(_)) => true,
+                        Err(broadcast::error::RecvError::Closed) => false,
+                    };
+                    if !ours {
+                        continue;
+                    }
+                    match self.read_remote(id, &mut seen, out).await {
+                        Some(true) => return,
+                        _ => continue,
+                    }
                 },
                 _ = poll.tick(), if remote && !heard_worker => {
                     match self.read_remote(id, &mut seen, out).await {

@@ -10,6 +10,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 
 use super::active::ActiveRuns;
+use super::changes::RunChanges;
 use super::events::{Hub, RunEvent};
 use super::job::{job, judge};
 use super::lease::{self, Lease};
@@ -52,6 +53,8 @@ struct Inner {
     active: ActiveRuns,
     /// How long a claim holds a run before it must be renewed.
     lease_length: Duration,
+    /// Status changes made on other hosts (PostgreSQL), for the watches.
+    changes: RunChanges,
 }
 
 /// After a crash or restart: runs left `running` are queued again, or failed after repeated tries.
@@ -72,6 +75,7 @@ impl Runner {
         shutdown: CancellationToken,
         lease_length: Duration,
     ) -> Runner {
+        let changes = RunChanges::start(&db, &shutdown);
         let inner = Inner {
             db,
             content,
@@ -82,6 +86,7 @@ impl Runner {
             shutdown,
             active: ActiveRuns::default(),
             lease_length,
+            changes,
         };
         Runner { inner: Arc::new(inner) }
     }
@@ -122,6 +127,7 @@ impl Runner {
             db: self.inner.db.clone(),
             hub: self.inner.hub.clone(),
             shutdown: self.inner.shutdown.clone(),
+            changes: self.inner.changes.clone(),
         };
         watch.events(id)
     }
