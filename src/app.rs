@@ -156,6 +156,12 @@ pub fn run_blocking(role: impl Future<Output = anyhow::Result<()>>) -> ExitCode 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = config.addr;
     let slots = config.worker_slots();
+    if slots.is_empty() && !db::is_postgres(&config.database_url) {
+        anyhow::bail!(
+            "--workers 0 leaves the runs to `gil-lab worker` processes, which need a PostgreSQL \
+             store shared with them (--database-url postgres://…); with SQLite, leave it out"
+        );
+    }
     let connections = connection_settings(&config);
     let backend = crate::sandbox::real_backend(&config.sandbox_settings())?;
     tracing::info!(backend = backend.describe(), "sandbox ready");
@@ -193,6 +199,12 @@ pub async fn work(config: Config) -> anyhow::Result<()> {
         anyhow::bail!(
             "gil-lab worker needs root to build each run's sandbox (namespaces, cgroups): run it \
              as root, as the README's systemd unit does"
+        );
+    }
+    if !db::is_postgres(&config.database_url) {
+        anyhow::bail!(
+            "gil-lab worker shares a PostgreSQL store with the web nodes (--database-url \
+             postgres://…); with SQLite, `gil-lab serve` runs the workers itself"
         );
     }
     let slots = config.worker_slots();

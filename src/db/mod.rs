@@ -101,7 +101,8 @@ pub async fn connect_current(url: &str) -> anyhow::Result<Pool> {
     Ok(pool)
 }
 
-fn is_postgres(url: &str) -> bool {
+/// Whether `url` names a PostgreSQL store (else it is SQLite's).
+pub fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 

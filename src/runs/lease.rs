@@ -6,6 +6,12 @@
 use std::time::Duration;
 
 use chrono::SecondsFormat;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::RunId;
+use super::store;
+use crate::db::Pool;
 
 /// One worker, as the rows it claims name it.
 #[derive(Debug, Clone)]
@@ -43,6 +49,63 @@ impl Default for Lease {
     fn default() -> Lease {
         Lease::for_slot(0, None, Duration::from_secs(30))
     }
+}
+
+/// Every half lease until shutdown: runs whose worker stopped renewing (on any host) go back to
+/// the queue once, then fail; `requeued` is called when some went back.
+pub(super) async fn sweep_lost(
+    db: Pool,
+    max_attempts: i64,
+    length: Duration,
+    shutdown: CancellationToken,
+    requeued: impl Fn(),
+) {
+    let every = (length / 2).max(Duration::from_millis(200));
+    while !shutdown.is_cancelled() {
+        let now = rfc3339(chrono::Utc::now());
+        match store::expire_leases(&db, max_attempts, &now).await {
+            Ok((again, failed)) if again + failed > 0 => {
+                tracing::warn!(
+                    requeued = again,
+                    failed,
+                    "runs whose worker stopped renewing its lease"
+                );
+                requeued();
+            }
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "lease sweep: database error"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            () = shutdown.cancelled() => {}
+        }
+    }
+}
+
+/// Renews `lease` on the run while it executes (abort the task when it ends). A renewal that
+/// finds the lease gone (a sweep gave the run to another worker: this one was too slow to
+/// renew) or a cancel asked for on another host cancels `run`.
+pub(super) fn renew_while_running(
+    db: Pool,
+    id: RunId,
+    lease: Lease,
+    run: CancellationToken,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(lease.renew_every()).await;
+            match store::renew_lease(&db, &id, &lease.owner, &lease.until()).await {
+                Ok(Some(false)) => {}
+                Ok(Some(true)) => run.cancel(),
+                Ok(None) => {
+                    tracing::warn!(run_id = %id, "lease lost: stopping the run");
+                    run.cancel();
+                    return;
+                }
+                Err(error) => tracing::error!(run_id = %id, %error, "lease renewal failed"),
+            }
+        }
+    })
 }
 
 pub fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {

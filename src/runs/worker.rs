@@ -150,34 +150,15 @@ impl Runner {
             })
             .collect();
         let runner = self.clone();
-        handles.push(tokio::spawn(async move { runner.sweep_lost_leases().await }));
+        let sweep = lease::sweep_lost(
+            self.inner.db.clone(),
+            MAX_ATTEMPTS,
+            self.inner.lease_length,
+            self.inner.shutdown.clone(),
+            move || runner.wake(),
+        );
+        handles.push(tokio::spawn(sweep));
         handles
-    }
-
-    /// Every half lease: runs whose worker stopped renewing (on any host) go back to the queue
-    /// once, then fail.
-    async fn sweep_lost_leases(&self) {
-        let every = (self.inner.lease_length / 2).max(Duration::from_millis(200));
-        let shutdown = self.inner.shutdown.clone();
-        while !shutdown.is_cancelled() {
-            let now = lease::rfc3339(chrono::Utc::now());
-            match store::expire_leases(&self.inner.db, MAX_ATTEMPTS, &now).await {
-                Ok((requeued, failed)) if requeued + failed > 0 => {
-                    tracing::warn!(
-                        requeued,
-                        failed,
-                        "runs whose worker stopped renewing its lease"
-                    );
-                    self.wake();
-                }
-                Ok(_) => {}
-                Err(error) => tracing::error!(%error, "lease sweep: database error"),
-            }
-            tokio::select! {
-                () = tokio::time::sleep(every) => {}
-                () = shutdown.cancelled() => {}
-            }
-        }
     }
 
     async fn work(&self, slot: Option<CpuSet>, lease: Lease) {
@@ -227,7 +208,12 @@ impl Runner {
         }
         let limits = job.limits;
         job.cpus = slot.cloned();
-        let renewals = self.renew_while_running(&id, lease, active.token().clone());
+        let renewals = lease::renew_while_running(
+            self.inner.db.clone(),
+            id.clone(),
+            lease.clone(),
+            active.token().clone(),
+        );
         let (outcome, place, builder) = self.execute(&id, job, active.token().clone()).await;
         renewals.abort();
         drop(active);
@@ -243,35 +229,6 @@ impl Runner {
         };
         self.finish(&id, &lease.owner, outcome, result, limits).await?;
         Ok(Some(id))
-    }
-
-    /// Renews the lease while the run executes. A renewal that finds the lease gone (a sweep
-    /// gave the run to another worker: this one was too slow to renew) or a cancel asked for on
-    /// another host stops the run.
-    fn renew_while_running(
-        &self,
-        id: &RunId,
-        lease: &Lease,
-        cancel: CancellationToken,
-    ) -> JoinHandle<()> {
-        let (runner, id, lease) = (self.clone(), id.clone(), lease.clone());
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(lease.renew_every()).await;
-                let renewed =
-                    store::renew_lease(&runner.inner.db, &id, &lease.owner, &lease.until()).await;
-                match renewed {
-                    Ok(Some(false)) => {}
-                    Ok(Some(true)) => cancel.cancel(),
-                    Ok(None) => {
-                        tracing::warn!(run_id = %id, "lease lost: stopping the run");
-                        cancel.cancel();
-                        return;
-                    }
-                    Err(error) => tracing::error!(run_id = %id, %error, "lease renewal failed"),
-                }
-            }
-        })
     }
 
     fn job_for(&self, row: &RunRow) -> Option<Job> {

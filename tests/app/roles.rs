@@ -1,13 +1,18 @@
-//! `gil-lab worker` refuses a configuration it cannot work with, in one line that names the
-//! fix, before doing anything: no root, a database it cannot reach, a schema older than it.
+//! `gil-lab worker` (and `serve --workers 0`) refuse a configuration they cannot work with, in
+//! one line that names the fix, before doing anything: no root, a SQLite store (no other host
+//! can share it), a database out of reach, a schema older than the binary.
 
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 /// The worker's stderr and whether it exited with failure, run with `args` (and as `uid`).
 fn worker(args: &[&str], uid: Option<u32>) -> (bool, String) {
+    gil_lab(&[&["worker"], args].concat(), uid)
+}
+
+fn gil_lab(args: &[&str], uid: Option<u32>) -> (bool, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_gil-lab"));
-    command.arg("worker").args(["--log", "off"]).args(args);
+    command.args(args).args(["--log", "off"]);
     if let Some(uid) = uid {
         command.uid(uid).gid(uid);
     }
@@ -38,13 +43,34 @@ fn a_worker_that_cannot_reach_its_database_stops_and_names_it() {
 }
 
 #[test]
-fn a_worker_on_a_schema_older_than_itself_stops_and_says_to_migrate_first() {
+fn a_worker_or_a_web_only_node_on_sqlite_stops_and_says_it_needs_postgres() {
     if unsafe { libc::geteuid() } != 0 {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    let url = format!("sqlite://{}", dir.path().join("one-host.db").display());
     let (failed, stderr) = worker(&["--database-url", &url], None);
+    assert!(failed, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("PostgreSQL store") && stderr.contains("with SQLite"), "{stderr}");
+    let web_only = ["serve", "--workers", "0", "--addr", "127.0.0.1:0", "--database-url", &url];
+    let (failed, stderr) = gil_lab(&web_only, None);
+    assert!(failed, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("--workers 0 leaves the runs to `gil-lab worker`"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_worker_on_a_schema_older_than_itself_stops_and_says_to_migrate_first() {
+    if unsafe { libc::geteuid() } != 0 {
+        return;
+    }
+    // A database no web node of this version has migrated yet.
+    let url = crate::postgres::fresh_database_url().await;
+    let (failed, stderr) =
+        tokio::task::spawn_blocking(move || worker(&["--database-url", &url], None))
+            .await
+            .expect("the worker ran");
     assert!(failed, "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("schema is older than this gil-lab"), "{stderr}");
