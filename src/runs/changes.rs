@@ -9,8 +9,11 @@ use sqlx::postgres::PgListener;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
-use super::RunId;
-use crate::db::Pool;
+use tokio::task::JoinHandle;
+
+use super::events::Hub;
+use super::{RunId, store};
+use crate::db::{Dialect, Pool};
 
 const CHANNEL: &str = "run_changed";
 
@@ -47,6 +50,32 @@ async fn listen(pool: sqlx::PgPool, sender: broadcast::Sender<RunId>, shutdown: 
             () = shutdown.cancelled() => return,
         }
     }
+}
+
+/// How often a worker shares the output of the run it executes, while there is new output.
+const SHARE_EVERY: Duration = Duration::from_millis(500);
+
+/// Shares the output of a run executing here, as it grows, with web nodes on other hosts
+/// (PostgreSQL; nothing on SQLite). Abort the task when the run ends: its finish stores the rest.
+pub(super) fn share_output(db: Pool, hub: Hub, id: RunId, owner: String) -> Option<JoinHandle<()>> {
+    if db.dialect() != Dialect::Postgres {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        let mut shared = (0, 0);
+        loop {
+            tokio::time::sleep(SHARE_EVERY).await;
+            let Some(backlog) = hub.snapshot(&id) else { continue };
+            let now = (backlog.stdout.len(), backlog.stderr.len());
+            if now == shared {
+                continue;
+            }
+            match store::share_output(&db, &id, &owner, &backlog.stdout, &backlog.stderr).await {
+                Ok(()) => shared = now,
+                Err(error) => tracing::warn!(run_id = %id, %error, "cannot share the output"),
+            }
+        }
+    }))
 }
 
 async fn pass_on(pool: &sqlx::PgPool, sender: &broadcast::Sender<RunId>) -> sqlx::Error {

@@ -11,6 +11,7 @@ pub mod load;
 mod positions;
 pub mod prediction;
 pub mod queue;
+mod remote;
 pub mod result;
 pub mod stats;
 pub mod store;

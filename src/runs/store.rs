@@ -173,6 +173,30 @@ pub async fn renew_lease(
     })
 }
 
+/// The output so far of a run `owner` executes, stored and announced (PostgreSQL only) for web
+/// nodes on other hosts that watch it; SQLite's one process tells its watchers itself.
+pub async fn share_output(
+    pool: &Pool,
+    id: &RunId,
+    owner: &str,
+    stdout: &str,
+    stderr: &str,
+) -> sqlx::Result<()> {
+    let Pool::Postgres(pool) = pool else { return Ok(()) };
+    sqlx::query(
+        "with saved as (update run set stdout = $1, stderr = $2 \
+           where run_id = $3 and status = 'running' and lease_owner = $4 returning run_id) \
+         select pg_notify('run_changed', run_id) from saved",
+    )
+    .bind(stdout)
+    .bind(stderr)
+    .bind(id.as_str())
+    .bind(owner)
+    .execute(pool)
+    .await
+    .map(drop)
+}
+
 pub const LOST_REASON: &str = "서버가 실행 도중 여러 번 멈춰 이 실행을 끝내지 못했습니다.";
 
 /// Runs whose lease ran out before `before` lost their worker: queued again, or failed once

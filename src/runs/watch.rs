@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::changes::RunChanges;
 use super::events::{Backlog, Hub, Place, RunEvent, Stream};
 use super::positions::ensure_polling;
+use super::remote::Told;
 use super::store::{self, RunRow};
 use super::waiting::waiting;
 use super::{RunId, RunStatus};
@@ -80,7 +81,7 @@ impl Watch {
         out: &mpsc::Sender<RunEvent>,
     ) {
         let mut heard_worker = false;
-        let mut seen = RunStatus::Queued;
+        let mut told = Told::default();
         let mut poll = tokio::time::interval(REMOTE_POLL);
         let remote = self.db.dialect() == Dialect::Postgres;
         let mut announced = self.changes.subscribe();
@@ -100,13 +101,13 @@ impl Watch {
                     if !ours {
                         continue;
                     }
-                    match self.read_remote(id, &mut seen, out).await {
+                    match told.catch_up(&self.db, id, out).await {
                         Some(true) => return,
                         _ => continue,
                     }
                 },
                 _ = poll.tick(), if remote && !heard_worker => {
-                    match self.read_remote(id, &mut seen, out).await {
+                    match told.catch_up(&self.db, id, out).await {
                         Some(true) => return,
                         _ => continue,
                     }
@@ -118,7 +119,7 @@ impl Watch {
             };
             match event {
                 RunEvent::Status { status: RunStatus::Queued, position: now } => {
-                    if now == position {
+                    if now == position || told.started() {
                         continue;
                     }
                     position = now;
@@ -137,31 +138,8 @@ impl Watch {
     }
 }
 
-impl Watch {
-    /// Tells what the row says changed since `seen`: running, or finished with its output and
-    /// result. `Some(true)` once finished (or the watcher gone), `None` if the read failed.
-    async fn read_remote(
-        &self,
-        id: &RunId,
-        seen: &mut RunStatus,
-        out: &mpsc::Sender<RunEvent>,
-    ) -> Option<bool> {
-        let Ok(Some(run)) = store::get(&self.db, id).await else { return None };
-        if run.status.is_finished() {
-            send_all(out, replay(&run)).await;
-            return Some(true);
-        }
-        if run.status != *seen {
-            *seen = run.status;
-            let sent = out.send(RunEvent::Status { status: run.status, position: None }).await;
-            return Some(sent.is_err());
-        }
-        Some(false)
-    }
-}
-
 /// Sends every event; false once the watcher is gone.
-async fn send_all(out: &mpsc::Sender<RunEvent>, events: Vec<RunEvent>) -> bool {
+pub(super) async fn send_all(out: &mpsc::Sender<RunEvent>, events: Vec<RunEvent>) -> bool {
     for event in events {
         if out.send(event).await.is_err() {
             return false;
@@ -170,7 +148,7 @@ async fn send_all(out: &mpsc::Sender<RunEvent>, events: Vec<RunEvent>) -> bool {
     true
 }
 
-fn backlog_events(backlog: Backlog) -> Vec<RunEvent> {
+pub(super) fn backlog_events(backlog: Backlog) -> Vec<RunEvent> {
     let mut events = Vec::new();
     if !backlog.stdout.is_empty() {
         events.push(RunEvent::Output { stream: Stream::Stdout, text: backlog.stdout });

@@ -10,7 +10,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 
 use super::active::ActiveRuns;
-use super::changes::RunChanges;
+use super::changes::{self, RunChanges};
 use super::events::{Hub, RunEvent};
 use super::job::{job, judge};
 use super::lease::{self, Lease};
@@ -214,8 +214,17 @@ impl Runner {
             lease.clone(),
             active.token().clone(),
         );
+        let sharing = changes::share_output(
+            self.inner.db.clone(),
+            self.inner.hub.clone(),
+            id.clone(),
+            lease.owner.clone(),
+        );
         let (outcome, place, builder) = self.execute(&id, job, active.token().clone()).await;
         renewals.abort();
+        if let Some(sharing) = sharing {
+            sharing.abort();
+        }
         drop(active);
         if outcome.ending == Ending::Cancelled && self.inner.shutdown.is_cancelled() {
             store::requeue(&self.inner.db, &id).await?;

@@ -97,3 +97,32 @@ async fn a_run_executed_by_another_hosts_worker_reaches_this_nodes_event_stream_
     }
     assert!(told.contains(r#""text":"줄\n""#), "{told}");
 }
+
+#[tokio::test]
+async fn output_of_a_run_on_another_host_reaches_this_node_while_it_runs_and_only_once() {
+    let url = crate::postgres::fresh_database_url().await;
+    let web = TestApp::spawn_at(tempfile::tempdir().expect("tempdir"), url.clone()).await;
+    let worker = TestApp::spawn_at(tempfile::tempdir().expect("tempdir"), url).await;
+    let code = "# fake: print 하나\n# fake: sleep 2500\n# fake: print 둘\n";
+    let run = serde_json::json!({"experiment": "cpu-bound", "code": code});
+    let id = web.post_json("/api/runs", &run.to_string()).await.json()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let response = web.open(&format!("/api/runs/{id}/events"), "127.0.0.1:40001").await;
+    let mut events = response.into_body();
+    read_until(&mut events, "event: status", Duration::from_secs(5)).await;
+    let watching = async {
+        let early = read_until(&mut events, "하나", Duration::from_secs(2)).await;
+        assert!(!early.contains("event: done"), "told while it runs: {early}");
+        let rest = read_until(&mut events, "event: done", Duration::from_secs(5)).await;
+        early + &rest
+    };
+    let (executed, told) = tokio::join!(worker.drain_queue(), watching);
+    assert_eq!(executed, 1);
+    // Each line once as output (the final panel shows the whole output again, as HTML).
+    assert_eq!(told.matches(r#""text":"하나\n""#).count(), 1, "{told}");
+    assert_eq!(told.matches(r#""text":"둘\n""#).count(), 1, "{told}");
+    let running = told.find(r#""status":"running""#).expect("told running");
+    assert!(!told[running..].contains(r#""status":"queued""#), "never queued again: {told}");
+}
