@@ -20,6 +20,7 @@ pub mod pages;
 mod paging;
 mod python_error;
 mod resource;
+mod resume;
 mod run_api;
 mod run_pages;
 mod run_view;

@@ -126,3 +126,34 @@ async fn output_of_a_run_on_another_host_reaches_this_node_while_it_runs_and_onl
     let running = told.find(r#""status":"running""#).expect("told running");
     assert!(!told[running..].contains(r#""status":"queued""#), "never queued again: {told}");
 }
+
+#[tokio::test]
+async fn a_stream_resumed_on_another_web_node_goes_on_where_it_was() {
+    let url = crate::postgres::fresh_database_url().await;
+    let first = TestApp::spawn_at(tempfile::tempdir().expect("tempdir"), url.clone()).await;
+    let other = TestApp::spawn_at(tempfile::tempdir().expect("tempdir"), url).await;
+    let code = "# fake: print 하나\n# fake: sleep 1500\n# fake: print 둘\n";
+    let run = serde_json::json!({"experiment": "cpu-bound", "code": code});
+    let submitted = first.post_json("/api/runs", &run.to_string()).await;
+    let id = submitted.json()["id"].as_str().expect("id").to_owned();
+    let cookie = submitted.header("set-cookie").split(';').next().expect("cookie").to_owned();
+    let path = format!("/api/runs/{id}/events");
+    let watching = async {
+        // On the first node until the first line, as a browser would before its node goes away.
+        let mut events = first.open(&path, "127.0.0.1:40002").await.into_body();
+        let had = read_until(&mut events, "하나", Duration::from_secs(3)).await;
+        let last_id = had.lines().rev().find_map(|l| l.strip_prefix("id: ")).expect("an id");
+        let again = axum::http::Request::get(&path)
+            .header("last-event-id", last_id)
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .expect("request");
+        (last_id.to_owned(), other.request(again).await.body)
+    };
+    let (executed, (last_id, resumed)) = tokio::join!(first.drain_queue(), watching);
+    assert_eq!(executed, 1);
+    assert_eq!(last_id, "7:0");
+    assert!(resumed.contains(r#""text":"둘\n""#), "{resumed}");
+    assert!(!resumed.contains(r#""text":"하나"#), "nothing told twice: {resumed}");
+    assert!(resumed.contains("event: done"), "{resumed}");
+}
