@@ -156,3 +156,68 @@ fn several_hosts(url: &str) {
     let run = agent.get(&format!("/api/runs/{id}")).expect("the run").body;
     assert!(run.contains("깼습니다"), "ran to its end: {run}");
 }
+
+/// Opens `path` on `addr` with these extra header lines; the raw stream, its head written.
+fn open_raw(addr: &str, path: &str, headers: &str) -> std::net::TcpStream {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{headers}\r\n");
+    stream.write_all(request.as_bytes()).expect("request");
+    stream
+}
+
+/// Reads from `stream` until `wanted` was read (or the stream ends); all read so far.
+fn read_until(stream: &mut std::net::TcpStream, wanted: &str) -> String {
+    use std::io::Read;
+    let (mut text, mut buf) = (String::new(), [0u8; 4096]);
+    while !text.contains(wanted) {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => text.push_str(&String::from_utf8_lossy(&buf[..n])),
+        }
+    }
+    text
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_event_stream_resumes_on_a_web_node_started_after_its_own_was_killed() {
+    let url = crate::postgres::fresh_database_url().await;
+    tokio::task::spawn_blocking(move || web_node_restarted(&url)).await.expect("the scenario");
+}
+
+fn web_node_restarted(url: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let start_web = |name: &str| {
+        let addr = free_addr();
+        let web = Process::start(
+            dir.path(),
+            name,
+            &["serve", "--workers", "0", "--addr", &addr, "--database-url", url],
+        );
+        assert!(wait_for(Duration::from_secs(30), || Agent::new(&addr).get("/healthz").is_ok()));
+        (web, addr)
+    };
+    let (mut first_web, first_addr) = start_web("web-1");
+    let _worker = worker(dir.path(), "worker", url, 63203);
+    let mut agent = Agent::new(&first_addr);
+    let id = submit(&mut agent, &json!({"experiment": "cpu-bound", "code": SLEEPER}));
+    let cookie = format!("Cookie: {}\r\n", agent.cookie.clone().expect("a learner cookie"));
+    let path = format!("/api/runs/{id}/events");
+
+    let mut stream = open_raw(&first_addr, &path, &cookie);
+    let had = read_until(&mut stream, "잠듭니다");
+    let last_id = had.lines().rev().find_map(|l| l.strip_prefix("id: ")).expect("an id").to_owned();
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(first_web.child.id() as i32, libc::SIGKILL) };
+    first_web.child.wait().expect("reaped");
+
+    let (_second_web, second_addr) = start_web("web-2");
+    let resume = format!("{cookie}Last-Event-ID: {last_id}\r\n");
+    let mut stream = open_raw(&second_addr, &path, &resume);
+    let resumed = read_until(&mut stream, "event: done");
+    assert!(resumed.contains("깼습니다"), "the rest of the output: {resumed}");
+    assert!(!resumed.contains(r#""text":"잠듭니다"#), "nothing told twice: {resumed}");
+    assert!(resumed.contains("event: done"), "{resumed}");
+}
