@@ -46,7 +46,8 @@ async fn bench() {
         .expect("state");
     let (class_id, cookie) = seed_instructor(&state.db).await;
     let started = Instant::now();
-    let first_learner = seed_class(&state.db, class_id, learners, runs).await;
+    let sqlite = state.db.as_sqlite().expect("the dashboard bench measures SQLite");
+    let first_learner = seed_class(sqlite, class_id, learners, runs).await;
     println!(
         "seeded {learners} learners × {runs} runs = {} runs in {:.1} s",
         learners * runs,
@@ -65,10 +66,10 @@ async fn bench() {
         let times = time_page(&app, path, &cookie, rounds).await;
         report(name, times);
     }
-    print_plans(&state.db, class_id).await;
+    print_plans(sqlite, class_id).await;
 }
 
-async fn seed_instructor(db: &SqlitePool) -> (i64, String) {
+async fn seed_instructor(db: &gil_lab::db::Pool) -> (i64, String) {
     let email = Email::parse("bench@school.kr").expect("email");
     let name = PersonName::parse("벤치 선생").expect("name");
     let password = Password::parse("benchmark password").expect("password");

@@ -4,10 +4,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::db::Pool;
 use anyhow::Context;
 use axum::Router;
 use axum::http::Request;
-use sqlx::SqlitePool;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -38,7 +38,7 @@ impl std::ops::Deref for AppState {
 
 /// What every handler shares.
 pub struct Shared {
-    pub db: SqlitePool,
+    pub db: Pool,
     pub content: Arc<Content>,
     pub config: Arc<Config>,
     pub runner: Runner,
@@ -60,13 +60,29 @@ impl AppState {
     /// Loads the content (refusing bad content), opens the migrated database and recovers runs
     /// a previous process left unfinished. Workers are not started here (see `serve`).
     pub async fn build(config: Config, backend: Arc<dyn Backend>) -> anyhow::Result<AppState> {
+        let db = db::connect(&config.database_url).await?;
+        AppState::build_on(config, backend, db).await
+    }
+
+    /// As [`AppState::build`], on a database already opened. Only a SQLite store recovers
+    /// runs left `running` here: its one process is the only one that can have started them.
+    /// A PostgreSQL store's runs may be executing on other hosts right now; a lost one is found
+    /// by its lease running out (see `runs::lease`).
+    pub async fn build_on(
+        config: Config,
+        backend: Arc<dyn Backend>,
+        db: Pool,
+    ) -> anyhow::Result<AppState> {
         let content = Content::load(&config.content_dir).context("invalid course content")?;
         let content = Arc::new(content);
-        let db = db::connect(&config.database_url).await?;
-        runs::recover_interrupted(&db).await?;
+        if db.dialect() == db::Dialect::Sqlite {
+            runs::recover_interrupted(&db).await?;
+        }
         let shutdown = CancellationToken::new();
         let limits = config.run_limits();
-        let runner = Runner::new(db.clone(), content.clone(), backend, limits, shutdown.clone());
+        let lease = config.run_lease();
+        let runner =
+            Runner::new(db.clone(), content.clone(), backend, limits, shutdown.clone(), lease);
         runner.hub().set_workers(config.parallel_runs());
         let python = crate::sandbox::resolve_python(&config.python)
             .unwrap_or_else(|_| "/usr/bin/python3".into());
@@ -118,8 +134,8 @@ fn request_span<B>(request: &Request<B>) -> tracing::Span {
     tracing::info_span!("request", method = %request.method(), path, request_id = id)
 }
 
-/// Runs the server on a fresh multi-threaded runtime until SIGTERM or Ctrl-C.
-pub fn run_blocking(config: Config) -> ExitCode {
+/// Runs a role (`serve` or `work`) on a fresh multi-threaded runtime until SIGTERM or Ctrl-C.
+pub fn run_blocking(role: impl Future<Output = anyhow::Result<()>>) -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -127,7 +143,7 @@ pub fn run_blocking(config: Config) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(config)) {
+    match runtime.block_on(role) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("{error:#}");
@@ -139,7 +155,13 @@ pub fn run_blocking(config: Config) -> ExitCode {
 
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = config.addr;
-    let slots = config.run_slots();
+    let slots = config.worker_slots();
+    if slots.is_empty() && !db::is_postgres(&config.database_url) {
+        anyhow::bail!(
+            "--workers 0 leaves the runs to `gil-lab worker` processes, which need a PostgreSQL \
+             store shared with them (--database-url postgres://…); with SQLite, leave it out"
+        );
+    }
     let connections = connection_settings(&config);
     let backend = crate::sandbox::real_backend(&config.sandbox_settings())?;
     tracing::info!(backend = backend.describe(), "sandbox ready");
@@ -148,7 +170,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
-    let handles = state.runner.spawn_workers(&slots);
+    // `--workers 0`: a web node; the runs are executed by `gil-lab worker` elsewhere.
+    let handles = if slots.is_empty() { Vec::new() } else { state.runner.spawn_workers(&slots) };
     let cpus: Vec<String> =
         slots.iter().map(|s| s.as_ref().map_or("any".into(), ToString::to_string)).collect();
     tracing::info!(workers = slots.len(), cpus = %cpus.join(" | "), "serving on http://{addr}");
@@ -158,6 +181,43 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         shutdown.cancel();
     })
     .await;
+    state.shutdown.cancel();
+    for handle in handles {
+        handle.await.ok();
+    }
+    state.db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The `worker` role: the workers and the sweep of lost leases, no HTTP. Refuses to start
+/// without root (no sandbox could be built) or on a schema older than the binary (migrating is
+/// the web node's part: a worker must not change the schema under running web nodes).
+pub async fn work(config: Config) -> anyhow::Result<()> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        anyhow::bail!(
+            "gil-lab worker needs root to build each run's sandbox (namespaces, cgroups): run it \
+             as root, as the README's systemd unit does"
+        );
+    }
+    if !db::is_postgres(&config.database_url) {
+        anyhow::bail!(
+            "gil-lab worker shares a PostgreSQL store with the web nodes (--database-url \
+             postgres://…); with SQLite, `gil-lab serve` runs the workers itself"
+        );
+    }
+    let slots = config.worker_slots();
+    anyhow::ensure!(!slots.is_empty(), "--workers 0 leaves a worker nothing to do: leave it out");
+    let db = db::connect_current(&config.database_url).await?;
+    let backend = crate::sandbox::real_backend(&config.sandbox_settings())?;
+    let state = AppState::build_on(config, backend, db).await?;
+    let handles = state.runner.spawn_workers(&slots);
+    let cpus: Vec<String> =
+        slots.iter().map(|s| s.as_ref().map_or("any".into(), ToString::to_string)).collect();
+    let host = runs::lease::host_name();
+    tracing::info!(host, workers = slots.len(), cpus = %cpus.join(" | "), "worker ready");
+    shutdown_signal().await;
     state.shutdown.cancel();
     for handle in handles {
         handle.await.ok();

@@ -13,7 +13,11 @@ fn main() -> ExitCode {
         Command::Doctor => gil_lab::doctor::run(&cli.config),
         Command::Serve => {
             gil_lab::telemetry::init(&cli.config);
-            gil_lab::app::run_blocking(cli.config)
+            gil_lab::app::run_blocking(gil_lab::app::serve(cli.config))
+        }
+        Command::Worker => {
+            gil_lab::telemetry::init(&cli.config);
+            gil_lab::app::run_blocking(gil_lab::app::work(cli.config))
         }
     }
 }

@@ -3,7 +3,7 @@
 //! To anyone else these things do not exist: `NotFound`, exactly as for what never was.
 //! (Class reports in `report.rs` read only inside a class this module has handed out.)
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 
 use super::class::{self, ClassRow};
 use super::demo;
@@ -36,7 +36,7 @@ pub struct Viewer {
 impl Viewer {
     /// A browser with neither token is nobody, and finding that out costs no query.
     pub async fn of(
-        db: &SqlitePool,
+        db: &Pool,
         learner: Option<&LearnerToken>,
         session: Option<&SessionToken>,
     ) -> Result<Viewer> {
@@ -53,7 +53,7 @@ impl Viewer {
 
     /// Seeing a run: its learner, or the instructor of one of that learner's classes; a class
     /// demo's run, the class (its instructor and every member).
-    pub async fn can_see_run(&self, db: &SqlitePool, run: &RunRow) -> Result<bool> {
+    pub async fn can_see_run(&self, db: &Pool, run: &RunRow) -> Result<bool> {
         if self.owns_run(run) {
             return Ok(true);
         }
@@ -75,29 +75,25 @@ impl Viewer {
     }
 }
 
-async fn run_by_id(db: &SqlitePool, raw_id: &str) -> Result<RunRow> {
+async fn run_by_id(db: &Pool, raw_id: &str) -> Result<RunRow> {
     let id = RunId::parse(raw_id).ok_or(AccessError::NotFound)?;
     store::get(db, &id).await?.ok_or(AccessError::NotFound)
 }
 
 /// The run if this viewer may see it; otherwise `NotFound`, exactly as for a run that never was.
-pub async fn visible_run(db: &SqlitePool, viewer: &Viewer, raw_id: &str) -> Result<RunRow> {
+pub async fn visible_run(db: &Pool, viewer: &Viewer, raw_id: &str) -> Result<RunRow> {
     let run = run_by_id(db, raw_id).await?;
     if viewer.can_see_run(db, &run).await? { Ok(run) } else { Err(AccessError::NotFound) }
 }
 
 /// The run if this viewer made it (for changes); otherwise `NotFound`.
-pub async fn own_run(db: &SqlitePool, viewer: &Viewer, raw_id: &str) -> Result<RunRow> {
+pub async fn own_run(db: &Pool, viewer: &Viewer, raw_id: &str) -> Result<RunRow> {
     let run = run_by_id(db, raw_id).await?;
     if viewer.owns_run(&run) { Ok(run) } else { Err(AccessError::NotFound) }
 }
 
 /// The class if this instructor teaches it; otherwise `NotFound`.
-pub async fn taught_class(
-    db: &SqlitePool,
-    instructor: &Instructor,
-    raw_id: &str,
-) -> Result<ClassRow> {
+pub async fn taught_class(db: &Pool, instructor: &Instructor, raw_id: &str) -> Result<ClassRow> {
     let id: i64 = raw_id.parse().map_err(|_| AccessError::NotFound)?;
     let class = class::get(db, id).await?.ok_or(AccessError::NotFound)?;
     if class.instructor_id == instructor.instructor_id {
@@ -108,7 +104,7 @@ pub async fn taught_class(
 }
 
 /// A learner of a class already handed out by `taught_class`; anyone else is `NotFound`.
-pub async fn class_learner(db: &SqlitePool, class: &ClassRow, raw_learner: &str) -> Result<Member> {
+pub async fn class_learner(db: &Pool, class: &ClassRow, raw_learner: &str) -> Result<Member> {
     let learner_id: i64 = raw_learner.parse().map_err(|_| AccessError::NotFound)?;
     membership::member(db, class.class_id, learner_id).await?.ok_or(AccessError::NotFound)
 }

@@ -2,7 +2,10 @@
 
 use std::fmt;
 
-use sqlx::{FromRow, SqlitePool};
+use sqlx::FromRow;
+
+use crate::db::Pool;
+use crate::on_pool;
 
 use super::fields::ClassName;
 use super::secret;
@@ -79,23 +82,18 @@ const COLUMNS: &str = "class_id, instructor_id, name, join_code, created_at, arc
 
 /// A new class with a fresh join code (drawn again in the unlikely case it is taken).
 #[tracing::instrument(skip(pool, name))]
-pub async fn create(
-    pool: &SqlitePool,
-    instructor_id: i64,
-    name: &ClassName,
-) -> sqlx::Result<ClassRow> {
+pub async fn create(pool: &Pool, instructor_id: i64, name: &ClassName) -> sqlx::Result<ClassRow> {
     let mut attempts = 0;
     loop {
-        let inserted = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "insert into class (instructor_id, name, join_code, created_at) values (?, ?, ?, ?) \
+        let inserted = on_pool!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "insert into class (instructor_id, name, join_code, created_at) values ($1, $2, $3, $4) \
              on conflict (join_code) do nothing returning {COLUMNS}"
         )))
         .bind(instructor_id)
         .bind(name.as_str())
         .bind(JoinCode::generate().as_str())
         .bind(now_rfc3339())
-        .fetch_optional(pool)
-        .await?;
+        .fetch_optional(c).await)?;
         attempts += 1;
         match inserted {
             Some(class) => return Ok(class),
@@ -105,77 +103,71 @@ pub async fn create(
     }
 }
 
-pub async fn get(pool: &SqlitePool, class_id: i64) -> sqlx::Result<Option<ClassRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("select {COLUMNS} from class where class_id = ?")))
+pub async fn get(pool: &Pool, class_id: i64) -> sqlx::Result<Option<ClassRow>> {
+    on_pool!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(format!("select {COLUMNS} from class where class_id = $1")))
         .bind(class_id)
-        .fetch_optional(pool)
-        .await
+        .fetch_optional(c).await)
 }
 
 /// The open class with this code; archived classes take no one new.
-pub async fn by_join_code(pool: &SqlitePool, code: &JoinCode) -> sqlx::Result<Option<ClassRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select {COLUMNS} from class where join_code = ? and archived_at is null"
+pub async fn by_join_code(pool: &Pool, code: &JoinCode) -> sqlx::Result<Option<ClassRow>> {
+    on_pool!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "select {COLUMNS} from class where join_code = $1 and archived_at is null"
     )))
     .bind(code.as_str())
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(c).await)
 }
 
 /// The instructor's classes, open ones first, newest first.
 pub async fn list_for_instructor(
-    pool: &SqlitePool,
+    pool: &Pool,
     instructor_id: i64,
 ) -> sqlx::Result<Vec<ClassSummary>> {
-    sqlx::query_as(
+    on_pool!(pool, c => sqlx::query_as(
         "select c.class_id, c.instructor_id, c.name, c.join_code, c.created_at, c.archived_at, \
                 (select count(*) from class_member m where m.class_id = c.class_id) as members \
-         from class c where c.instructor_id = ? \
+         from class c where c.instructor_id = $1 \
          order by c.archived_at is not null, c.created_at desc, c.class_id desc",
     )
     .bind(instructor_id)
-    .fetch_all(pool)
-    .await
+    .fetch_all(c).await)
 }
 
 /// Whether the learner belongs to a class of this instructor (archived classes included).
 pub async fn teaches_learner(
-    pool: &SqlitePool,
+    pool: &Pool,
     instructor_id: i64,
     learner_id: i64,
 ) -> sqlx::Result<bool> {
-    sqlx::query_scalar(
+    on_pool!(pool, c => sqlx::query_scalar(
         "select exists (select 1 from class_member m join class c using (class_id) \
-         where m.learner_id = ? and c.instructor_id = ?)",
+         where m.learner_id = $1 and c.instructor_id = $2)",
     )
     .bind(learner_id)
     .bind(instructor_id)
-    .fetch_one(pool)
-    .await
+    .fetch_one(c).await)
 }
 
 #[tracing::instrument(skip(pool, name))]
-pub async fn rename(pool: &SqlitePool, class_id: i64, name: &ClassName) -> sqlx::Result<()> {
-    sqlx::query("update class set name = ? where class_id = ?")
+pub async fn rename(pool: &Pool, class_id: i64, name: &ClassName) -> sqlx::Result<()> {
+    on_pool!(pool, c => sqlx::query("update class set name = $1 where class_id = $2")
         .bind(name.as_str())
         .bind(class_id)
-        .execute(pool)
-        .await?;
+        .execute(c).await.map(drop))?;
     Ok(())
 }
 
 /// Archives (or reopens) a class: archived classes keep their data but take no one new.
 #[tracing::instrument(skip(pool))]
-pub async fn set_archived(pool: &SqlitePool, class_id: i64, archived: bool) -> sqlx::Result<()> {
-    sqlx::query(
-        "update class set archived_at = case when ? then coalesce(archived_at, ?) end \
-         where class_id = ?",
+pub async fn set_archived(pool: &Pool, class_id: i64, archived: bool) -> sqlx::Result<()> {
+    on_pool!(pool, c => sqlx::query(
+        "update class set archived_at = case when $1 then coalesce(archived_at, $2) end \
+         where class_id = $3",
     )
     .bind(archived)
     .bind(now_rfc3339())
     .bind(class_id)
-    .execute(pool)
-    .await?;
+    .execute(c).await.map(drop))?;
     Ok(())
 }
 

@@ -3,8 +3,11 @@
 //! by `access::taught_class`), so nothing outside the class is ever read.
 
 use futures_util::TryStreamExt;
+use sqlx::FromRow;
 use sqlx::types::Json;
-use sqlx::{FromRow, SqlitePool};
+
+use crate::db::Pool;
+use crate::on_pool;
 
 use crate::content::ParamValues;
 use crate::runs::prediction::Prediction;
@@ -51,21 +54,21 @@ const COLUMNS: &str = "r.run_id, r.learner_id, m.display_name, r.experiment, r.s
     r.finished_at";
 
 const FROM_CLASS: &str = "from class_member m join run r on r.learner_id = m.learner_id \
-                          where m.class_id = ?";
+                          where m.class_id = $1";
 
 /// Every successful run of the experiment in the class, newest first: what the class measured.
 /// One read, from which the page takes each learner's latest, the predicted and the contended.
 #[tracing::instrument(skip(pool))]
 pub async fn succeeded_runs(
-    pool: &SqlitePool,
+    pool: &Pool,
     class_id: i64,
     experiment: &str,
 ) -> sqlx::Result<Vec<ClassRun>> {
     let sql = format!(
-        "select {COLUMNS} {FROM_CLASS} and r.experiment = ? and r.status = 'succeeded' \
+        "select {COLUMNS} {FROM_CLASS} and r.experiment = $2 and r.status = 'succeeded' \
          order by r.submitted_at desc, r.rowid desc"
     );
-    sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(class_id).bind(experiment).fetch_all(pool).await
+    on_pool!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(class_id).bind(experiment).fetch_all(c).await)
 }
 
 /// `%` and `_` typed by the instructor are searched for, not wildcards.
@@ -78,58 +81,56 @@ fn like_pattern(query: &str) -> String {
 /// learner's name) containing `query`; and how many there are in all.
 #[tracing::instrument(skip(pool))]
 pub async fn explanations(
-    pool: &SqlitePool,
+    pool: &Pool,
     class_id: i64,
     experiment: &str,
     query: &str,
     page: (i64, i64),
 ) -> sqlx::Result<(Vec<ClassRun>, i64)> {
-    let filter = "and r.experiment = ?2 and trim(coalesce(r.explanation, '')) <> '' \
-                  and (r.explanation like ?3 escape '\\' or m.display_name like ?3 escape '\\')";
-    let from = FROM_CLASS.replace("= ?", "= ?1");
+    // `lower` on both sides: SQLite's `like` ignores ASCII case, PostgreSQL's does not.
+    let filter = "and r.experiment = $2 and trim(coalesce(r.explanation, '')) <> '' \
+                  and (lower(r.explanation) like lower($3) escape '\\' \
+                       or lower(m.display_name) like lower($3) escape '\\')";
+    let from = FROM_CLASS;
     let pattern = like_pattern(query);
     let sql =
-        format!("select {COLUMNS} {from} {filter} order by r.submitted_at desc limit ?4 offset ?5");
-    let runs = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        format!("select {COLUMNS} {from} {filter} order by r.submitted_at desc limit $4 offset $5");
+    let runs = on_pool!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(class_id)
         .bind(experiment)
         .bind(&pattern)
         .bind(page.0)
         .bind(page.1)
-        .fetch_all(pool)
-        .await?;
-    let total = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("select count(*) {from} {filter}")))
+        .fetch_all(c).await)?;
+    let total = on_pool!(pool, c => sqlx::query_scalar(sqlx::AssertSqlSafe(format!("select count(*) {from} {filter}")))
         .bind(class_id)
         .bind(experiment)
         .bind(&pattern)
-        .fetch_one(pool)
-        .await?;
+        .fetch_one(c).await)?;
     Ok((runs, total))
 }
 
 /// One page of a class member's runs, newest first, with their code; and how many in all.
 #[tracing::instrument(skip(pool))]
 pub async fn learner_runs(
-    pool: &SqlitePool,
+    pool: &Pool,
     class_id: i64,
     learner_id: i64,
     page: (i64, i64),
 ) -> sqlx::Result<(Vec<ClassRun>, i64)> {
     let sql = format!(
-        "select {COLUMNS}, r.code {FROM_CLASS} and m.learner_id = ? \
-         order by r.submitted_at desc, r.rowid desc limit ? offset ?"
+        "select {COLUMNS}, r.code {FROM_CLASS} and m.learner_id = $2 \
+         order by r.submitted_at desc, r.rowid desc limit $3 offset $4"
     );
-    let runs = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let runs = on_pool!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(class_id)
         .bind(learner_id)
         .bind(page.0)
         .bind(page.1)
-        .fetch_all(pool)
-        .await?;
-    let total = sqlx::query_scalar("select count(*) from run where learner_id = ?")
+        .fetch_all(c).await)?;
+    let total = on_pool!(pool, c => sqlx::query_scalar("select count(*) from run where learner_id = $1")
         .bind(learner_id)
-        .fetch_one(pool)
-        .await?;
+        .fetch_one(c).await)?;
     Ok((runs, total))
 }
 
@@ -137,18 +138,20 @@ pub async fn learner_runs(
 /// of a large class never holds all its results at once).
 #[tracing::instrument(skip(pool, each))]
 pub async fn each_run(
-    pool: &SqlitePool,
+    pool: &Pool,
     class_id: i64,
     mut each: impl FnMut(ClassRun),
 ) -> sqlx::Result<()> {
     let sql = format!(
         "select {COLUMNS} {FROM_CLASS} order by m.display_name, m.learner_id, r.submitted_at, r.rowid"
     );
-    let mut rows = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(class_id).fetch(pool);
-    while let Some(run) = rows.try_next().await? {
-        each(run);
-    }
-    Ok(())
+    on_pool!(pool, c => {
+        let mut rows = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(class_id).fetch(c);
+        while let Some(run) = rows.try_next().await? {
+            each(run);
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -1,7 +1,10 @@
 //! Instructor accounts: sign-up and password checks, hashed through `Passwords` (bounded, off
 //! the async threads).
 
-use sqlx::{FromRow, SqlitePool};
+use sqlx::FromRow;
+
+use crate::db::Pool;
+use crate::on_pool;
 
 use super::fields::{Email, Password, PersonName};
 use super::password::Passwords;
@@ -24,24 +27,23 @@ pub enum SignUp {
 
 #[tracing::instrument(skip_all)]
 pub async fn sign_up(
-    pool: &SqlitePool,
+    pool: &Pool,
     passwords: &Passwords,
     email: &Email,
     name: &PersonName,
     password: &Password,
 ) -> Result<SignUp> {
     let password_hash = passwords.hash(password.as_str()).await?;
-    let created = sqlx::query_as(
+    let created = on_pool!(pool, c => sqlx::query_as(
         "insert into instructor (email, display_name, password_hash, created_at) \
-         values (?, ?, ?, ?) on conflict (email) do nothing \
+         values ($1, $2, $3, $4) on conflict (email) do nothing \
          returning instructor_id, email, display_name",
     )
     .bind(email.as_str())
     .bind(name.as_str())
     .bind(password_hash)
     .bind(now_rfc3339())
-    .fetch_optional(pool)
-    .await?;
+    .fetch_optional(c).await)?;
     Ok(created.map_or(SignUp::EmailTaken, SignUp::Created))
 }
 
@@ -56,17 +58,16 @@ struct Credentials {
 /// The instructor if the email and password match; `None` for any mismatch.
 #[tracing::instrument(skip_all)]
 pub async fn authenticate(
-    pool: &SqlitePool,
+    pool: &Pool,
     passwords: &Passwords,
     email: &Email,
     password: &str,
 ) -> Result<Option<Instructor>> {
-    let found: Option<Credentials> = sqlx::query_as(
-        "select instructor_id, email, display_name, password_hash from instructor where email = ?",
+    let found: Option<Credentials> = on_pool!(pool, c => sqlx::query_as(
+        "select instructor_id, email, display_name, password_hash from instructor where email = $1",
     )
     .bind(email.as_str())
-    .fetch_optional(pool)
-    .await?;
+    .fetch_optional(c).await)?;
     let stored = found.as_ref().map(|c| c.password_hash.clone());
     let matches = passwords.verify(password, stored).await?;
     Ok(found.filter(|_| matches).map(|c| Instructor {
@@ -82,36 +83,39 @@ mod tests {
 
     #[tokio::test]
     async fn an_instructor_signs_up_once_and_logs_in_only_with_the_right_password() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let url = format!("sqlite://{}", dir.path().join("db").display());
-        let pool = crate::db::connect(&url).await.expect("db");
-        let passwords = Passwords::new(1);
-        let email = Email::parse("Teacher@School.kr").expect("email");
-        let name = PersonName::parse("김 선생").expect("name");
-        let password = Password::parse("correct horse").expect("password");
-        let SignUp::Created(created) =
-            sign_up(&pool, &passwords, &email, &name, &password).await.expect("up")
-        else {
-            panic!("first sign-up must succeed");
-        };
-        let again = sign_up(&pool, &passwords, &email, &name, &password).await.expect("again");
-        assert!(matches!(again, SignUp::EmailTaken));
-        let hash: String = sqlx::query_scalar("select password_hash from instructor")
-            .fetch_one(&pool)
-            .await
-            .expect("hash");
-        assert!(hash.starts_with("$argon2id$"), "{hash}");
-        let found = authenticate(&pool, &passwords, &email, "correct horse").await.expect("login");
-        assert_eq!(found.map(|i| i.instructor_id), Some(created.instructor_id));
-        assert!(
-            authenticate(&pool, &passwords, &email, "wrong horse").await.expect("login").is_none()
-        );
-        let stranger = Email::parse("nobody@school.kr").expect("email");
-        assert!(
-            authenticate(&pool, &passwords, &stranger, "correct horse")
-                .await
-                .expect("login")
-                .is_none()
-        );
+        for (_dir, pool) in crate::db::test_stores().await {
+            let passwords = Passwords::new(1);
+            let email = Email::parse("Teacher@School.kr").expect("email");
+            let name = PersonName::parse("김 선생").expect("name");
+            let password = Password::parse("correct horse").expect("password");
+            let SignUp::Created(created) =
+                sign_up(&pool, &passwords, &email, &name, &password).await.expect("up")
+            else {
+                panic!("first sign-up must succeed");
+            };
+            let again = sign_up(&pool, &passwords, &email, &name, &password).await.expect("again");
+            assert!(matches!(again, SignUp::EmailTaken));
+            let hash: String =
+                on_pool!(pool, c => sqlx::query_scalar("select password_hash from instructor")
+                .fetch_one(c).await)
+                .expect("hash");
+            assert!(hash.starts_with("$argon2id$"), "{hash}");
+            let found =
+                authenticate(&pool, &passwords, &email, "correct horse").await.expect("login");
+            assert_eq!(found.map(|i| i.instructor_id), Some(created.instructor_id));
+            assert!(
+                authenticate(&pool, &passwords, &email, "wrong horse")
+                    .await
+                    .expect("login")
+                    .is_none()
+            );
+            let stranger = Email::parse("nobody@school.kr").expect("email");
+            assert!(
+                authenticate(&pool, &passwords, &stranger, "correct horse")
+                    .await
+                    .expect("login")
+                    .is_none()
+            );
+        }
     }
 }

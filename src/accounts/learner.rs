@@ -1,7 +1,8 @@
 //! The learner identity: a random token the browser keeps, stored only as its SHA-256 hash. A
 //! learner may have further browsers, bound with their resume code (`learner_device`).
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
+use crate::{on_pool, on_tx};
 
 use super::secret;
 use crate::runs::now_rfc3339;
@@ -42,64 +43,59 @@ impl LearnerToken {
 /// already known, or one minted on this request (`Visitor::learner_or_mint` sees to it), so a
 /// browser can never choose its own identity.
 #[tracing::instrument(skip_all)]
-pub async fn ensure(pool: &SqlitePool, token: &LearnerToken) -> sqlx::Result<i64> {
+pub async fn ensure(pool: &Pool, token: &LearnerToken) -> sqlx::Result<i64> {
     let now = now_rfc3339();
     if let Some(id) = find(pool, token).await? {
         touch(pool, id, &now).await?;
         return Ok(id);
     }
-    let mut conn = pool.acquire().await?;
-    create(&mut conn, token).await
+    let mut tx = pool.begin().await?;
+    let id = create(&mut tx, token).await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// The learner's row for this token, made now unless it was made a moment ago.
-pub(super) async fn create(
-    conn: &mut sqlx::SqliteConnection,
-    token: &LearnerToken,
-) -> sqlx::Result<i64> {
+pub(super) async fn create(tx: &mut crate::db::Tx, token: &LearnerToken) -> sqlx::Result<i64> {
     let now = now_rfc3339();
-    sqlx::query_scalar(
-        "insert into learner (token_hash, created_at, last_seen_at) values (?, ?, ?) \
+    on_tx!(&mut *tx, c => sqlx::query_scalar(
+        "insert into learner (token_hash, created_at, last_seen_at) values ($1, $2, $3) \
          on conflict (token_hash) do update set last_seen_at = excluded.last_seen_at \
          returning learner_id",
     )
     .bind(token.hash())
     .bind(&now)
     .bind(&now)
-    .fetch_one(conn)
-    .await
+    .fetch_one(&mut *c).await)
 }
 
-async fn touch(pool: &SqlitePool, learner_id: i64, now: &str) -> sqlx::Result<()> {
-    sqlx::query("update learner set last_seen_at = ? where learner_id = ?")
+async fn touch(pool: &Pool, learner_id: i64, now: &str) -> sqlx::Result<()> {
+    on_pool!(pool, c => sqlx::query("update learner set last_seen_at = $1 where learner_id = $2")
         .bind(now)
         .bind(learner_id)
-        .execute(pool)
-        .await?;
+        .execute(c).await.map(drop))?;
     Ok(())
 }
 
 /// The learner's id if they have ever done something worth keeping, on this or a bound browser.
-pub async fn find(pool: &SqlitePool, token: &LearnerToken) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar(
-        "select learner_id from learner where token_hash = ?1 \
-         union all select learner_id from learner_device where token_hash = ?1 limit 1",
+pub async fn find(pool: &Pool, token: &LearnerToken) -> sqlx::Result<Option<i64>> {
+    on_pool!(pool, c => sqlx::query_scalar(
+        "select learner_id from learner where token_hash = $1 \
+         union all select learner_id from learner_device where token_hash = $1 limit 1",
     )
     .bind(token.hash())
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(c).await)
 }
 
 /// A fresh token for another browser of this learner (after they gave their resume code).
 #[tracing::instrument(skip(pool))]
-pub async fn bind_device(pool: &SqlitePool, learner_id: i64) -> sqlx::Result<LearnerToken> {
+pub async fn bind_device(pool: &Pool, learner_id: i64) -> sqlx::Result<LearnerToken> {
     let token = LearnerToken::mint();
-    sqlx::query("insert into learner_device (token_hash, learner_id, created_at) values (?, ?, ?)")
+    on_pool!(pool, c => sqlx::query("insert into learner_device (token_hash, learner_id, created_at) values ($1, $2, $3)")
         .bind(token.hash())
         .bind(learner_id)
         .bind(now_rfc3339())
-        .execute(pool)
-        .await?;
+        .execute(c).await.map(drop))?;
     Ok(token)
 }
 
@@ -107,18 +103,16 @@ pub async fn bind_device(pool: &SqlitePool, learner_id: i64) -> sqlx::Result<Lea
 /// `old` before a join or a resume, e.g. someone who planted it in this browser, is left out.
 /// `None` if `old` belongs to no learner.
 #[tracing::instrument(skip_all)]
-pub async fn rotate(pool: &SqlitePool, old: &LearnerToken) -> sqlx::Result<Option<LearnerToken>> {
+pub async fn rotate(pool: &Pool, old: &LearnerToken) -> sqlx::Result<Option<LearnerToken>> {
     let token = LearnerToken::mint();
     let mut tx = pool.begin().await?;
     let mut replaced = 0;
     for table in ["learner", "learner_device"] {
-        let sql = format!("update {table} set token_hash = ? where token_hash = ?");
-        replaced += sqlx::query(sqlx::AssertSqlSafe(sql))
+        let sql = format!("update {table} set token_hash = $1 where token_hash = $2");
+        replaced += on_tx!(&mut tx, c => sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(token.hash())
             .bind(old.hash())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     }
     tx.commit().await?;
     Ok((replaced > 0).then_some(token))
@@ -138,47 +132,43 @@ mod tests {
         assert!(!format!("{token:?}").contains(token.reveal()), "the secret is never printed");
     }
 
-    async fn pool() -> (tempfile::TempDir, SqlitePool) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let url = format!("sqlite://{}", dir.path().join("db").display());
-        let pool = crate::db::connect(&url).await.expect("db");
-        (dir, pool)
-    }
-
     #[tokio::test]
     async fn the_same_token_is_the_same_learner() {
-        let (_dir, pool) = pool().await;
-        let token = LearnerToken::mint();
-        assert_eq!(find(&pool, &token).await.expect("find"), None);
-        let id = ensure(&pool, &token).await.expect("ensure");
-        assert_eq!(ensure(&pool, &token).await.expect("again"), id);
-        assert_eq!(find(&pool, &token).await.expect("find"), Some(id));
-        assert_ne!(ensure(&pool, &LearnerToken::mint()).await.expect("other"), id);
+        for (_dir, pool) in crate::db::test_stores().await {
+            let token = LearnerToken::mint();
+            assert_eq!(find(&pool, &token).await.expect("find"), None);
+            let id = ensure(&pool, &token).await.expect("ensure");
+            assert_eq!(ensure(&pool, &token).await.expect("again"), id);
+            assert_eq!(find(&pool, &token).await.expect("find"), Some(id));
+            assert_ne!(ensure(&pool, &LearnerToken::mint()).await.expect("other"), id);
+        }
     }
 
     #[tokio::test]
     async fn a_bound_browser_is_the_same_learner_and_makes_no_new_row() {
-        let (_dir, pool) = pool().await;
-        let id = ensure(&pool, &LearnerToken::mint()).await.expect("ensure");
-        let second = bind_device(&pool, id).await.expect("bind");
-        assert_eq!(find(&pool, &second).await.expect("find"), Some(id));
-        assert_eq!(ensure(&pool, &second).await.expect("ensure"), id);
-        let rows: i64 =
-            sqlx::query_scalar("select count(*) from learner").fetch_one(&pool).await.expect("n");
-        assert_eq!(rows, 1);
+        for (_dir, pool) in crate::db::test_stores().await {
+            let id = ensure(&pool, &LearnerToken::mint()).await.expect("ensure");
+            let second = bind_device(&pool, id).await.expect("bind");
+            assert_eq!(find(&pool, &second).await.expect("find"), Some(id));
+            assert_eq!(ensure(&pool, &second).await.expect("ensure"), id);
+            let rows: i64 =
+                on_pool!(pool, c => sqlx::query_scalar("select count(*) from learner").fetch_one(c).await).expect("n");
+            assert_eq!(rows, 1);
+        }
     }
 
     #[tokio::test]
     async fn a_rotated_token_replaces_the_old_one_on_either_kind_of_browser() {
-        let (_dir, pool) = pool().await;
-        let first = LearnerToken::mint();
-        let id = ensure(&pool, &first).await.expect("ensure");
-        let second = bind_device(&pool, id).await.expect("bind");
-        for old in [first, second] {
-            let new = rotate(&pool, &old).await.expect("rotate").expect("a known token");
-            assert_eq!(find(&pool, &old).await.expect("find"), None, "the old token is gone");
-            assert_eq!(find(&pool, &new).await.expect("find"), Some(id));
+        for (_dir, pool) in crate::db::test_stores().await {
+            let first = LearnerToken::mint();
+            let id = ensure(&pool, &first).await.expect("ensure");
+            let second = bind_device(&pool, id).await.expect("bind");
+            for old in [first, second] {
+                let new = rotate(&pool, &old).await.expect("rotate").expect("a known token");
+                assert_eq!(find(&pool, &old).await.expect("find"), None, "the old token is gone");
+                assert_eq!(find(&pool, &new).await.expect("find"), Some(id));
+            }
+            assert!(rotate(&pool, &LearnerToken::mint()).await.expect("rotate").is_none());
         }
-        assert!(rotate(&pool, &LearnerToken::mint()).await.expect("rotate").is_none());
     }
 }

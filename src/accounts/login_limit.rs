@@ -6,7 +6,8 @@
 
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
+use crate::on_pool;
 
 use crate::runs::now_rfc3339;
 
@@ -57,21 +58,21 @@ struct Counts {
 /// Refuses the attempt if any throttle says so; checked before the password is hashed.
 #[tracing::instrument(skip_all)]
 pub async fn check(
-    pool: &SqlitePool,
+    pool: &Pool,
     limits: &LoginLimits,
     attempt: &Attempt<'_>,
 ) -> Result<(), LoginRefused> {
-    let counts: Counts = sqlx::query_as(
-        "select coalesce(sum(email = ?1 and address = ?2), 0) as pair, \
-         coalesce(sum(address = ?2), 0) as address, coalesce(sum(email = ?1), 0) as email, \
-         max(case when email = ?1 then failed_at end) as last_email_failure \
-         from login_failure where failed_at > ?3 and (email = ?1 or address = ?2)",
+    let counts: Counts = on_pool!(pool, c => sqlx::query_as(
+        "select count(*) filter (where email = $1 and address = $2) as pair, \
+         count(*) filter (where address = $2) as address, \
+         count(*) filter (where email = $1) as email, \
+         max(case when email = $1 then failed_at end) as last_email_failure \
+         from login_failure where failed_at > $3 and (email = $1 or address = $2)",
     )
     .bind(attempt.email)
     .bind(attempt.address)
     .bind(window_start())
-    .fetch_one(pool)
-    .await?;
+    .fetch_one(c).await)?;
     if counts.pair >= MAX_PER_PAIR {
         return Err(LoginRefused::TooManyForThisEmail);
     }
@@ -93,27 +94,24 @@ pub async fn check(
 
 /// Counts a failure, and forgets failures older than the window on the way.
 #[tracing::instrument(skip_all)]
-pub async fn record_failure(pool: &SqlitePool, attempt: &Attempt<'_>) -> sqlx::Result<()> {
-    sqlx::query("delete from login_failure where failed_at <= ?")
+pub async fn record_failure(pool: &Pool, attempt: &Attempt<'_>) -> sqlx::Result<()> {
+    on_pool!(pool, c => sqlx::query("delete from login_failure where failed_at <= $1")
         .bind(window_start())
-        .execute(pool)
-        .await?;
-    sqlx::query("insert into login_failure (email, address, failed_at) values (?, ?, ?)")
+        .execute(c).await.map(drop))?;
+    on_pool!(pool, c => sqlx::query("insert into login_failure (email, address, failed_at) values ($1, $2, $3)")
         .bind(attempt.email)
         .bind(attempt.address)
         .bind(now_rfc3339())
-        .execute(pool)
-        .await?;
+        .execute(c).await.map(drop))?;
     Ok(())
 }
 
 /// After a successful login this email's count from this address starts again.
-pub async fn clear(pool: &SqlitePool, attempt: &Attempt<'_>) -> sqlx::Result<()> {
-    sqlx::query("delete from login_failure where email = ? and address = ?")
+pub async fn clear(pool: &Pool, attempt: &Attempt<'_>) -> sqlx::Result<()> {
+    on_pool!(pool, c => sqlx::query("delete from login_failure where email = $1 and address = $2")
         .bind(attempt.email)
         .bind(attempt.address)
-        .execute(pool)
-        .await?;
+        .execute(c).await.map(drop))?;
     Ok(())
 }
 
@@ -124,54 +122,54 @@ mod tests {
     const LIMITS: LoginLimits =
         LoginLimits { per_address: 8, per_email: 7, pause: Duration::from_secs(60) };
 
-    async fn pool() -> (tempfile::TempDir, SqlitePool) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let url = format!("sqlite://{}", dir.path().join("db").display());
-        (dir, crate::db::connect(&url).await.expect("db"))
-    }
-
-    async fn fails(pool: &SqlitePool, email: &str, address: &str, times: usize) {
+    async fn fails(pool: &Pool, email: &str, address: &str, times: usize) {
         for _ in 0..times {
             record_failure(pool, &Attempt { email, address }).await.expect("record");
         }
     }
 
-    async fn verdict(pool: &SqlitePool, email: &str, address: &str) -> Result<(), LoginRefused> {
+    async fn verdict(pool: &Pool, email: &str, address: &str) -> Result<(), LoginRefused> {
         check(pool, &LIMITS, &Attempt { email, address }).await
     }
 
     #[tokio::test]
     async fn five_failures_lock_one_email_from_one_address_and_nothing_else() {
-        let (_dir, pool) = pool().await;
-        fails(&pool, "t@school.kr", "10.0.0.1", 5).await;
-        let locked = verdict(&pool, "t@school.kr", "10.0.0.1").await;
-        assert!(matches!(locked, Err(LoginRefused::TooManyForThisEmail)));
-        assert!(verdict(&pool, "t@school.kr", "10.0.0.2").await.is_ok(), "one address alone");
-        assert!(verdict(&pool, "u@school.kr", "10.0.0.1").await.is_ok());
-        clear(&pool, &Attempt { email: "t@school.kr", address: "10.0.0.1" }).await.expect("c");
-        assert!(verdict(&pool, "t@school.kr", "10.0.0.1").await.is_ok());
+        for (_dir, pool) in crate::db::test_stores().await {
+            fails(&pool, "t@school.kr", "10.0.0.1", 5).await;
+            let locked = verdict(&pool, "t@school.kr", "10.0.0.1").await;
+            assert!(matches!(locked, Err(LoginRefused::TooManyForThisEmail)));
+            assert!(verdict(&pool, "t@school.kr", "10.0.0.2").await.is_ok(), "one address alone");
+            assert!(verdict(&pool, "u@school.kr", "10.0.0.1").await.is_ok());
+            clear(&pool, &Attempt { email: "t@school.kr", address: "10.0.0.1" }).await.expect("c");
+            assert!(verdict(&pool, "t@school.kr", "10.0.0.1").await.is_ok());
+        }
     }
 
     #[tokio::test]
     async fn a_spray_of_one_guess_per_email_stops_at_the_address_limit() {
-        let (_dir, pool) = pool().await;
-        for n in 0..8 {
-            fails(&pool, &format!("t{n}@school.kr"), "10.0.0.1", 1).await;
+        for (_dir, pool) in crate::db::test_stores().await {
+            for n in 0..8 {
+                fails(&pool, &format!("t{n}@school.kr"), "10.0.0.1", 1).await;
+            }
+            let refused = verdict(&pool, "new@school.kr", "10.0.0.1").await;
+            assert!(matches!(refused, Err(LoginRefused::TooManyFromThisAddress)));
+            assert!(verdict(&pool, "new@school.kr", "10.0.0.2").await.is_ok());
         }
-        let refused = verdict(&pool, "new@school.kr", "10.0.0.1").await;
-        assert!(matches!(refused, Err(LoginRefused::TooManyFromThisAddress)));
-        assert!(verdict(&pool, "new@school.kr", "10.0.0.2").await.is_ok());
     }
 
     #[tokio::test]
     async fn many_addresses_against_one_email_slow_it_for_everyone_but_lock_no_one() {
-        let (_dir, pool) = pool().await;
-        fails(&pool, "t@school.kr", "10.0.0.1", 4).await;
-        fails(&pool, "t@school.kr", "10.0.0.2", 3).await;
-        let slowed = verdict(&pool, "t@school.kr", "10.0.0.9").await;
-        assert!(matches!(slowed, Err(LoginRefused::EmailSlowed { retry_secs: 55..=60 })));
-        let quiet = LoginLimits { pause: Duration::ZERO, ..LIMITS };
-        let attempt = Attempt { email: "t@school.kr", address: "10.0.0.9" };
-        assert!(check(&pool, &quiet, &attempt).await.is_ok(), "after the pause it goes through");
+        for (_dir, pool) in crate::db::test_stores().await {
+            fails(&pool, "t@school.kr", "10.0.0.1", 4).await;
+            fails(&pool, "t@school.kr", "10.0.0.2", 3).await;
+            let slowed = verdict(&pool, "t@school.kr", "10.0.0.9").await;
+            assert!(matches!(slowed, Err(LoginRefused::EmailSlowed { retry_secs: 55..=60 })));
+            let quiet = LoginLimits { pause: Duration::ZERO, ..LIMITS };
+            let attempt = Attempt { email: "t@school.kr", address: "10.0.0.9" };
+            assert!(
+                check(&pool, &quiet, &attempt).await.is_ok(),
+                "after the pause it goes through"
+            );
+        }
     }
 }

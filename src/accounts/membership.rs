@@ -3,7 +3,10 @@
 
 use std::fmt;
 
-use sqlx::{FromRow, SqlitePool};
+use sqlx::FromRow;
+
+use crate::db::Pool;
+use crate::{on_pool, on_tx};
 
 use super::fields::PersonName;
 use super::secret;
@@ -23,26 +26,21 @@ pub enum JoinOutcome {
     NameTaken,
 }
 
-pub async fn member(
-    pool: &SqlitePool,
-    class_id: i64,
-    learner_id: i64,
-) -> sqlx::Result<Option<Member>> {
-    sqlx::query_as(
+pub async fn member(pool: &Pool, class_id: i64, learner_id: i64) -> sqlx::Result<Option<Member>> {
+    on_pool!(pool, c => sqlx::query_as(
         "select learner_id, display_name, joined_at from class_member \
-         where class_id = ? and learner_id = ?",
+         where class_id = $1 and learner_id = $2",
     )
     .bind(class_id)
     .bind(learner_id)
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(c).await)
 }
 
 /// Puts the learner in the class under `name`. A name is unique within a class (ignoring ASCII
 /// case): typing someone's name never makes you them, and the roster stays unambiguous.
 #[tracing::instrument(skip(pool, name))]
 pub async fn join(
-    pool: &SqlitePool,
+    pool: &Pool,
     class_id: i64,
     learner_id: i64,
     name: &PersonName,
@@ -50,17 +48,16 @@ pub async fn join(
     if let Some(existing) = member(pool, class_id, learner_id).await? {
         return Ok(JoinOutcome::AlreadyMember(existing));
     }
-    let inserted = sqlx::query_as(
+    let inserted = on_pool!(pool, c => sqlx::query_as(
         "insert into class_member (class_id, learner_id, display_name, joined_at) \
-         values (?, ?, ?, ?) on conflict (class_id, learner_id) do nothing \
+         values ($1, $2, $3, $4) on conflict (class_id, learner_id) do nothing \
          returning learner_id, display_name, joined_at",
     )
     .bind(class_id)
     .bind(learner_id)
     .bind(name.as_str())
     .bind(now_rfc3339())
-    .fetch_optional(pool)
-    .await;
+    .fetch_optional(c).await);
     match inserted {
         Ok(Some(member)) => Ok(JoinOutcome::Joined(member)),
         // A second submit of the same form raced this one: the learner is in.
@@ -79,14 +76,13 @@ pub struct Membership {
     pub display_name: String,
 }
 
-pub async fn memberships(pool: &SqlitePool, learner_id: i64) -> sqlx::Result<Vec<Membership>> {
-    sqlx::query_as(
+pub async fn memberships(pool: &Pool, learner_id: i64) -> sqlx::Result<Vec<Membership>> {
+    on_pool!(pool, c => sqlx::query_as(
         "select c.name as class_name, m.display_name from class_member m \
-         join class c using (class_id) where m.learner_id = ? order by m.joined_at",
+         join class c using (class_id) where m.learner_id = $1 order by m.joined_at",
     )
     .bind(learner_id)
-    .fetch_all(pool)
-    .await
+    .fetch_all(c).await)
 }
 
 const RESUME_CODE_LEN: usize = 12;
@@ -116,53 +112,48 @@ impl ResumeCode {
 
 /// A new resume code for the learner; any code they had before stops working.
 #[tracing::instrument(skip(pool))]
-pub async fn issue_resume_code(pool: &SqlitePool, learner_id: i64) -> sqlx::Result<ResumeCode> {
+pub async fn issue_resume_code(pool: &Pool, learner_id: i64) -> sqlx::Result<ResumeCode> {
     let code = ResumeCode(secret::readable_code(RESUME_CODE_LEN));
-    sqlx::query(
-        "insert into resume_code (learner_id, code_hash, created_at) values (?, ?, ?) \
+    on_pool!(pool, c => sqlx::query(
+        "insert into resume_code (learner_id, code_hash, created_at) values ($1, $2, $3) \
          on conflict (learner_id) do update set code_hash = excluded.code_hash, \
          created_at = excluded.created_at",
     )
     .bind(learner_id)
     .bind(secret::sha256(&code.0))
     .bind(now_rfc3339())
-    .execute(pool)
-    .await?;
+    .execute(c).await.map(drop))?;
     Ok(code)
 }
 
-pub async fn has_resume_code(pool: &SqlitePool, learner_id: i64) -> sqlx::Result<bool> {
-    sqlx::query_scalar("select exists (select 1 from resume_code where learner_id = ?)")
+pub async fn has_resume_code(pool: &Pool, learner_id: i64) -> sqlx::Result<bool> {
+    on_pool!(pool, c => sqlx::query_scalar("select exists (select 1 from resume_code where learner_id = $1)")
         .bind(learner_id)
-        .fetch_one(pool)
-        .await
+        .fetch_one(c).await)
 }
 
 /// The learner a resume code belongs to. If this browser was an anonymous learner in no class,
 /// its runs move over too, so nothing done before typing the code is lost.
 #[tracing::instrument(skip(pool, code))]
 pub async fn resume(
-    pool: &SqlitePool,
+    pool: &Pool,
     code: &ResumeCode,
     current: Option<i64>,
 ) -> sqlx::Result<Option<i64>> {
     let mut tx = pool.begin().await?;
-    let target: Option<i64> =
-        sqlx::query_scalar("select learner_id from resume_code where code_hash = ?")
+    let target: Option<i64> = on_tx!(&mut tx, c => sqlx::query_scalar("select learner_id from resume_code where code_hash = $1")
             .bind(secret::sha256(&code.0))
-            .fetch_optional(&mut *tx)
-            .await?;
+            .fetch_optional(&mut *c).await)?;
     if let (Some(target), Some(current)) = (target, current)
         && target != current
     {
-        sqlx::query(
-            "update run set learner_id = ?1 where learner_id = ?2 \
-             and not exists (select 1 from class_member where learner_id = ?2)",
+        on_tx!(&mut tx, c => sqlx::query(
+            "update run set learner_id = $1 where learner_id = $2 \
+             and not exists (select 1 from class_member where learner_id = $2)",
         )
         .bind(target)
         .bind(current)
-        .execute(&mut *tx)
-        .await?;
+        .execute(&mut *c).await.map(drop))?;
     }
     tx.commit().await?;
     Ok(target)

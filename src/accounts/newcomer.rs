@@ -1,7 +1,8 @@
 //! New learners per client address: a browser without a learner cookie (or with a made-up one)
 //! becomes a new learner, so how many one address may create in an hour is capped.
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
+use crate::on_tx;
 
 use super::learner::{self, LearnerToken};
 use crate::runs::now_rfc3339;
@@ -47,7 +48,7 @@ pub enum NewcomerError {
 /// `address` has created fewer than its cap in the last hour.
 #[tracing::instrument(skip(pool, token, limits))]
 pub async fn admit(
-    pool: &SqlitePool,
+    pool: &Pool,
     token: &LearnerToken,
     address: &str,
     arrival: Arrival,
@@ -56,35 +57,32 @@ pub async fn admit(
     if learner::find(pool, token).await?.is_some() {
         return Ok(learner::ensure(pool, token).await?);
     }
-    let mut tx = pool.begin_with("begin immediate").await?;
+    let mut tx = pool.begin_write().await?;
     let hour_ago = (chrono::Utc::now() - chrono::Duration::hours(1))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let via_join = arrival == Arrival::ClassJoin;
     // Only the last hour counts; older rows would only grow the table.
-    sqlx::query("delete from learner_mint where minted_at < ?")
+    on_tx!(&mut tx, c => sqlx::query("delete from learner_mint where minted_at < $1")
         .bind(&hour_ago)
-        .execute(&mut *tx)
-        .await?;
-    let minted: i64 = sqlx::query_scalar(
-        "select count(*) from learner_mint where address = ? and via_join = ? and minted_at >= ?",
+        .execute(&mut *c).await.map(drop))?;
+    let minted: i64 = on_tx!(&mut tx, c => sqlx::query_scalar(
+        "select count(*) from learner_mint where address = $1 and via_join = $2 and minted_at >= $3",
     )
     .bind(address)
     .bind(via_join)
     .bind(&hour_ago)
-    .fetch_one(&mut *tx)
-    .await?;
+    .fetch_one(&mut *c).await)?;
     if minted >= limits.cap(arrival) {
         // Debug, not warn: a flood past the cap must not become a flood of log lines.
         tracing::debug!(minted, "new learners capped for this address");
         return Err(NewcomerError::TooMany);
     }
     let id = learner::create(&mut tx, token).await?;
-    sqlx::query("insert into learner_mint (address, via_join, minted_at) values (?, ?, ?)")
+    on_tx!(&mut tx, c => sqlx::query("insert into learner_mint (address, via_join, minted_at) values ($1, $2, $3)")
         .bind(address)
         .bind(via_join)
         .bind(now_rfc3339())
-        .execute(&mut *tx)
-        .await?;
+        .execute(&mut *c).await.map(drop))?;
     tx.commit().await?;
     Ok(id)
 }
@@ -93,42 +91,41 @@ pub async fn admit(
 mod tests {
     use super::*;
 
-    async fn pool() -> (tempfile::TempDir, SqlitePool) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let url = format!("sqlite://{}", dir.path().join("db").display());
-        let pool = crate::db::connect(&url).await.expect("db");
-        (dir, pool)
-    }
-
     const LIMITS: NewcomerLimits =
         NewcomerLimits { per_address_per_hour: 2, joins_per_address_per_hour: 3 };
 
     #[tokio::test]
     async fn an_address_creates_learners_up_to_its_cap_and_each_kind_has_its_own() {
-        let (_dir, pool) = pool().await;
-        let admit_new = |arrival| {
-            let pool = pool.clone();
-            async move { admit(&pool, &LearnerToken::mint(), "10.0.0.1", arrival, &LIMITS).await }
-        };
-        for _ in 0..2 {
-            admit_new(Arrival::Run).await.expect("under the cap");
+        for (_dir, pool) in crate::db::test_stores().await {
+            let admit_new = |arrival| {
+                let pool = pool.clone();
+                async move { admit(&pool, &LearnerToken::mint(), "10.0.0.1", arrival, &LIMITS).await }
+            };
+            for _ in 0..2 {
+                admit_new(Arrival::Run).await.expect("under the cap");
+            }
+            assert!(matches!(admit_new(Arrival::Run).await, Err(NewcomerError::TooMany)));
+            for _ in 0..3 {
+                admit_new(Arrival::ClassJoin).await.expect("joins have their own cap");
+            }
+            assert!(matches!(admit_new(Arrival::ClassJoin).await, Err(NewcomerError::TooMany)));
+            let other =
+                admit(&pool, &LearnerToken::mint(), "10.0.0.2", Arrival::Run, &LIMITS).await;
+            assert!(other.is_ok(), "another address has its own count");
         }
-        assert!(matches!(admit_new(Arrival::Run).await, Err(NewcomerError::TooMany)));
-        for _ in 0..3 {
-            admit_new(Arrival::ClassJoin).await.expect("joins have their own cap");
-        }
-        assert!(matches!(admit_new(Arrival::ClassJoin).await, Err(NewcomerError::TooMany)));
-        let other = admit(&pool, &LearnerToken::mint(), "10.0.0.2", Arrival::Run, &LIMITS).await;
-        assert!(other.is_ok(), "another address has its own count");
     }
 
     #[tokio::test]
     async fn a_known_learner_is_never_capped() {
-        let (_dir, pool) = pool().await;
-        let token = LearnerToken::mint();
-        let id = admit(&pool, &token, "10.0.0.1", Arrival::Run, &LIMITS).await.expect("new");
-        admit(&pool, &LearnerToken::mint(), "10.0.0.1", Arrival::Run, &LIMITS).await.expect("2");
-        let again = admit(&pool, &token, "10.0.0.1", Arrival::Run, &LIMITS).await.expect("known");
-        assert_eq!(again, id);
+        for (_dir, pool) in crate::db::test_stores().await {
+            let token = LearnerToken::mint();
+            let id = admit(&pool, &token, "10.0.0.1", Arrival::Run, &LIMITS).await.expect("new");
+            admit(&pool, &LearnerToken::mint(), "10.0.0.1", Arrival::Run, &LIMITS)
+                .await
+                .expect("2");
+            let again =
+                admit(&pool, &token, "10.0.0.1", Arrival::Run, &LIMITS).await.expect("known");
+            assert_eq!(again, id);
+        }
     }
 }

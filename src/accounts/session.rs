@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
+use crate::{on_pool, on_tx};
 
 use super::instructor::Instructor;
 use super::secret;
@@ -46,57 +47,49 @@ fn expiry_from_now() -> String {
 /// token known before login is worthless after it. Expired sessions are swept on the way.
 #[tracing::instrument(skip(pool, previous))]
 pub async fn start(
-    pool: &SqlitePool,
+    pool: &Pool,
     instructor_id: i64,
     previous: Option<&SessionToken>,
 ) -> sqlx::Result<SessionToken> {
     let token = SessionToken(secret::hex_token());
     let now = now_rfc3339();
     let mut tx = pool.begin().await?;
-    sqlx::query("delete from instructor_session where expires_at <= ?")
+    on_tx!(&mut tx, c => sqlx::query("delete from instructor_session where expires_at <= $1")
         .bind(&now)
-        .execute(&mut *tx)
-        .await?;
+        .execute(&mut *c).await.map(drop))?;
     if let Some(previous) = previous {
-        sqlx::query("delete from instructor_session where token_hash = ?")
+        on_tx!(&mut tx, c => sqlx::query("delete from instructor_session where token_hash = $1")
             .bind(previous.hash())
-            .execute(&mut *tx)
-            .await?;
+            .execute(&mut *c).await.map(drop))?;
     }
-    sqlx::query(
+    on_tx!(&mut tx, c => sqlx::query(
         "insert into instructor_session (token_hash, instructor_id, created_at, expires_at) \
-         values (?, ?, ?, ?)",
+         values ($1, $2, $3, $4)",
     )
     .bind(token.hash())
     .bind(instructor_id)
     .bind(&now)
     .bind(expiry_from_now())
-    .execute(&mut *tx)
-    .await?;
+    .execute(&mut *c).await.map(drop))?;
     tx.commit().await?;
     Ok(token)
 }
 
 /// The instructor a live session belongs to.
-pub async fn instructor(
-    pool: &SqlitePool,
-    token: &SessionToken,
-) -> sqlx::Result<Option<Instructor>> {
-    sqlx::query_as(
+pub async fn instructor(pool: &Pool, token: &SessionToken) -> sqlx::Result<Option<Instructor>> {
+    on_pool!(pool, c => sqlx::query_as(
         "select i.instructor_id, i.email, i.display_name from instructor_session s \
-         join instructor i using (instructor_id) where s.token_hash = ? and s.expires_at > ?",
+         join instructor i using (instructor_id) where s.token_hash = $1 and s.expires_at > $2",
     )
     .bind(token.hash())
     .bind(now_rfc3339())
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(c).await)
 }
 
-pub async fn end(pool: &SqlitePool, token: &SessionToken) -> sqlx::Result<()> {
-    sqlx::query("delete from instructor_session where token_hash = ?")
+pub async fn end(pool: &Pool, token: &SessionToken) -> sqlx::Result<()> {
+    on_pool!(pool, c => sqlx::query("delete from instructor_session where token_hash = $1")
         .bind(token.hash())
-        .execute(pool)
-        .await?;
+        .execute(c).await.map(drop))?;
     Ok(())
 }
 

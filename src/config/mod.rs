@@ -19,8 +19,11 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
 pub enum Command {
-    /// Serve the web site and run experiments (the default).
+    /// Serve the web site and run experiments (the default; `--workers 0`: the web site only).
     Serve,
+    /// Run experiments only, no web site: a sandbox host sharing a PostgreSQL store with web
+    /// nodes. Needs root, like the runs of `serve`.
+    Worker,
     /// Check the Python runtime and each sandbox layer, and print what is missing with the fix.
     Doctor,
     /// Internal: build one sandbox for one run (started by the server itself).
@@ -35,7 +38,8 @@ pub struct Config {
     #[arg(long, env = "GIL_LAB_ADDR", default_value = "127.0.0.1:8080", global = true)]
     pub addr: SocketAddr,
 
-    /// SQLite database URL; the file and its folder are created if missing.
+    /// The store: `sqlite://FILE` (the file and its folder are created if missing) or
+    /// `postgres://USER:PASSWORD@HOST/DB`, shared by web nodes and workers on several hosts.
     #[arg(
         long,
         env = "GIL_LAB_DATABASE_URL",
@@ -60,6 +64,17 @@ pub struct Config {
     /// least 1), each run kept on its own cores so timings stay honest; or a number.
     #[arg(long, env = "GIL_LAB_MAX_PARALLEL_RUNS", default_value = "auto", global = true)]
     pub max_parallel_runs: ParallelRuns,
+
+    /// Runs this process executes itself (default: as many as `--max-parallel-runs`); 0 for a
+    /// web node whose runs `gil-lab worker` processes execute on other hosts.
+    #[arg(long, env = "GIL_LAB_WORKERS", global = true)]
+    pub workers: Option<usize>,
+
+    /// Seconds a worker's hold on the run it executes lasts unless renewed (it renews three
+    /// times as often): a run whose worker died is queued again this long after.
+    #[arg(long = "run-lease", env = "GIL_LAB_RUN_LEASE", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub run_lease_secs: u64,
 
     /// Cores each run gets to itself (its slot): runs at once never share a core.
     #[arg(long, env = "GIL_LAB_CORES_PER_RUN", default_value_t = 2,

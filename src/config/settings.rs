@@ -45,6 +45,17 @@ impl Config {
         cpuset::slots(&cpuset::host_cpus(), self.cores_per_run.into(), self.parallel_runs())
     }
 
+    /// The slots this process's workers take: all of them, or the first `--workers`.
+    pub fn worker_slots(&self) -> Vec<Option<CpuSet>> {
+        let mut slots = self.run_slots();
+        slots.truncate(self.workers.unwrap_or(usize::MAX));
+        slots
+    }
+
+    pub fn run_lease(&self) -> Duration {
+        Duration::from_secs(self.run_lease_secs)
+    }
+
     /// The real sandbox's settings: the server re-executes itself as the launcher.
     pub fn sandbox_settings(&self) -> SandboxSettings {
         SandboxSettings {

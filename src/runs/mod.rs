@@ -1,15 +1,18 @@
 //! Runs: submitting, the queue in the `run` table, the workers that execute runs, and live events.
 
 mod active;
+mod changes;
 pub mod claim;
 pub mod estimate;
 mod events;
 pub mod job;
+pub mod lease;
 mod live;
 pub mod load;
 mod positions;
 pub mod prediction;
 pub mod queue;
+mod remote;
 pub mod result;
 pub mod stats;
 pub mod store;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
@@ -15,13 +15,13 @@ use super::waiting::waiting;
 const POSITION_POLL: Duration = Duration::from_secs(1);
 
 /// Starts the poller unless it runs already; a watcher calls this after subscribing.
-pub fn ensure_polling(db: &SqlitePool, hub: &Hub, shutdown: &CancellationToken) {
+pub fn ensure_polling(db: &Pool, hub: &Hub, shutdown: &CancellationToken) {
     if hub.start_polling() {
         tokio::spawn(poll(db.clone(), hub.clone(), shutdown.clone()));
     }
 }
 
-async fn poll(db: SqlitePool, hub: Hub, shutdown: CancellationToken) {
+async fn poll(db: Pool, hub: Hub, shutdown: CancellationToken) {
     let mut tick = tokio::time::interval(POSITION_POLL);
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {

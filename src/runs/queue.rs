@@ -7,12 +7,14 @@
 //! served and goes before the first learner's second, even when runs finish one at a time.
 
 use sqlx::types::Json;
-use sqlx::{SqliteConnection, SqlitePool};
 
+use super::lease::Lease;
 use super::prediction::Prediction;
 use super::store::{COLUMNS, RunRow};
 use super::{RunId, now_rfc3339};
 use crate::content::ParamValues;
+use crate::db::{Pool, Tx};
+use crate::{on_pool, on_tx};
 
 /// Whether the learner of the run aliased `run` is in no open class: 1 for anonymous, 0 for a
 /// member. An archived class no longer vouches for its members (an instructor who finds
@@ -42,32 +44,43 @@ pub(super) fn order_by(run: &str) -> String {
     format!("{}, {run}.turn, {run}.rowid", anonymous(run))
 }
 
-/// Takes the first queued run in the claim order and marks it running, in one statement.
-pub async fn claim_next(pool: &SqlitePool) -> sqlx::Result<Option<RunRow>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "update run set status = 'running', started_at = ?, attempts = attempts + 1 \
+/// Takes the first queued run in the claim order and marks it running under `lease`, in one
+/// statement. On PostgreSQL, where workers on several hosts claim at once, a run another claim
+/// holds is skipped rather than waited for.
+pub async fn claim_next(pool: &Pool, lease: &Lease) -> sqlx::Result<Option<RunRow>> {
+    let sql = format!(
+        "update run set status = 'running', started_at = $1, attempts = attempts + 1, \
+           lease_owner = $2, lease_until = $3, worker_host = $4, worker_cpus = $5 \
          where rowid = (select q.rowid from run q where q.status = 'queued' \
-                        order by {}, q.turn, q.rowid limit 1) \
+                        order by {}, q.turn, q.rowid limit 1{}) \
          returning {COLUMNS}",
-        anonymous("q")
-    )))
-    .bind(now_rfc3339())
-    .fetch_optional(pool)
-    .await
+        anonymous("q"),
+        pool.dialect().skip_locked()
+    );
+    on_pool!(pool, p => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(now_rfc3339())
+            .bind(&lease.owner)
+            .bind(lease.until())
+            .bind(&lease.host)
+            .bind(lease.cpus.as_deref())
+            .fetch_optional(p)
+            .await
+    })
 }
 
 /// 1 for the run that executes next; `None` once it is no longer queued. It counts the queued
 /// runs at or before this one in the claim order, so it can grow when a class member queues.
-pub async fn queue_position(pool: &SqlitePool, id: &RunId) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+pub async fn queue_position(pool: &Pool, id: &RunId) -> sqlx::Result<Option<i64>> {
+    on_pool!(pool, p => sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "select (select count(*) from run q where q.status = 'queued' and {} <= {}) \
-         from run r where r.run_id = ? and r.status = 'queued'",
+         from run r where r.run_id = $1 and r.status = 'queued'",
         order_key("q"),
         order_key("r")
     )))
     .bind(id.as_str())
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(p)
+    .await)
 }
 
 /// What waits (queued or running) that the admission caps count.
@@ -81,29 +94,24 @@ pub struct QueueLoad {
     pub anonymous_from_address: i64,
 }
 
-pub async fn load(tx: &mut SqliteConnection, address: &str) -> sqlx::Result<QueueLoad> {
+pub async fn load(tx: &mut Tx, address: &str) -> sqlx::Result<QueueLoad> {
     let anonymous = anonymous("run");
-    let (queued_code_bytes, anonymous, anonymous_from_address) =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "select coalesce(sum(case when status = 'queued' then code_bytes end), 0), \
-                    coalesce(sum({anonymous}), 0), \
-                    coalesce(sum({anonymous} and submitted_from = ?), 0) \
-             from run where status in ('queued', 'running')"
-        )))
-        .bind(address)
-        .fetch_one(tx)
-        .await?;
+    let sql = format!(
+        "select cast(coalesce(sum(case when status = 'queued' then code_bytes end), 0) as bigint), \
+                count(*) filter (where {anonymous}), \
+                count(*) filter (where {anonymous} and submitted_from = $1) \
+         from run where status in ('queued', 'running')"
+    );
+    let (queued_code_bytes, anonymous, anonymous_from_address) = on_tx!(tx, c => {
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(address).fetch_one(c).await
+    })?;
     Ok(QueueLoad { queued_code_bytes, anonymous, anonymous_from_address })
 }
 
 /// Whether the learner is in no class (their runs go after members' and count as anonymous).
-pub async fn is_anonymous(tx: &mut SqliteConnection, learner_id: i64) -> sqlx::Result<bool> {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "select not exists ({MEMBERSHIP} and m.learner_id = ?)"
-    )))
-    .bind(learner_id)
-    .fetch_one(tx)
-    .await
+pub async fn is_anonymous(tx: &mut Tx, learner_id: i64) -> sqlx::Result<bool> {
+    let sql = format!("select not exists ({MEMBERSHIP} and m.learner_id = $1)");
+    on_tx!(tx, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(learner_id).fetch_one(c).await)
 }
 
 /// A new run, ready to insert: inserting it *is* enqueuing it.
@@ -123,16 +131,18 @@ pub struct NewRun<'a> {
 
 /// Inserts the run with its turn: after the learner's waiting runs, not before the round served.
 #[tracing::instrument(skip_all, fields(run_id = %run.id))]
-pub async fn enqueue(tx: &mut SqliteConnection, run: &NewRun<'_>) -> sqlx::Result<()> {
-    sqlx::query(
+pub async fn enqueue(tx: &mut Tx, run: &NewRun<'_>) -> sqlx::Result<()> {
+    let greatest = tx.dialect().greatest();
+    let sql = format!(
         "insert into run (run_id, learner_id, experiment, params, code, code_edited, prediction, \
          status, submitted_at, code_bytes, submitted_from, size, turn) \
-         values (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?10, ?11, max( \
+         values ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $9, $10, $11, {greatest}( \
            (select coalesce(max(turn), 0) + 1 from run \
-            where status in ('queued', 'running') and learner_id = ?2), \
+            where status in ('queued', 'running') and learner_id = $2), \
            coalesce((select turn from run where status <> 'queued' \
-                     order by turn desc limit 1), 0)))",
-    )
+                     order by turn desc limit 1), 0)))"
+    );
+    on_tx!(tx, c => sqlx::query(sqlx::AssertSqlSafe(sql))
     .bind(run.id.as_str())
     .bind(run.learner_id)
     .bind(run.experiment)
@@ -144,7 +154,7 @@ pub async fn enqueue(tx: &mut SqliteConnection, run: &NewRun<'_>) -> sqlx::Resul
     .bind(run.code.len() as i64)
     .bind(run.submitted_from)
     .bind(run.size)
-    .execute(tx)
-    .await?;
-    Ok(())
+    .execute(c)
+    .await
+    .map(drop))
 }

@@ -2,7 +2,6 @@
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use sqlx::SqlitePool;
 use sqlx::types::Json;
 
 use super::RunId;
@@ -118,13 +117,13 @@ fn normalize(code: &str) -> String {
 /// Checks the learner's and the queue's caps, then inserts the run (which enqueues it),
 /// atomically. `address` is the client's, as the caller knows it (a plain string here).
 pub async fn submit(
-    pool: &SqlitePool,
+    pool: &crate::db::Pool,
     learner_id: i64,
     address: &str,
     submission: &Submission,
     limits: &SubmitLimits,
 ) -> Result<RunId, SubmitError> {
-    let mut tx = pool.begin_with("begin immediate").await?;
+    let mut tx = pool.begin_write().await?;
     check_learner(&mut tx, learner_id, limits).await?;
     check_queue(&mut tx, learner_id, address, submission.code.len(), limits).await?;
     let id = RunId::new();
@@ -146,7 +145,7 @@ pub async fn submit(
 }
 
 async fn check_learner(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut crate::db::Tx,
     learner_id: i64,
     limits: &SubmitLimits,
 ) -> Result<(), SubmitError> {
@@ -166,7 +165,7 @@ async fn check_learner(
 /// not trip the address cap); a learner in no class also against the anonymous caps. The stored
 /// code is capped for everyone, so no one can fill the disk through the queue.
 async fn check_queue(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut crate::db::Tx,
     learner_id: i64,
     address: &str,
     code_bytes: usize,

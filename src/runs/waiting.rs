@@ -1,7 +1,8 @@
 //! What waits in the queue and when each waiting run is expected to start: the queue in claim
 //! order, the executing runs and recent durations, read together and put through `estimate`.
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
+use crate::on_pool;
 
 use super::RunId;
 use super::estimate::{Durations, starts};
@@ -37,15 +38,15 @@ struct QueuedRow {
 }
 
 /// Every queued run in claim order, with its estimate for `workers` parallel workers.
-pub async fn waiting(db: &SqlitePool, workers: usize) -> sqlx::Result<Vec<Waiting>> {
-    let queued: Vec<QueuedRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "select q.run_id, q.learner_id, q.experiment, q.submitted_at, \
-                (julianday('now') - julianday(q.submitted_at)) * 86400.0 as waited_s, q.size \
+pub async fn waiting(db: &Pool, workers: usize) -> sqlx::Result<Vec<Waiting>> {
+    let sql = format!(
+        "select q.run_id, q.learner_id, q.experiment, q.submitted_at, {} as waited_s, q.size \
          from run q where q.status = 'queued' order by {}",
+        db.dialect().seconds_since("q.submitted_at"),
         order_by("q")
-    )))
-    .fetch_all(db)
-    .await?;
+    );
+    let queued: Vec<QueuedRow> =
+        on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(p).await)?;
     if queued.is_empty() {
         return Ok(Vec::new());
     }
@@ -79,24 +80,22 @@ pub async fn waiting(db: &SqlitePool, workers: usize) -> sqlx::Result<Vec<Waitin
 /// twice the defaults' work counts half its duration. Cancelled runs are left out: they end
 /// when someone gives up, not when the work is done. Walking the table back by rowid stops
 /// after `RECENT` rows, where ordering by `finished_at` would sort all of them.
-async fn recent_durations(db: &SqlitePool) -> sqlx::Result<Vec<(String, f64)>> {
-    sqlx::query_as(
-        "select experiment, (julianday(finished_at) - julianday(started_at)) * 86400.0 / size \
+async fn recent_durations(db: &Pool) -> sqlx::Result<Vec<(String, f64)>> {
+    let sql = format!(
+        "select experiment, {} / size \
          from run where status in ('succeeded', 'failed', 'timed_out') \
            and started_at is not null and finished_at is not null \
-         order by rowid desc limit ?",
-    )
-    .bind(RECENT)
-    .fetch_all(db)
-    .await
+         order by rowid desc limit $1",
+        db.dialect().seconds_between("started_at", "finished_at")
+    );
+    on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(RECENT).fetch_all(p).await)
 }
 
 /// `(experiment, size, seconds since it started)` of each executing run.
-async fn running_elapsed(db: &SqlitePool) -> sqlx::Result<Vec<(String, f64, f64)>> {
-    sqlx::query_as(
-        "select experiment, size, (julianday('now') - julianday(started_at)) * 86400.0 \
-         from run where status = 'running' and started_at is not null",
-    )
-    .fetch_all(db)
-    .await
+async fn running_elapsed(db: &Pool) -> sqlx::Result<Vec<(String, f64, f64)>> {
+    let sql = format!(
+        "select experiment, size, {} from run where status = 'running' and started_at is not null",
+        db.dialect().seconds_since("started_at")
+    );
+    on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(p).await)
 }

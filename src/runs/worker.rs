@@ -3,15 +3,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use crate::db::Pool;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 
 use super::active::ActiveRuns;
+use super::changes::{self, RunChanges};
 use super::events::{Clock, Hub, RunEvent};
 use super::job::{job, judge};
+use super::lease::{self, Lease};
 use super::live::forward_live;
 use super::load::LoadWatch;
 use super::result::{Builder, Place, RunResult};
@@ -41,7 +43,7 @@ pub struct Runner {
 }
 
 struct Inner {
-    db: SqlitePool,
+    db: Pool,
     content: Arc<Content>,
     backend: Arc<dyn Backend>,
     hub: Hub,
@@ -49,10 +51,14 @@ struct Inner {
     wake: Notify,
     shutdown: CancellationToken,
     active: ActiveRuns,
+    /// How long a claim holds a run before it must be renewed.
+    lease_length: Duration,
+    /// Status changes made on other hosts (PostgreSQL), for the watches.
+    changes: RunChanges,
 }
 
 /// After a crash or restart: runs left `running` are queued again, or failed after repeated tries.
-pub async fn recover_interrupted(db: &SqlitePool) -> sqlx::Result<()> {
+pub async fn recover_interrupted(db: &Pool) -> sqlx::Result<()> {
     let (requeued, failed) = store::recover_interrupted(db, MAX_ATTEMPTS).await?;
     if requeued + failed > 0 {
         tracing::warn!(requeued, failed, "recovered runs interrupted by a stop");
@@ -62,12 +68,14 @@ pub async fn recover_interrupted(db: &SqlitePool) -> sqlx::Result<()> {
 
 impl Runner {
     pub fn new(
-        db: SqlitePool,
+        db: Pool,
         content: Arc<Content>,
         backend: Arc<dyn Backend>,
         limits: RunLimits,
         shutdown: CancellationToken,
+        lease_length: Duration,
     ) -> Runner {
+        let changes = RunChanges::start(&db, &shutdown);
         let inner = Inner {
             db,
             content,
@@ -77,6 +85,8 @@ impl Runner {
             wake: Notify::new(),
             shutdown,
             active: ActiveRuns::default(),
+            lease_length,
+            changes,
         };
         Runner { inner: Arc::new(inner) }
     }
@@ -117,29 +127,44 @@ impl Runner {
             db: self.inner.db.clone(),
             hub: self.inner.hub.clone(),
             shutdown: self.inner.shutdown.clone(),
+            changes: self.inner.changes.clone(),
         };
         watch.events(id)
     }
 
-    /// Starts one worker per slot, each keeping its runs on its slot's CPUs (`None`: any CPU);
-    /// each ends when the shutdown token fires and its run is put back.
+    /// Starts one worker per slot, each keeping its runs on its slot's CPUs (`None`: any CPU),
+    /// and the sweep of lost leases; each ends when the shutdown token fires and its run is put
+    /// back.
     pub fn spawn_workers(&self, slots: &[Option<CpuSet>]) -> Vec<JoinHandle<()>> {
         let unpinned = [None];
         let slots = if slots.is_empty() { &unpinned[..] } else { slots };
-        slots
+        let mut handles: Vec<JoinHandle<()>> = slots
             .iter()
             .cloned()
-            .map(|slot| {
+            .enumerate()
+            .map(|(n, slot)| {
                 let runner = self.clone();
-                tokio::spawn(async move { runner.work(slot).await })
+                let cpus = slot.as_ref().map(ToString::to_string);
+                let lease = Lease::for_slot(n, cpus, self.inner.lease_length);
+                tokio::spawn(async move { runner.work(slot, lease).await })
             })
-            .collect()
+            .collect();
+        let runner = self.clone();
+        let sweep = lease::sweep_lost(
+            self.inner.db.clone(),
+            MAX_ATTEMPTS,
+            self.inner.lease_length,
+            self.inner.shutdown.clone(),
+            move || runner.wake(),
+        );
+        handles.push(tokio::spawn(sweep));
+        handles
     }
 
-    async fn work(&self, slot: Option<CpuSet>) {
+    async fn work(&self, slot: Option<CpuSet>, lease: Lease) {
         let shutdown = self.inner.shutdown.clone();
         while !shutdown.is_cancelled() {
-            match self.run_next_on(slot.as_ref()).await {
+            match self.run_next_on(slot.as_ref(), &lease).await {
                 Ok(Some(_)) => continue,
                 Ok(None) => {}
                 Err(error) => tracing::error!(%error, "run worker: database error"),
@@ -155,16 +180,20 @@ impl Runner {
     /// One step: claims the oldest queued run and executes it on any CPU. `None` when the queue
     /// is empty.
     pub async fn run_next(&self) -> sqlx::Result<Option<RunId>> {
-        self.run_next_on(None).await
+        self.run_next_on(None, &Lease::for_slot(0, None, self.inner.lease_length)).await
     }
 
-    /// [`Runner::run_next`], keeping the run on the CPUs of `slot`.
-    pub async fn run_next_on(&self, slot: Option<&CpuSet>) -> sqlx::Result<Option<RunId>> {
-        let Some(row) = store::claim_next(&self.inner.db).await? else {
+    /// [`Runner::run_next`], keeping the run on the CPUs of `slot`, held under `lease`.
+    pub async fn run_next_on(
+        &self,
+        slot: Option<&CpuSet>,
+        lease: &Lease,
+    ) -> sqlx::Result<Option<RunId>> {
+        let Some(row) = store::claim_next(&self.inner.db, lease).await? else {
             return Ok(None);
         };
         let id = row.id();
-        tracing::info!(run_id = %id, experiment = %row.experiment, "run started");
+        tracing::info!(run_id = %id, experiment = %row.experiment, worker = %lease.owner, "run started");
         let job = self.job_for(&row);
         // The card counts the seconds up against the limit the sandbox will enforce.
         let clock = job
@@ -173,7 +202,7 @@ impl Runner {
         let running = RunEvent::Status { status: RunStatus::Running, position: None, clock };
         self.inner.hub.publish(&id, running);
         let Some(mut job) = job else {
-            self.fail_unrunnable(&id).await?;
+            self.fail_unrunnable(&id, &lease.owner).await?;
             return Ok(Some(id));
         };
         let active = self.inner.active.start(id.clone(), self.inner.shutdown.child_token());
@@ -183,7 +212,23 @@ impl Runner {
         }
         let limits = job.limits;
         job.cpus = slot.cloned();
+        let renewals = lease::renew_while_running(
+            self.inner.db.clone(),
+            id.clone(),
+            lease.clone(),
+            active.token().clone(),
+        );
+        let sharing = changes::share_output(
+            self.inner.db.clone(),
+            self.inner.hub.clone(),
+            id.clone(),
+            lease.owner.clone(),
+        );
         let (outcome, place, builder) = self.execute(&id, job, active.token().clone()).await;
+        renewals.abort();
+        if let Some(sharing) = sharing {
+            sharing.abort();
+        }
         drop(active);
         if outcome.ending == Ending::Cancelled && self.inner.shutdown.is_cancelled() {
             store::requeue(&self.inner.db, &id).await?;
@@ -195,7 +240,7 @@ impl Runner {
         } else {
             tokio::task::spawn_blocking(move || builder.result(&place)).await.ok()
         };
-        self.finish(&id, outcome, result, limits).await?;
+        self.finish(&id, &lease.owner, outcome, result, limits).await?;
         Ok(Some(id))
     }
 
@@ -228,6 +273,7 @@ impl Runner {
     async fn finish(
         &self,
         id: &RunId,
+        owner: &str,
         outcome: Outcome,
         result: Option<RunResult>,
         limits: RunLimits,
@@ -249,7 +295,10 @@ impl Runner {
             result: result.as_ref(),
             runtime: Some(&runtime_text),
         };
-        store::finish(&self.inner.db, id, &finish).await?;
+        if !store::finish(&self.inner.db, id, owner, &finish).await? {
+            tracing::warn!(run_id = %id, "run finished after its lease was lost: not recorded");
+            return Ok(());
+        }
         tracing::info!(run_id = %id, status = status.as_str(), "run finished");
         if let Some(result) = result {
             self.inner.hub.publish(id, RunEvent::Result { result });
@@ -259,7 +308,7 @@ impl Runner {
     }
 
     /// The catalogue changed since the run was queued and its experiment is gone.
-    async fn fail_unrunnable(&self, id: &RunId) -> sqlx::Result<()> {
+    async fn fail_unrunnable(&self, id: &RunId, owner: &str) -> sqlx::Result<()> {
         let reason = "이 실험은 더 이상 실행할 수 없습니다.";
         let finish = Finish {
             status: RunStatus::Failed,
@@ -270,7 +319,7 @@ impl Runner {
             result: None,
             runtime: None,
         };
-        store::finish(&self.inner.db, id, &finish).await?;
+        store::finish(&self.inner.db, id, owner, &finish).await?;
         let done = RunEvent::Done { status: RunStatus::Failed, reason: Some(reason.to_owned()) };
         self.inner.hub.publish(id, done);
         Ok(())

@@ -6,13 +6,13 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::db::Pool;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::Response;
 use axum_extra::extract::CookieJar;
-use sqlx::SqlitePool;
 
 use super::cookies;
 use crate::accounts::access::Viewer;
@@ -55,7 +55,7 @@ impl Visitor {
     }
 
     /// The learner this browser has been, if it has done anything yet; no cookie, no query.
-    pub async fn learner_id(&self, db: &SqlitePool) -> Result<Option<i64>> {
+    pub async fn learner_id(&self, db: &Pool) -> Result<Option<i64>> {
         match &self.learner {
             Some(token) => Ok(learner::find(db, token).await?),
             None => Ok(None),
@@ -63,14 +63,14 @@ impl Visitor {
     }
 
     /// Who this visitor is to the access rules; a cookie-less visitor costs no query.
-    pub async fn viewer(&self, db: &SqlitePool) -> Result<Viewer> {
+    pub async fn viewer(&self, db: &Pool) -> Result<Viewer> {
         Ok(Viewer::of(db, self.learner(), self.session()).await?)
     }
 
     /// The token to record an action under: the browser's own if the server issued it, or a new
     /// one that the response gives the browser (whatever the handler answers, so a row made
     /// here is never orphaned). A token the server never issued counts as none.
-    pub async fn learner_or_mint(&self, db: &SqlitePool) -> Result<LearnerToken> {
+    pub async fn learner_or_mint(&self, db: &Pool) -> Result<LearnerToken> {
         if let Some(token) = &self.learner
             && learner::find(db, token).await?.is_some()
         {
@@ -82,7 +82,7 @@ impl Visitor {
     }
 
     /// After a join or a resume the browser gets a new token and `token` stops working.
-    pub async fn rotate(&self, db: &SqlitePool, token: &LearnerToken) -> Result<()> {
+    pub async fn rotate(&self, db: &Pool, token: &LearnerToken) -> Result<()> {
         if let Some(fresh) = learner::rotate(db, token).await? {
             self.give(fresh)?;
         }

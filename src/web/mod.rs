@@ -21,6 +21,7 @@ pub mod pages;
 mod paging;
 mod python_error;
 mod resource;
+mod resume;
 mod run_api;
 mod run_compare;
 mod run_pages;

@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use super::auth::ClientAddress;
 use super::learner_cookie::Visitor;
 use super::resource::{OwnRun, VisibleRun};
+use super::resume::Resume;
 use super::run_pages::Fragments;
 use crate::accounts::demo;
 use crate::accounts::newcomer::{self, Arrival};
@@ -220,15 +221,24 @@ async fn explain_run(
 async fn stream_run_events(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
     VisibleRun { run, viewer }: VisibleRun,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let slot = state.streams.open(&run.run_id, &address)?;
+    let mut resume = Resume::from_headers(&headers);
     let events = state.runner.watch(run.run_id.clone());
+    let events = events.filter_map(move |e| std::future::ready(resume.pass(e)));
     let fragments = Fragments { state, run, viewer };
-    let stream = events.then(move |event| {
+    let stream = events.then(move |(event, id)| {
         let fragments = fragments.clone();
         let _held = &slot;
-        async move { Ok(sse(&event, fragments.html(&event).await)) }
+        async move {
+            let sse = sse(&event, fragments.html(&event).await);
+            Ok(match id {
+                Some(id) => sse.id(id),
+                None => sse,
+            })
+        }
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }

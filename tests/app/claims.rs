@@ -4,6 +4,10 @@
 
 use axum::http::StatusCode;
 
+use gil_lab::on_pool;
+use gil_lab::runs::{RunId, store};
+use sqlx::types::Json;
+
 use crate::helpers::TestApp;
 
 async fn cpu_run_at_defaults(app: &TestApp) -> String {
@@ -15,16 +19,18 @@ async fn cpu_run_at_defaults(app: &TestApp) -> String {
 
 /// Rewrites the stored result as if `others` cores were taken and processes sped up `speedup`×.
 async fn measured_as(app: &TestApp, id: &str, others: f64, speedup: f64) {
-    sqlx::query(
-        "update run set result = json_set(result, '$.environment.contended', json(?), \
-         '$.environment.others_cores', ?, '$.variants[2].speedup', ?) where run_id = ?",
-    )
-    .bind(if others > 0.25 { "true" } else { "false" })
-    .bind(others)
-    .bind(speedup)
-    .bind(id)
-    .execute(&app.state.db)
-    .await
+    let run_id = RunId::parse(id).expect("a run id");
+    let row = store::get(&app.state.db, &run_id).await.expect("read").expect("the run");
+    let (mut result, _) = row.result().expect("a result").split_timelines();
+    result.environment.contended = others > 0.25;
+    result.environment.others_cores = Some(others);
+    result.variants[2].speedup = Some(speedup);
+    on_pool!(app.state.db, c => sqlx::query("update run set result = $1 where run_id = $2")
+        .bind(Json(result))
+        .bind(id)
+        .execute(c)
+        .await
+        .map(drop))
     .expect("rewrite the result");
 }
 

@@ -2,6 +2,7 @@
 //! join it in their own browsers and run experiments, the instructor reads what they did.
 
 use axum::http::StatusCode;
+use gil_lab::on_pool;
 use serde_json::json;
 
 use crate::classroom::{self, cpu_run, join_code, resume_code_in};
@@ -244,11 +245,7 @@ async fn explanations_can_be_searched_and_runs_on_a_busy_server_are_listed() {
         learner.post_json(&format!("/api/runs/{run}/explanation"), &json!({"text": text})).await;
         runs.push(run);
     }
-    sqlx::query("update run set result = json_set(result, '$.environment.contended', json('true')) where run_id = ?")
-        .bind(&runs[1])
-        .execute(&app.state.db)
-        .await
-        .expect("mark contended");
+    app.set_environment(&runs[1], "contended", json!(true)).await;
     let base = format!("/classes/{class_id}/experiments/cpu-bound");
     let all = teacher.get(&base).await;
     assert!(all.body.contains("한 코어") && all.body.contains("100% 병렬"));
@@ -275,19 +272,17 @@ async fn the_roster_of_a_large_class_comes_in_pages_of_fifty() {
     let class_id = classroom::class(&teacher, "대강의실").await;
     let db = &app.state.db;
     for n in 0..120 {
-        let learner: i64 = sqlx::query_scalar(
-            "insert into learner (token_hash, created_at, last_seen_at) values (?, 'x', 'x') returning learner_id",
+        let learner: i64 = on_pool!(db, c => sqlx::query_scalar(
+            "insert into learner (token_hash, created_at, last_seen_at) values ($1, 'x', 'x') returning learner_id",
         )
         .bind(format!("{n:064}").into_bytes())
-        .fetch_one(db)
-        .await
+        .fetch_one(c).await)
         .expect("learner");
-        sqlx::query("insert into class_member values (?, ?, ?, '2026-11-25T08:00:00.000Z')")
+        on_pool!(db, c => sqlx::query("insert into class_member values ($1, $2, $3, '2026-11-25T08:00:00.000Z')")
             .bind(class_id)
             .bind(learner)
             .bind(format!("학생{n:03}"))
-            .execute(db)
-            .await
+            .execute(c).await.map(|done| done.rows_affected()))
             .expect("member");
     }
     let first = teacher.get(&format!("/classes/{class_id}")).await;

@@ -2,6 +2,7 @@
 //! joined it in theirs, and runs they made. Every step goes through the pages, as people do.
 
 use axum::http::StatusCode;
+use gil_lab::on_pool;
 use serde_json::{Value, json};
 
 use crate::browser::Browser;
@@ -37,10 +38,9 @@ pub async fn class(teacher: &Browser<'_>, name: &str) -> i64 {
 }
 
 pub async fn join_code(app: &TestApp, class_id: i64) -> String {
-    sqlx::query_scalar("select join_code from class where class_id = ?")
+    on_pool!(app.state.db, c => sqlx::query_scalar("select join_code from class where class_id = $1")
         .bind(class_id)
-        .fetch_one(&app.state.db)
-        .await
+        .fetch_one(c).await)
         .expect("join code")
 }
 
@@ -72,12 +72,11 @@ pub async fn cpu_run(browser: &Browser<'_>, prediction: f64) -> String {
 }
 
 pub async fn learner_id(app: &TestApp, class_id: i64, name: &str) -> i64 {
-    sqlx::query_scalar(
-        "select learner_id from class_member where class_id = ? and display_name = ?",
+    on_pool!(app.state.db, c => sqlx::query_scalar(
+        "select learner_id from class_member where class_id = $1 and display_name = $2",
     )
     .bind(class_id)
     .bind(name)
-    .fetch_one(&app.state.db)
-    .await
+    .fetch_one(c).await)
     .expect("member")
 }

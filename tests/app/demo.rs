@@ -4,6 +4,7 @@
 //! and then the instructor opens it for everyone. Plus who may do what, and the CSV.
 
 use axum::http::StatusCode;
+use gil_lab::on_pool;
 use serde_json::json;
 
 use crate::browser::Browser;
@@ -18,10 +19,9 @@ fn demo_id_in(body: &str) -> String {
 }
 
 async fn phase(app: &TestApp, demo: &str) -> String {
-    sqlx::query_scalar("select phase from class_demo where demo_id = ?")
+    on_pool!(app.state.db, c => sqlx::query_scalar("select phase from class_demo where demo_id = $1")
         .bind(demo.parse::<i64>().expect("id"))
-        .fetch_one(&app.state.db)
-        .await
+        .fetch_one(c).await)
         .expect("phase")
 }
 
@@ -138,10 +138,9 @@ async fn the_demo_run_goes_before_anonymous_runs_queued_earlier() {
     let Demo { teacher, class_id, id, .. } = open_demo(&app).await;
     teacher.post_form(&format!("/classes/{class_id}/demo/run"), &[("demo", &id)]).await;
     let first = app.state.runner.run_next().await.expect("run_next").expect("a run");
-    let demo_run: String = sqlx::query_scalar("select run_id from class_demo where demo_id = ?")
+    let demo_run: String = on_pool!(app.state.db, c => sqlx::query_scalar("select run_id from class_demo where demo_id = $1")
         .bind(id.parse::<i64>().expect("id"))
-        .fetch_one(&app.state.db)
-        .await
+        .fetch_one(c).await)
         .expect("the demo run");
     assert_eq!(first.to_string(), demo_run, "the class waits for it, not for {early}");
 }
@@ -177,10 +176,9 @@ async fn only_the_classs_instructor_and_members_take_part() {
 
     // The demo run is the class's to watch: its members and instructor, nobody else.
     teacher.post_form(&format!("/classes/{class_id}/demo/run"), &[("demo", &id)]).await;
-    let run_id: String = sqlx::query_scalar("select run_id from class_demo where demo_id = ?")
+    let run_id: String = on_pool!(app.state.db, c => sqlx::query_scalar("select run_id from class_demo where demo_id = $1")
         .bind(id.parse::<i64>().expect("id"))
-        .fetch_one(&app.state.db)
-        .await
+        .fetch_one(c).await)
         .expect("run id");
     assert_eq!(learners[0].get(&format!("/api/runs/{run_id}")).await.status, StatusCode::OK);
     assert_eq!(teacher.get(&format!("/runs/{run_id}")).await.status, StatusCode::OK);
@@ -273,24 +271,24 @@ async fn a_demo_measured_beside_other_programs_may_run_again_and_a_clean_one_may
     teacher.post_form(&run_path, &[("demo", &id)]).await;
     assert_eq!(app.drain_queue().await, 1);
     // The worker measures the real machine's load: set both sides here, whatever it saw.
-    let measured = |contended: &str, others: f64| {
-        sqlx::query(
-            "update run set result = json_set(result, '$.environment.contended', json(?), \
-             '$.environment.others_cores', ?) \
-             where run_id = (select run_id from class_demo where demo_id = ?)",
-        )
-        .bind(contended.to_owned())
-        .bind(others)
-        .bind(id.parse::<i64>().expect("id"))
-        .execute(&app.state.db)
+    let demo_run: String = on_pool!(app.state.db, c => {
+        sqlx::query_scalar("select run_id from class_demo where demo_id = $1")
+            .bind(id.parse::<i64>().expect("id"))
+            .fetch_one(c)
+            .await
+    })
+    .expect("the demo's run");
+    let measured = async |contended: bool, others: f64| {
+        app.set_environment(&demo_run, "contended", contended.into()).await;
+        app.set_environment(&demo_run, "others_cores", others.into()).await;
     };
-    measured("false", 0.0).await.expect("measured on a quiet machine");
+    measured(false, 0.0).await;
     let clean = teacher.post_form(&run_path, &[("demo", &id)]).await;
     assert_eq!(clean.status, StatusCode::CONFLICT, "a clean measurement stands");
     let live = teacher.get(&format!("/classes/{class_id}/demo/live")).await;
     assert!(!live.body.contains("다시 실행"), "{}", live.body);
 
-    measured("true", 0.6).await.expect("measured beside a busy program");
+    measured(true, 0.6).await;
     let live = teacher.get(&format!("/classes/{class_id}/demo/live")).await;
     assert!(live.body.contains("코어 0.60개"), "the figure: {}", live.body);
     assert!(live.body.contains("다시 실행"), "{}", live.body);

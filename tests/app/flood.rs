@@ -1,6 +1,7 @@
 //! The queue under a flood (issue 12): anonymous visitors capped per address and in total, class
 //! members served first, learners served turn by turn, and the queue's stored code bounded.
 
+use gil_lab::on_pool;
 use std::net::SocketAddr;
 
 use axum::body::Body;
@@ -93,7 +94,7 @@ async fn a_cookieless_flood_is_refused_past_the_cap_and_a_class_member_goes_firs
     let shown = member.get(&format!("/api/runs/{id}")).await.json();
     assert_eq!(shown["status"], "queued");
     let stored: i64 =
-        sqlx::query_scalar("select count(*) from run").fetch_one(&app.state.db).await.expect("n");
+        on_pool!(app.state.db, c => sqlx::query_scalar("select count(*) from run").fetch_one(c).await).expect("n");
     assert_eq!(stored, 12, "refused runs are never stored");
     set_archived(&app, class_id, true).await;
     assert_eq!(position(&app, &id).await, Some(12), "an archived class vouches for no one");
@@ -103,11 +104,10 @@ async fn a_cookieless_flood_is_refused_past_the_cap_and_a_class_member_goes_firs
 }
 
 async fn set_archived(app: &TestApp, class_id: i64, archived: bool) {
-    sqlx::query("update class set archived_at = case when ? then 'now' end where class_id = ?")
+    on_pool!(app.state.db, c => sqlx::query("update class set archived_at = case when $1 then 'now' end where class_id = $2")
         .bind(archived)
         .bind(class_id)
-        .execute(&app.state.db)
-        .await
+        .execute(c).await.map(|done| done.rows_affected()))
         .expect("archive");
 }
 

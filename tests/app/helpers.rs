@@ -32,16 +32,35 @@ pub struct TestResponse {
     pub body: String,
 }
 
+/// The store the suite runs on: a fresh PostgreSQL database in the `app_postgres` binary (or
+/// with `GIL_LAB_TEST_STORE=postgres`), else a SQLite file in `dir`.
+async fn store_url(dir: &tempfile::TempDir) -> String {
+    let postgres = env!("CARGO_CRATE_NAME") == "app_postgres"
+        || std::env::var("GIL_LAB_TEST_STORE").as_deref() == Ok("postgres");
+    if postgres {
+        crate::postgres::fresh_database_url().await
+    } else {
+        format!("sqlite://{}", dir.path().join("test.db").display())
+    }
+}
+
 pub fn content_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("content")
 }
 
 impl TestApp {
-    /// The app with the fake sandbox and no workers: tests drive `run_next` themselves.
+    /// The app with the fake sandbox and no workers: tests drive `run_next` themselves. On
+    /// SQLite, or on PostgreSQL when `GIL_LAB_TEST_STORE=postgres` (the whole suite on it).
     pub async fn spawn() -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
-        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let url = store_url(&dir).await;
         TestApp::spawn_at(dir, url).await
+    }
+
+    /// The app on a fresh database of the test process's PostgreSQL server.
+    pub async fn spawn_on_postgres() -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        TestApp::spawn_at(dir, crate::postgres::fresh_database_url().await).await
     }
 
     pub async fn spawn_at(dir: tempfile::TempDir, url: String) -> TestApp {
@@ -50,14 +69,46 @@ impl TestApp {
         TestApp { router: router(state.clone()), state, cookie: Mutex::new(None), _dir: dir }
     }
 
+    /// As `spawn_on_postgres`, with a configuration changed from the tests' defaults.
+    pub async fn spawn_on_postgres_with(change: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = Config::for_tests(crate::postgres::fresh_database_url().await, content_dir());
+        change(&mut config);
+        let state = AppState::build(config, Arc::new(FakeBackend)).await.expect("state");
+        TestApp { router: router(state.clone()), state, cookie: Mutex::new(None), _dir: dir }
+    }
+
     /// The app with a configuration changed from the tests' defaults.
     pub async fn spawn_with(change: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
-        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let url = store_url(&dir).await;
         let mut config = Config::for_tests(url, content_dir());
         change(&mut config);
         let state = AppState::build(config, Arc::new(FakeBackend)).await.expect("state");
         TestApp { router: router(state.clone()), state, cookie: Mutex::new(None), _dir: dir }
+    }
+
+    /// Sets `environment.<key>` in a stored run's result to `value`, as a worker that measured
+    /// it so would have: read, changed and written back, the same on either store.
+    pub async fn set_environment(&self, run_id: &str, key: &str, value: serde_json::Value) {
+        use sqlx::types::Json;
+        let Json(mut result): Json<serde_json::Value> = gil_lab::on_pool!(self.state.db, c => {
+            sqlx::query_scalar("select result from run where run_id = $1")
+                .bind(run_id)
+                .fetch_one(c)
+                .await
+        })
+        .expect("the run's result");
+        result["environment"][key] = value;
+        gil_lab::on_pool!(self.state.db, c => {
+            sqlx::query("update run set result = $1 where run_id = $2")
+                .bind(Json(&result))
+                .bind(run_id)
+                .execute(c)
+                .await
+                .map(drop)
+        })
+        .expect("result changed");
     }
 
     pub fn client(&self) -> Client<'_> {

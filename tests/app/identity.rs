@@ -2,6 +2,7 @@
 //! replaces the browser's token with a new one.
 
 use axum::http::StatusCode;
+use gil_lab::on_pool;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -13,13 +14,12 @@ const LEARNER: &str = "gil_lab_learner";
 /// Whether any learner or bound browser holds this token.
 async fn known(app: &TestApp, token: &str) -> bool {
     let hash = Sha256::digest(token.as_bytes()).to_vec();
-    sqlx::query_scalar::<_, i64>(
-        "select count(*) from (select token_hash from learner where token_hash = ?1 \
-         union all select token_hash from learner_device where token_hash = ?1)",
+    on_pool!(app.state.db, c => sqlx::query_scalar::<_, i64>(
+        "select count(*) from (select token_hash from learner where token_hash = $1 \
+         union all select token_hash from learner_device where token_hash = $1) as held",
     )
     .bind(hash)
-    .fetch_one(&app.state.db)
-    .await
+    .fetch_one(c).await)
     .expect("count")
         > 0
 }

@@ -2,6 +2,7 @@
 //! rotated at login and ended at logout, and sign-up switched off.
 
 use axum::http::StatusCode;
+use gil_lab::on_pool;
 
 use crate::classroom::{self, PASSWORD};
 use crate::helpers::TestApp;
@@ -75,9 +76,9 @@ async fn the_session_cookie_is_http_only_and_lax_and_the_session_is_stored_hashe
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/")
     );
     let token = browser.cookie("gil_lab_instructor").expect("token");
-    let stored: Vec<u8> = sqlx::query_scalar("select token_hash from instructor_session")
-        .fetch_one(&app.state.db)
-        .await
+    let stored: Vec<u8> =
+        on_pool!(app.state.db, c => sqlx::query_scalar("select token_hash from instructor_session")
+        .fetch_one(c).await)
         .expect("session row");
     assert_ne!(stored, token.as_bytes(), "only a hash is stored");
     assert_eq!(stored.len(), 32);

@@ -3,6 +3,7 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use gil_lab::on_pool;
 
 use crate::browser::{HOST, ORIGIN};
 use crate::classroom;
@@ -21,7 +22,7 @@ fn learner_cookie(response: &TestResponse) -> Option<String> {
 }
 
 async fn learner_rows(app: &TestApp) -> i64 {
-    sqlx::query_scalar("select count(*) from learner").fetch_one(&app.state.db).await.expect("n")
+    on_pool!(app.state.db, c => sqlx::query_scalar("select count(*) from learner").fetch_one(c).await).expect("n")
 }
 
 #[tokio::test]
@@ -112,10 +113,9 @@ async fn joining_a_class_without_a_cookie_makes_the_learner_and_gives_the_cookie
     assert!(again.body.contains("1반"), "the join page lists the class: {}", again.body);
     let run = classroom::cpu_run(&learner, 1.5).await;
     let learner_id = classroom::learner_id(&app, class_id, "이 학생").await;
-    let owner: i64 = sqlx::query_scalar("select learner_id from run where run_id = ?")
+    let owner: i64 = on_pool!(app.state.db, c => sqlx::query_scalar("select learner_id from run where run_id = $1")
         .bind(&run)
-        .fetch_one(&app.state.db)
-        .await
+        .fetch_one(c).await)
         .expect("run");
     assert_eq!(owner, learner_id, "the run belongs to the member who joined");
 }

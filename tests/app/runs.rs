@@ -262,11 +262,11 @@ async fn runs_interrupted_by_a_crash_are_queued_again_or_failed_after_repeated_c
     let first = TestApp::spawn_at(tempfile::tempdir().expect("tempdir"), url.clone()).await;
     let id = first.post_json("/api/runs", CPU).await.json()["id"].as_str().expect("id").to_owned();
     // Claim it as a worker would, then "crash": the process is gone, the row says running.
-    gil_lab::runs::store::claim_next(&first.state.db).await.expect("claim").expect("a run");
+    gil_lab::runs::store::claim_next(&first.state.db, &Default::default()).await.expect("claim").expect("a run");
     drop(first);
 
     let second = TestApp::spawn_at(tempfile::tempdir().expect("tempdir"), url.clone()).await;
-    let row = gil_lab::runs::store::claim_next(&second.state.db).await.expect("claim");
+    let row = gil_lab::runs::store::claim_next(&second.state.db, &Default::default()).await.expect("claim");
     let claimed = row.map(|r| r.run_id.to_string());
     assert_eq!(claimed, Some(id.clone()), "queued again after the first crash");
     drop(second);
@@ -325,4 +325,26 @@ async fn a_forged_result_is_thinned_and_capped_before_it_is_stored_or_drawn() {
     assert!(page.body.contains("결과를 너무 많이 기록해서"), "the learner is told");
     let events = app.get(&format!("/api/runs/{id}/events")).await;
     assert!(events.body.len() < 4 * 1024 * 1024, "{} bytes of events", events.body.len());
+}
+
+#[tokio::test]
+async fn a_stream_opened_again_with_its_last_event_id_leaves_out_the_output_it_had() {
+    let app = TestApp::spawn().await;
+    let code = "# fake: print 하나\n# fake: print 둘\n";
+    let body = json!({"experiment": "cpu-bound", "code": code}).to_string();
+    let id = app.post_json("/api/runs", &body).await.json()["id"].as_str().expect("id").to_owned();
+    app.drain_queue().await;
+    let path = format!("/api/runs/{id}/events");
+    let fresh = app.get(&path).await.body;
+    let ids: Vec<&str> = fresh.lines().filter_map(|l| l.strip_prefix("id: ")).collect();
+    assert_eq!(ids, ["11:0"], "one output event, the bytes told after it: {fresh}");
+
+    let resumed = axum::http::Request::get(&path)
+        .header("last-event-id", "7:0")
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let resumed = app.request(resumed).await.body;
+    assert!(resumed.contains(r#""text":"둘\n""#), "only what it lacked: {resumed}");
+    assert!(!resumed.contains(r#""text":"하나"#), "{resumed}");
+    assert!(resumed.contains("event: done"), "{resumed}");
 }

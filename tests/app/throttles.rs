@@ -1,6 +1,7 @@
 //! The guessing defences: login throttles per address, across emails and per email (slowed,
 //! never locked by one address), the bound on password hashes at once, and join codes.
 
+use gil_lab::on_pool;
 use std::net::SocketAddr;
 
 use axum::body::Body;
@@ -131,10 +132,9 @@ async fn a_class_with_an_old_six_character_code_still_takes_learners() {
     let app = TestApp::spawn().await;
     let teacher = classroom::instructor(&app, "t@school.kr").await;
     let class_id = classroom::class(&teacher, "1반").await;
-    sqlx::query("update class set join_code = 'KM47XP' where class_id = ?")
+    on_pool!(app.state.db, c => sqlx::query("update class set join_code = 'KM47XP' where class_id = $1")
         .bind(class_id)
-        .execute(&app.state.db)
-        .await
+        .execute(c).await.map(|done| done.rows_affected()))
         .expect("an old code");
     classroom::learner(&app, "km4 7xp", "민준").await;
     classroom::learner(&app, "KM4-7XP", "서연").await;

@@ -2,6 +2,7 @@
 //! reaches about 0 as it nears its end, drops when it ends early, and the class page shows
 //! which of its learners wait.
 
+use gil_lab::on_pool;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -32,17 +33,30 @@ async fn ten_second_history(app: &TestApp) {
         }
         assert_eq!(app.drain_queue().await, batch);
     }
-    sqlx::query(
-        "update run set started_at = strftime('%Y-%m-%dT%H:%M:%fZ', finished_at, '-10 seconds')",
-    )
-    .execute(&app.state.db)
-    .await
-    .expect("durations set");
+    let finished: Vec<(String, String)> = on_pool!(app.state.db, c => {
+        sqlx::query_as("select run_id, finished_at from run").fetch_all(c).await
+    })
+    .expect("finished runs");
+    for (run_id, finished_at) in finished {
+        let finished_at = chrono::DateTime::parse_from_rfc3339(&finished_at).expect("rfc 3339");
+        set_time(app, "started_at", &run_id, finished_at.to_utc() - chrono::Duration::seconds(10))
+            .await;
+    }
+}
+
+/// Sets a run's `started_at` or `finished_at`, as RFC 3339 text like the app writes.
+async fn set_time(app: &TestApp, column: &str, run_id: &str, at: chrono::DateTime<chrono::Utc>) {
+    let at = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let sql = format!("update run set {column} = $1 where run_id = $2");
+    on_pool!(app.state.db, c => {
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(at).bind(run_id).execute(c).await.map(drop)
+    })
+    .expect("time set");
 }
 
 /// Claims the next run as a worker would, without executing it: it stays `running`.
 async fn start_next(app: &TestApp) -> String {
-    let row = claim_next(&app.state.db).await.expect("claim").expect("a queued run");
+    let row = claim_next(&app.state.db, &Default::default()).await.expect("claim").expect("a queued run");
     row.run_id.to_string()
 }
 
@@ -68,9 +82,8 @@ async fn the_estimate_counts_down_and_is_about_zero_when_the_run_ahead_is_nearly
     assert!(seen.windows(2).all(|w| w[1] <= w[0]), "never up while nothing queues ahead: {seen:?}");
     assert!((9.0..=10.0).contains(&seen[0]), "the run ahead's 10 s: {seen:?}");
 
-    let nearly_done = "update run set started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-9.9 seconds') \
-                       where run_id = ?";
-    sqlx::query(nearly_done).bind(&ahead).execute(&app.state.db).await.expect("started earlier");
+    let nearly_done = chrono::Utc::now() - chrono::Duration::milliseconds(9_900);
+    set_time(&app, "started_at", &ahead, nearly_done).await;
     let eta = eta_of(&app, &id).await;
     assert!((0.0..0.5).contains(&eta), "about 0 at position 1: {eta}");
 }
@@ -115,9 +128,15 @@ async fn the_estimate_goes_down_when_the_run_ahead_ends_early() {
     let first = etas_until(&mut body, |_| true).await[0];
     assert!((19.0..=20.0).contains(&first), "the run ahead's 10 s and the next one's: {first}");
 
-    let finish = "update run set status = 'succeeded', \
-                  finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') where run_id = ?";
-    sqlx::query(finish).bind(&ahead).execute(&app.state.db).await.expect("finished early");
+    set_time(&app, "finished_at", &ahead, chrono::Utc::now()).await;
+    on_pool!(app.state.db, c => {
+        sqlx::query("update run set status = 'succeeded' where run_id = $1")
+            .bind(&ahead)
+            .execute(c)
+            .await
+            .map(drop)
+    })
+    .expect("finished early");
     let etas = etas_until(&mut body, |eta| eta < 15.0).await;
     assert!(etas.windows(2).all(|w| w[1] <= w[0]), "{etas:?}");
     let corrected = etas[etas.len() - 1];

@@ -9,6 +9,13 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 /// Opens (creating if needed) the database at `url` and brings its schema up to date.
 pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
+    let pool = open(url).await?;
+    super::migrate(sqlx::migrate!("migrations/sqlite"), &pool).await?;
+    Ok(pool)
+}
+
+/// Opens (creating if needed) the database at `url`, leaving its schema as it is.
+pub async fn open(url: &str) -> anyhow::Result<SqlitePool> {
     let options = SqliteConnectOptions::from_str(url)
         .with_context(|| format!("invalid database URL `{url}`"))?
         .create_if_missing(true)
@@ -27,7 +34,6 @@ pub async fn connect(url: &str) -> anyhow::Result<SqlitePool> {
         .connect_with(options)
         .await
         .with_context(|| format!("cannot open the database {url}"))?;
-    sqlx::migrate!().run(&pool).await.context("database migrations failed")?;
     Ok(pool)
 }
 
@@ -50,7 +56,7 @@ mod tests {
                 .fetch_one(&pool)
                 .await
                 .expect("migrations table");
-        assert_eq!(applied as usize, sqlx::migrate!().iter().count());
+        assert_eq!(applied as usize, sqlx::migrate!("migrations/sqlite").iter().count());
         let fk: i64 =
             sqlx::query_scalar("pragma foreign_keys").fetch_one(&pool).await.expect("foreign keys");
         assert_eq!(fk, 1);
@@ -62,5 +68,23 @@ mod tests {
         let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
         connect(&url).await.expect("first");
         connect(&url).await.expect("second start on the same file");
+    }
+
+    #[tokio::test]
+    async fn a_schema_newer_than_the_binary_is_refused_in_one_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
+        let pool = connect(&url).await.expect("first");
+        sqlx::query(
+            "insert into _sqlx_migrations (version, description, success, checksum, \
+             execution_time) values (9999, 'from the future', true, x'00', 0)",
+        )
+        .execute(&pool)
+        .await
+        .expect("a migration this binary lacks");
+        pool.close().await;
+        let line = connect(&url).await.expect_err("refused").to_string();
+        assert!(line.contains("migration 9999") && line.contains("newer"), "{line}");
+        assert!(!line.contains('\n'), "{line}");
     }
 }
