@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # What the GIL recorder costs: the CPU experiment at its defaults through two gil-lab servers,
-# one recording the GIL every 100 µs (the default) and one with the recorder off
+# one recording the GIL every RATE_US µs (default 500, the server's) and one with the recorder off
 # (--gil-sample-us 0), alternating, ROUNDS runs each; prints each variant's wall time with and
 # without, and their ratio's median and spread over the rounds. Target: ≤ 2 % at the default rate.
 # Run from the repo root as root, on a quiet machine: bash benches/gil-recorder.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-9}
-RATE_US=${RATE_US:-100}
+RATE_US=${RATE_US:-500}
 BIN=${GIL_LAB_BIN:-target/release/gil-lab}
 [[ -x "$BIN" ]] || cargo build --release --quiet
 .ci/install-gil-sampler >/dev/null

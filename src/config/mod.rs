@@ -161,8 +161,10 @@ pub struct Config {
     pub sandbox_uid: u32,
 
     /// Microseconds between two looks of the GIL recorder at who holds the GIL and what each
-    /// thread does (see `gil_timeline.py`); 0 turns the GIL timeline off.
-    #[arg(long, env = "GIL_LAB_GIL_SAMPLE_US", default_value_t = 100,
+    /// thread does (see `gil_timeline.py`); 0 turns the GIL timeline off. Every look costs the
+    /// measured program a little: at 100 µs a CPU-bound threads variant ran 5–15 % slower on 2
+    /// cores (benches/gil-recorder.sh), so the default looks 2,000 times a second.
+    #[arg(long, env = "GIL_LAB_GIL_SAMPLE_US", default_value_t = 500,
           value_parser = clap::value_parser!(u32).range(0..=100_000), global = true)]
     pub gil_sample_us: u32,
 

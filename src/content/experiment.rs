@@ -80,6 +80,9 @@ struct ExperimentFile {
     min_repeats: Option<u32>,
     #[serde(default = "default_spread")]
     spread: f64,
+    /// The GIL recorder's period for this experiment, where it must see finer than the
+    /// server's (`--gil-sample-us`) and the experiment accepts the cost.
+    gil_sample_us: Option<u32>,
     #[serde(default = "default_time_limit")]
     time_limit_s: u64,
     /// What a run at the defaults costs, so that its wall limit follows its parameters.
@@ -168,6 +171,8 @@ pub struct Experiment {
     /// every variant lie within `spread` (a fraction) of their median.
     pub min_repeats: u32,
     pub spread: f64,
+    /// The GIL recorder's period, where the experiment asks for its own (in µs, 20 to 100 000).
+    pub gil_sample_us: Option<u32>,
     /// The longest a run of this experiment may take, whatever its parameters.
     pub time_limit_s: u64,
     pub cost: Option<Cost>,
@@ -294,6 +299,7 @@ fn load_one(folder: &Path) -> Result<Experiment, ContentError> {
         repeats: file.repeats,
         min_repeats: file.min_repeats.unwrap_or(file.repeats),
         spread: file.spread,
+        gil_sample_us: file.gil_sample_us.filter(|us| (20..=100_000).contains(us)),
         time_limit_s: file.time_limit_s,
         cost: file.cost,
         params: file.params,

@@ -26,6 +26,7 @@ pub fn job(
         "repeats": experiment.repeats,
         "min_repeats": experiment.min_repeats,
         "spread": experiment.spread,
+        "gil_sample_ns": experiment.gil_sample_us.map(|us| u64::from(us) * 1000),
         "runtimes": experiment.runtimes,
     });
     Job { id: run_id.job_id(), code, config, limits, cpus: None }

@@ -84,11 +84,18 @@ impl SandboxBackend {
         }
     }
 
-    /// The job's configuration with what the harness needs from this backend.
+    /// The job's configuration with what the harness needs from this backend: the GIL
+    /// recorder's period, the experiment's own if it asks for one, none if the server's is off.
     fn harness_config(&self, job: &Job) -> serde_json::Value {
         let mut config = job.config.clone();
         if let Some(fields) = config.as_object_mut() {
-            fields.insert("gil_sample_ns".into(), json!(u64::from(self.gil_sample_us) * 1000));
+            let asked = fields.get("gil_sample_ns").and_then(serde_json::Value::as_u64);
+            let ns = match asked {
+                _ if self.gil_sample_us == 0 => 0,
+                Some(ns) => ns,
+                None => u64::from(self.gil_sample_us) * 1000,
+            };
+            fields.insert("gil_sample_ns".into(), json!(ns));
         }
         config
     }

@@ -62,7 +62,7 @@ pub fn real_backend(n: u32) -> SandboxBackend {
         uid: uid_of(n),
         runs_dir: gil_lab::sandbox::runs_dir().expect("runs dir"),
         use_cgroups: cgroups_available(),
-        gil_sample_us: 100,
+        gil_sample_us: 500,
     }
 }
 

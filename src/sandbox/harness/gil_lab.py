@@ -297,6 +297,10 @@ def run_workers(target, workers, mode, args=(), start_method="fork"):
         for t in threads:
             t.join()
     elif mode == "processes":
+        # Each process records its own GIL; the parent's, which only waits, would cost a core
+        # slice for nothing.
+        if _recording is not None:
+            _recording.stop(0)
         context = multiprocessing.get_context(start_method)
         queue = context.Queue()
         processes = [context.Process(target=_process_body, args=(target, Worker(i), args, queue))

@@ -32,6 +32,12 @@ enum { HOLDS = 1, RUNS = 2, WAITS = 3, SLEEPS = 4 };         /* a thread's state
 enum { KIND_HOLDER = 0, KIND_STATE = 1 };
 
 #define MAX_THREADS 64
+/* What a look costs is mostly reading /proc (a few µs per thread), so the threads' states are
+ * read once per 250 µs, and at once for a thread that just lost the GIL; the GIL's holder,
+ * two loads from memory, at every look. With one thread alive nothing can change hands, and
+ * the looks are 10 times rarer. (benches/gil-recorder.sh measures what this costs.) */
+#define STATE_NS 250000      /* thread states at least this often apart: every look from 250 µs */
+#define ALONE_SLOWDOWN 10
 #define CAPACITY (1 << 16)                                 /* events: 1 MiB */
 
 struct event {
@@ -129,6 +135,7 @@ static void *sample(void *unused) {
     prctl(PR_SET_TIMERSLACK, 1000UL);   /* wake within 1 µs of the period, not 50 µs */
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
+    unsigned long tick = 0;
     while (s.running) {
         uint64_t t = now_ns();
         pthread_mutex_lock(&s.lock);
@@ -143,11 +150,19 @@ static void *sample(void *unused) {
             record(t, KIND_HOLDER, 0, holder);
         }
         s.last_switch = switches;
+        int live = 0;
+        for (int i = 0; i < s.n_threads; i++)
+            live += s.threads[i].stat_fd >= 0;
+        uint64_t state_every = s.period_ns >= STATE_NS ? 1 : STATE_NS / s.period_ns;
+        int states_now = live <= 1 || tick % state_every == 0;
         for (int i = 0; i < s.n_threads; i++) {
             struct watched *w = &s.threads[i];
             if (w->stat_fd < 0)
                 continue;
-            int state = (s.gil && holder == (uint32_t)i) ? HOLDS : state_of(w);
+            int holds = s.gil && holder == (uint32_t)i;
+            if (!holds && !states_now && w->state != HOLDS)
+                continue;
+            int state = holds ? HOLDS : state_of(w);
             if (state == 0) {   /* ended: its PyThreadState may be reused by a new thread */
                 w->tstate = 0;
                 close(w->stat_fd);
@@ -161,7 +176,8 @@ static void *sample(void *unused) {
             }
         }
         pthread_mutex_unlock(&s.lock);
-        uint64_t ns = (uint64_t)next.tv_nsec + s.period_ns;
+        tick++;
+        uint64_t ns = (uint64_t)next.tv_nsec + s.period_ns * (live <= 1 ? ALONE_SLOWDOWN : 1);
         next.tv_sec += (time_t)(ns / 1000000000u);
         next.tv_nsec = (long)(ns % 1000000000u);
         uint64_t late = now_ns();
