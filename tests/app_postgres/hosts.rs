@@ -14,8 +14,10 @@ use serde_json::{Value, json};
 use crate::http::{Agent, free_addr};
 use crate::lifecycle::wait_for;
 
-const LEARNERS: usize = 6;
-const RUNS_EACH: usize = 3;
+/// The burst: 200 runs from 50 learners at once. Each run is a short program, so the
+/// burst tests the claiming (every run executed exactly once) rather than two cores' speed.
+const LEARNERS: usize = 50;
+const RUNS_EACH: usize = 4;
 const SLEEPER: &str =
     "import time\nprint('잠듭니다', flush=True)\ntime.sleep(3)\nprint('깼습니다')\n";
 
@@ -91,7 +93,16 @@ async fn a_web_node_and_two_workers_execute_every_run_once_and_survive_a_killed_
 fn several_hosts(url: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
     let addr = free_addr();
-    let caps = ["--max-anonymous-queued-per-address", "1000", "--max-anonymous-queued", "1000"];
+    let caps = [
+        "--max-anonymous-queued-per-address",
+        "1000",
+        "--max-anonymous-queued",
+        "1000",
+        "--max-queued-per-learner",
+        "4",
+        "--max-new-learners-per-address-per-hour",
+        "1000",
+    ];
     let web_args = ["serve", "--workers", "0", "--addr", &addr, "--database-url", url];
     let web = Process::start(dir.path(), "web", &[&web_args[..], &caps[..]].concat());
     assert!(
@@ -103,7 +114,7 @@ fn several_hosts(url: &str) {
     let second = worker(dir.path(), "second", url, 63202);
 
     // The burst: every learner submits all their runs at once, from threads of their own.
-    let cpu = json!({"experiment": "cpu-bound", "params": {"workers": 2, "iterations": 100000}});
+    let cpu = json!({"experiment": "cpu-bound", "code": "print('한 번 실행')\n"});
     let learners: Vec<(Option<String>, Vec<String>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..LEARNERS)
             .map(|_| {
