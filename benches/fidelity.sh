@@ -16,7 +16,8 @@ server=$!
 until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.1; done
 
 mkdir "$work/bare"
-cp content/experiments/cpu-bound/main.py src/sandbox/harness/gil_lab.py "$work/bare/"
+# The bare run has the harness but no GIL recorder (no gil_sample_ns in its config).
+cp content/experiments/cpu-bound/main.py src/sandbox/harness/gil_lab.py src/sandbox/harness/gil_timeline.py "$work/bare/"
 # The experiment's own defaults and repeats, as the server would hand them to the harness.
 /usr/bin/python3 - content/experiments/cpu-bound/experiment.toml >"$work/bare/config.json" <<'PY'
 import json, sys, tomllib
