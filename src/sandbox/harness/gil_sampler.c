@@ -35,7 +35,7 @@ enum { KIND_HOLDER = 0, KIND_STATE = 1 };
 /* What a look costs is mostly reading /proc (a few µs per thread), so the threads' states are
  * read once per 250 µs, and at once for a thread that just lost the GIL; the GIL's holder,
  * two loads from memory, at every look. With one thread alive nothing can change hands, and
- * the looks are 10 times rarer. (benches/gil-recorder.sh measures what this costs.) */
+ * without a GIL nothing is handed over: there the looks are 10 times rarer. (benches/gil-recorder.sh measures what this costs.) */
 #define STATE_NS 250000      /* thread states at least this often apart: every look from 250 µs */
 #define ALONE_SLOWDOWN 10
 #define CAPACITY (1 << 16)                                 /* events: 1 MiB */
@@ -177,7 +177,10 @@ static void *sample(void *unused) {
         }
         pthread_mutex_unlock(&s.lock);
         tick++;
-        uint64_t ns = (uint64_t)next.tv_nsec + s.period_ns * (live <= 1 ? ALONE_SLOWDOWN : 1);
+        /* Without a GIL every thread may run at once on every core, and each look takes a core
+         * slice from them: whether they run side by side shows at a tenth of the rate too. */
+        int slow = live <= 1 || !s.gil;
+        uint64_t ns = (uint64_t)next.tv_nsec + s.period_ns * (slow ? ALONE_SLOWDOWN : 1);
         next.tv_sec += (time_t)(ns / 1000000000u);
         next.tv_nsec = (long)(ns % 1000000000u);
         uint64_t late = now_ns();

@@ -24,7 +24,7 @@ _HOME = "/usr/local/lib/gil-lab"
 _LIBRARY = os.path.join(_HOME, "libgilsampler.so")
 _CAPACITY = 1 << 16
 _MAX_SPANS = 2000          # per kind, as the server keeps them: more are joined (see _thin)
-_NOBODY, _SOMEONE_ELSE = 0xFFFF, 0xFFFE
+_NOBODY = 0xFFFF            # no holder; 0xFFFE (a thread not registered) reads as lane -2
 _STATES = {1: "holds", 2: "runs", 3: "waits", 4: "sleeps"}
 # Where _Py_DebugOffsets keeps the interpreter state's GIL offsets, per minor version: the struct
 # is stable within one minor version only (pycore_runtime.h), so an unknown version gets nothing.
@@ -122,7 +122,7 @@ class Recording:
     """One process's sampling, from start() to stop(); lanes are the registered threads' names."""
 
     def __init__(self, period_ns):
-        self.lanes = []
+        self.lanes = {}    # the sampler's thread index → lane
         self.active = False
         lib = _load()
         if lib is None:
@@ -140,10 +140,10 @@ class Recording:
         """Watches the calling thread as `lane`: a worker's id, -1 for the main thread, 1000 and
         up for threads the program started itself."""
         if self.active:
+            # The call releases the GIL: threads registering at once may come back in any
+            # order, so the index, not the order, names the lane.
             index = _lib.gs_register(_api("PyThreadState_Get")())
-            if index == len(self.lanes):
-                self.lanes.append(lane)
-            elif 0 <= index < len(self.lanes):
+            if index >= 0:
                 self.lanes[index] = lane
 
     def watch_new_threads(self):
@@ -223,9 +223,7 @@ def _lane(lanes, index):
     """A sampler's thread index as its lane; None for no holder, -2 for an unregistered thread."""
     if index == _NOBODY:
         return None
-    if index == _SOMEONE_ELSE or index >= len(lanes):
-        return -2
-    return lanes[index]
+    return lanes.get(index, -2)
 
 
 def why_not():
