@@ -181,12 +181,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         shutdown.cancel();
     })
     .await;
-    state.shutdown.cancel();
-    for handle in handles {
-        handle.await.ok();
-    }
-    state.db.close().await;
-    tracing::info!("stopped");
+    stop(&state, handles).await;
     Ok(())
 }
 
@@ -218,12 +213,7 @@ pub async fn work(config: Config) -> anyhow::Result<()> {
     let host = runs::lease::host_name();
     tracing::info!(host, workers = slots.len(), cpus = %cpus.join(" | "), "worker ready");
     shutdown_signal().await;
-    state.shutdown.cancel();
-    for handle in handles {
-        handle.await.ok();
-    }
-    state.db.close().await;
-    tracing::info!("stopped");
+    stop(&state, handles).await;
     Ok(())
 }
 
@@ -263,4 +253,14 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+/// Stops the workers (a running run is queued again) and waits for them, then closes the store.
+async fn stop(state: &AppState, handles: Vec<tokio::task::JoinHandle<()>>) {
+    state.shutdown.cancel();
+    for handle in handles {
+        handle.await.ok();
+    }
+    state.db.close().await;
+    tracing::info!("stopped");
 }
